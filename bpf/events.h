@@ -1,0 +1,125 @@
+/* Event records shared by the BPF programs (bpf/threadleak.bpf.c) and userspace
+ * (userspace/event_source.cpp). Fixed-width types and explicit padding only: the
+ * layout is the wire format of the ring buffer.
+ *
+ * Every record starts with struct tl_header. Records that carry a user stack
+ * (thread creation, leaked-thread exit) end with struct tl_stack_sample, whose
+ * trailing `stack` array is only `stack_len` bytes long on the wire.
+ */
+#ifndef THREADLEAK_EVENTS_H
+#define THREADLEAK_EVENTS_H
+
+#ifdef __BPF__
+/* vmlinux.h provides __u8 .. __u64 */
+#else
+#include <linux/types.h>
+#endif
+
+#define TL_COMM_LEN 16
+#define TL_PATH_LEN 256          /* module path, as seen from the target's root */
+#define TL_FD_NAME_LEN 32        /* dentry name of a file descriptor's file */
+#define TL_MAX_MODULES 16        /* distinct executable mappings named by one stack */
+#define TL_MAX_STACK_BYTES 32768 /* hard cap of the --stack-size flag */
+
+enum tl_event_kind {
+	TL_EV_PROCESS_FORK = 1, /* a traced process started a new process */
+	TL_EV_EXEC = 2,         /* a traced process called execve */
+	TL_EV_THREAD_CREATE = 3,/* a traced process created a thread (+ creator's stack) */
+	TL_EV_THREAD_EXIT = 4,  /* a thread exited (+ its stack if it did not end itself) */
+	TL_EV_PROCESS_EXIT = 5, /* the last thread of a traced process exited */
+	TL_EV_SLEEP_SAMPLE = 6, /* (unused on the wire; map value kind) */
+};
+
+/* How a thread left. */
+enum tl_exit_how {
+	TL_EXIT_SELF = 0,       /* exit(2)/pthread_exit/return from the start routine */
+	TL_EXIT_GROUP_LEADER = 1,/* this thread called exit_group: it ended the process */
+	TL_EXIT_KILLED = 2,     /* killed by the process's exit (or exec, or a fatal signal) */
+};
+
+struct tl_header {
+	__u32 kind;   /* enum tl_event_kind */
+	__u32 size;   /* bytes of the whole record */
+	__u32 pid;    /* tgid of the process concerned */
+	__u32 tid;    /* thread concerned (new thread for THREAD_CREATE) */
+	__u64 time_ns;/* bpf_ktime_get_ns() */
+	char comm[TL_COMM_LEN];
+};
+
+/* An executable file mapping that contains a code address found on a stack. */
+struct tl_module {
+	__u64 start;
+	__u64 end;
+	__u64 pgoff;  /* file offset of `start`, in bytes */
+	__u64 ino;
+	__u32 dev;    /* kernel dev_t (MAJOR << 20 | MINOR) of the file's superblock */
+	__u32 path_len;
+	char path[TL_PATH_LEN];
+};
+
+/* x86_64 user registers, DWARF numbering order (0 rax .. 15 r15, 16 rip). */
+#define TL_NREGS 17
+
+struct tl_stack_sample {
+	__u64 regs[TL_NREGS];
+	__s64 syscall_nr;      /* orig_ax: -1 when the thread was in user code */
+	__u64 args[6];         /* syscall arguments: di si dx r10 r8 r9 */
+	__u64 timeout[2];      /* struct timespec the syscall's timeout argument points to */
+	__u32 timeout_valid;   /* 1 if `timeout` was read */
+	__u32 fd_mode;         /* i_mode of the file behind args[0] if it is an fd, else 0 */
+	char fd_name[TL_FD_NAME_LEN]; /* its dentry name (e.g. "pipe:", "[eventfd]") */
+	__u32 n_modules;
+	__u32 stack_len;       /* valid bytes in `stack`, copied from regs[7] (sp) upward */
+	struct tl_module modules[TL_MAX_MODULES];
+	__u8 stack[TL_MAX_STACK_BYTES];
+};
+
+struct tl_process_fork_event {
+	struct tl_header h;    /* pid = new process, tid = creating thread */
+	__u32 parent_pid;
+	__u32 flags;           /* 1 = shares the parent's mm (vfork/posix_spawn) */
+};
+
+struct tl_exec_event {
+	struct tl_header h;
+	char filename[TL_PATH_LEN];
+};
+
+struct tl_thread_create_event {
+	struct tl_header h;    /* tid = the new thread; comm = creator's */
+	__u32 creator_tid;
+	__u32 pad;
+	struct tl_stack_sample s; /* the creating thread at its clone/clone3 call */
+};
+
+struct tl_thread_exit_event {
+	struct tl_header h;
+	__u32 how;             /* enum tl_exit_how */
+	__u32 has_stack;       /* 1 if `s` is present (the thread did not end itself) */
+	__u64 blocked_for_ns;  /* time parked before the kill; 0 if unknown or running */
+	__u32 blocked_known;   /* 1 if blocked_for_ns is measured */
+	__u32 pad;
+	struct tl_stack_sample s;
+};
+
+struct tl_process_exit_event {
+	struct tl_header h;    /* tid = last thread to exit */
+	__u32 exit_code;       /* wait status: (code << 8) | signal, as in waitpid */
+	__u32 pad;
+};
+
+/* Per-thread "last seen asleep" record kept by the sampling iterator. */
+struct tl_sleep_sample {
+	__u64 exec_start;      /* task->se.exec_start when seen asleep */
+	__u64 switches;        /* nvcsw + nivcsw then: unchanged means it never ran since */
+};
+
+/* Counters in the `stats` array map, index = enum tl_stat. */
+enum tl_stat {
+	TL_STAT_RB_LOST = 0,   /* ring buffer full: record dropped */
+	TL_STAT_STACK_READ_FAIL = 1, /* user stack could not be copied */
+	TL_STAT_TRACED_FULL = 2,/* traced-process map full: a new process is not followed */
+	TL_STAT_COUNT = 3,
+};
+
+#endif /* THREADLEAK_EVENTS_H */

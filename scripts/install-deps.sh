@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages threadleak needs to build and test. Idempotent and
+# quiet when everything is already there.
+set -euo pipefail
+packages=(
+  make g++ clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev elfutils
+  libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev binutils procps
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

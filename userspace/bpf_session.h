@@ -1,0 +1,54 @@
+// Owns everything threadleak holds in the kernel: the loaded BPF object, its
+// links and the ring buffer. Destroying it detaches every program.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+
+struct threadleak_bpf;
+struct ring_buffer;
+
+namespace threadleak {
+
+struct BpfOptions {
+    uint32_t stack_size = 8192;          ///< bytes of user stack copied per capture
+    uint32_t ringbuf_bytes = 16u << 20;  ///< power of two
+    uint32_t max_processes = 4096;       ///< traced-process map capacity
+    bool verbose = false;
+};
+
+class BpfSession {
+public:
+    using RecordHandler = std::function<void(std::span<const uint8_t>)>;
+
+    /// Loads and attaches; throws UserError with the fix on failure.
+    BpfSession(const BpfOptions& options, RecordHandler handler);
+    ~BpfSession();
+    BpfSession(const BpfSession&) = delete;
+    BpfSession& operator=(const BpfSession&) = delete;
+
+    /// Start following `pid` (and everything it forks from now on).
+    void trace_process(int pid);
+    /// Delivers every record queued so far to the handler.
+    void drain();
+    /// Records when each traced thread that is asleep went to sleep.
+    void sample_sleepers();
+    /// Records dropped because the ring buffer was full, plus failed stack copies.
+    uint64_t lost_events() const;
+    uint64_t stack_copy_failures() const;
+
+private:
+    uint64_t stat(uint32_t index) const;
+    static int on_record(void* ctx, void* data, size_t size);
+
+    RecordHandler handler_;
+    threadleak_bpf* skel_ = nullptr;
+    ring_buffer* ring_ = nullptr;
+};
+
+/// Throws UserError unless this process may load BPF and the kernel has BTF.
+void check_bpf_prerequisites();
+
+}  // namespace threadleak

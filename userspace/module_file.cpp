@@ -1,0 +1,85 @@
+#include "module_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+namespace threadleak {
+
+OwnedFd::~OwnedFd() {
+    if (fd_ >= 0) close(fd_);
+}
+
+OwnedFd& OwnedFd::operator=(OwnedFd&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) close(fd_);
+        fd_ = other.release();
+    }
+    return *this;
+}
+
+namespace {
+
+constexpr std::string_view kDeletedSuffix = " (deleted)";
+
+struct Candidate {
+    std::string path;
+    /// Usable even when its inode differs from the mapping's: a live path
+    /// (overlay and bind mounts may report other inode numbers for the same
+    /// file). Never for a deleted file's path or for map_files of a pid that
+    /// may have been reused.
+    bool fallback_ok = false;
+};
+
+// O_NONBLOCK: a hostile root could put a FIFO at a library's path, and a
+// blocking open would hang the tracer.
+std::optional<ModuleFile> open_regular(const std::string& path) {
+    OwnedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!fd) return std::nullopt;
+    struct stat st {};
+    if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    return ModuleFile{std::move(fd), path, static_cast<uint64_t>(st.st_ino)};
+}
+
+std::vector<Candidate> candidates(const std::string& root_dir, int pid, const Mapping& m) {
+    std::string path = m.path;
+    const bool deleted = path.size() > kDeletedSuffix.size() &&
+                         std::string_view(path).substr(path.size() - kDeletedSuffix.size()) ==
+                             kDeletedSuffix;
+    if (deleted) path.resize(path.size() - kDeletedSuffix.size());
+
+    std::vector<Candidate> out;
+    // Whatever now sits at a deleted file's path is only usable when its
+    // inode proves it is the same file, which needs a known inode.
+    if (!deleted || m.ino != 0) {
+        if (!root_dir.empty() && root_dir != "/") out.push_back({root_dir + path, !deleted});
+        out.push_back({path, !deleted});
+    }
+    if (pid > 0 && m.start < m.end) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, m.start,
+                      m.end);
+        out.push_back({buf, false});
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<ModuleFile> open_module_file(const std::string& root_dir, int pid, const Mapping& m) {
+    std::optional<ModuleFile> fallback;
+    for (const Candidate& c : candidates(root_dir, pid, m)) {
+        std::optional<ModuleFile> f = open_regular(c.path);
+        if (!f) continue;
+        if (m.ino == 0 || f->ino == m.ino) return f;
+        if (c.fallback_ok && !fallback) fallback = std::move(f);
+    }
+    return fallback;
+}
+
+}  // namespace threadleak

@@ -1,0 +1,164 @@
+#include "run_mode.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "child_process.h"
+#include "errors.h"
+#include "live_snapshot.h"
+#include "output_file.h"
+#include "report_builder.h"
+#include "report_format.h"
+#include "thread_tracker.h"
+
+namespace threadleak {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+volatile sig_atomic_t g_child_pgid = 0;
+volatile sig_atomic_t g_interrupted = 0;
+
+/// Ctrl-C / SIGTERM go to the command; threadleak keeps tracing until it exits
+/// and still writes the report.
+void forward_signal(int sig) {
+    g_interrupted = sig;
+    if (g_child_pgid > 0) kill(-g_child_pgid, sig);
+}
+
+class SignalForwarding {
+public:
+    SignalForwarding() {
+        struct sigaction sa {};
+        sa.sa_handler = forward_signal;
+        sigemptyset(&sa.sa_mask);
+        for (int i = 0; i < kCount; i++) sigaction(kSignals[i], &sa, &old_[i]);
+    }
+    ~SignalForwarding() {
+        for (int i = 0; i < kCount; i++) sigaction(kSignals[i], &old_[i], nullptr);
+        g_child_pgid = 0;
+    }
+
+private:
+    static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    static constexpr int kCount = 4;
+    struct sigaction old_[kCount];
+};
+
+/// Binaries are opened through the process's root (other mount namespaces);
+/// the O_PATH fd keeps that root reachable after the process is gone.
+std::shared_ptr<ProcessImage> make_image(int pid) {
+    std::string proc_root = "/proc/" + std::to_string(pid) + "/root";
+    int fd = open(proc_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return std::make_shared<ProcessImage>(pid, "");
+    return std::shared_ptr<ProcessImage>(new ProcessImage(pid, "/proc/self/fd/" + std::to_string(fd)),
+                                         [fd](ProcessImage* p) {
+                                             delete p;
+                                             close(fd);
+                                         });
+}
+
+/// --timeout expired: every live thread is reported as hung, with its stacks.
+void capture_hung_threads(ThreadTracker& tracker, size_t stack_size) {
+    for (int pid : tracker.live_pids()) {
+        auto image = tracker.image(pid);
+        if (!image) continue;
+        image->load_proc_maps();
+        for (LiveThread& t : snapshot_live_threads(pid, stack_size)) {
+            PendingLeak leak;
+            leak.kind = LeakKind::Hung;
+            leak.pid = pid;
+            leak.exe = tracker.exe(pid);
+            leak.tid = t.tid;
+            leak.thread_name = t.comm;
+            if (auto c = tracker.creation_of(pid, t.tid)) {
+                leak.creator_tid = c->first;
+                leak.creation = c->second;
+            }
+            leak.at_exit = PendingStack{std::move(t.stack), image};
+            leak.blocked_for_ns = t.blocked_for_ns;
+            tracker.add_leak(std::move(leak));
+        }
+    }
+}
+
+int command_exit_code(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return exit_code::kInternal;
+}
+
+}  // namespace
+
+int run_mode(const RunOptions& opt) {
+    auto format = make_report_format(opt.format);
+    if (!format) throw UserError(exit_code::kUsage, "unknown --format " + opt.format + "; use text or json");
+    std::string exe = resolve_command(opt.command.at(0));
+    OutputFile output(opt.output);
+    check_bpf_prerequisites();
+
+    ThreadTracker tracker(make_image);
+    uint64_t bad_records = 0;
+    BpfSession session(opt.bpf, [&](std::span<const uint8_t> record) {
+        std::string error;
+        if (auto event = decode_event(record, &error)) {
+            tracker.on_event(*event);
+        } else {
+            bad_records++;
+            if (opt.verbose) fprintf(stderr, "threadleak: dropped a record: %s\n", error.c_str());
+        }
+    });
+
+    SignalForwarding forwarding;
+    ChildProcess child(opt.command);
+    g_child_pgid = child.pid();
+    session.trace_process(child.pid());
+    tracker.add_root_process(child.pid(), getpid(), exe);
+    child.release();
+
+    const auto start = Clock::now();
+    auto next_sample = start;
+    bool timed_out = false;
+    while (!child.poll_exit()) {
+        session.drain();
+        auto now = Clock::now();
+        if (now >= next_sample) {
+            session.sample_sleepers();
+            next_sample = now + opt.sample_interval;
+        }
+        if (opt.timeout && now - start >= *opt.timeout) {
+            timed_out = true;
+            session.drain();
+            capture_hung_threads(tracker, opt.bpf.stack_size);
+            tracker.stop_judging_exits();
+            child.signal_group(SIGKILL);
+            child.wait_exit();
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    // The kernel queued every exit record before waitpid() could return.
+    session.drain();
+
+    Report report = build_report(tracker, opt.command);
+    int status = child.wait_status();
+    if (WIFEXITED(status)) report.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) report.signal = signal_name(WTERMSIG(status));
+    report.timed_out = timed_out;
+    report.lost_events = session.lost_events() + bad_records;
+    format->write(report, output.stream());
+    output.finish();
+
+    if (timed_out) return exit_code::kTimedOut;
+    if (!report.leaks.empty()) return opt.error_exitcode;
+    return command_exit_code(status);
+}
+
+}  // namespace threadleak
