@@ -35,8 +35,8 @@ public:
     Elf* backend_elf();
 
 private:
-    // Declared before dwfl_ so it is destroyed after it: the attached
-    // process state keeps a backend that refers to this Elf.
+    // The destructor ends dwfl_ before backend_elf_: the attached process
+    // state keeps a backend that refers to this Elf and its image.
     char backend_image_[64] = {};
     Elf* backend_elf_ = nullptr;
     Dwfl* dwfl_ = nullptr;
