@@ -18,7 +18,7 @@
 #define TL_COMM_LEN 16
 #define TL_PATH_LEN 256          /* module path, as seen from the target's root */
 #define TL_FD_NAME_LEN 32        /* dentry name of a file descriptor's file */
-#define TL_MAX_MODULES 16        /* distinct executable mappings named by one stack */
+#define TL_MAX_MODULES 24        /* executable mappings named by one stack */
 #define TL_MAX_STACK_BYTES 32768 /* hard cap of the --stack-size flag */
 
 enum tl_event_kind {

@@ -67,10 +67,11 @@ struct module_ctx {
 	__u64 stack_lo, stack_hi;   /* the stack mapping itself: never code */
 	__u64 lo[RANGE_CACHE];      /* mappings already looked up, slot = bucket(addr) */
 	__u64 hi[RANGE_CACHE];
-	__u64 pgoff[RANGE_CACHE];
-	__u64 file[RANGE_CACHE];    /* struct file * of an executable file mapping, or 0 */
+	__u64 file[TL_MAX_MODULES]; /* struct file * of each recorded module */
+	__u32 n_files;
 	__u32 lookups;
 	__u32 slot;                 /* slot of the address being looked up */
+	__u32 pad;
 };
 
 union scratch_record {
@@ -236,43 +237,45 @@ struct vma_request {
 	struct tl_stack_sample *s; /* pointers stored in a map lose their type */
 };
 
-/* Only remembers the mapping: no loops here, this runs inside two callbacks. */
+/* Caches the mapping and records it if it is executable code from a file.
+ * No loops here (this runs inside two callbacks); the path, which needs a
+ * loop, is read afterwards by emit_module_cb. A mapping evicted from the
+ * cache may be recorded twice; userspace ignores the duplicate. */
 static long module_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
 	struct module_ctx *c = ((struct vma_request *)data)->c;
+	struct tl_stack_sample *s = ((struct vma_request *)data)->s;
 	__u32 slot = c->slot & (RANGE_CACHE - 1);
+	__u32 n = c->n_files;
 
 	c->lo[slot] = vma->vm_start;
 	c->hi[slot] = vma->vm_end;
-	c->pgoff[slot] = (__u64)vma->vm_pgoff << 12;
-	c->file[slot] = (vma->vm_flags & VM_EXEC) ? (__u64)vma->vm_file : 0;
+	if (!(vma->vm_flags & VM_EXEC) || !vma->vm_file || n >= TL_MAX_MODULES)
+		return 0;
+	struct tl_module *m = &s->modules[n];
+	m->start = vma->vm_start;
+	m->end = vma->vm_end;
+	m->pgoff = (__u64)vma->vm_pgoff << 12;
+	m->path_len = 0;
+	c->file[n] = (__u64)vma->vm_file;
+	c->n_files = n + 1;
 	return 0;
 }
 
-/* Copies cache slot i into the record if it holds an executable file mapping.
- * A file evicted from its slot by another mapping is not recorded: userspace
- * then names those frames module+offset from /proc if it still can. The same
- * mapping may fill several slots; userspace ignores the duplicates. */
+/* Fills in the file identity and path of recorded module i. */
 static long emit_module_cb(__u64 i, void *data)
 {
 	struct module_ctx *c = ((struct vma_request *)data)->c;
 	struct tl_stack_sample *s = ((struct vma_request *)data)->s;
-	__u32 slot = i & (RANGE_CACHE - 1);
-	struct file *file = (struct file *)c->file[slot];
-	__u32 n = s->n_modules;
 
-	if (!file)
-		return 0;
-	if (n >= TL_MAX_MODULES)
+	if (i >= c->n_files || i >= TL_MAX_MODULES)
 		return 1;
-	struct tl_module *m = &s->modules[n];
-	m->start = c->lo[slot];
-	m->end = c->hi[slot];
-	m->pgoff = c->pgoff[slot];
+	struct file *file = (struct file *)c->file[i];
+	struct tl_module *m = &s->modules[i];
 	m->ino = BPF_CORE_READ(file, f_inode, i_ino);
 	m->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
 	read_path(m, file);
-	s->n_modules = n + 1;
+	s->n_modules = i + 1;
 	return 0;
 }
 
@@ -411,7 +414,7 @@ static __always_inline void capture(struct tl_stack_sample *s, struct module_ctx
 	lookup_module(mc, s->regs[16]);
 	struct vma_request req = {.c = mc, .s = s};
 	bpf_loop(TL_MAX_STACK_BYTES / 8, scan_word_cb, &req, 0);
-	bpf_loop(RANGE_CACHE, emit_module_cb, &req, 0);
+	bpf_loop(TL_MAX_MODULES, emit_module_cb, &req, 0);
 }
 
 /* ---- programs ---------------------------------------------------------- */
