@@ -282,7 +282,7 @@ static long emit_module_cb(__u64 i, void *data)
 /* Looks up the mapping of a stack word that may be a code address. One
  * compare per word against a direct-mapped cache keeps the verifier's work
  * (and ours) flat; bpf_find_vma runs at most MAX_LOOKUPS times. */
-static __always_inline void lookup_module(struct module_ctx *c, __u64 a)
+static __always_inline void lookup_module(struct module_ctx *c, struct tl_stack_sample *s, __u64 a)
 {
 	__u32 slot = bucket(a);
 
@@ -297,7 +297,7 @@ static __always_inline void lookup_module(struct module_ctx *c, __u64 a)
 		return;
 	c->lookups++;
 	c->slot = slot;
-	struct vma_request req = {.c = c};
+	struct vma_request req = {.c = c, .s = s};
 	bpf_find_vma(bpf_get_current_task_btf(), a, module_vma_cb, &req, 0);
 }
 
@@ -311,7 +311,7 @@ static long scan_word_cb(__u64 i, void *data)
 	if (off > TL_MAX_STACK_BYTES - 8 || off + 8 > s->stack_len)
 		return 1;
 	word = *(__u64 *)&s->stack[off];
-	lookup_module(c, word);
+	lookup_module(c, s, word);
 	return 0;
 }
 
@@ -411,7 +411,7 @@ static __always_inline void capture(struct tl_stack_sample *s, struct module_ctx
 	__builtin_memset(mc, 0, sizeof(*mc));
 	mc->stack_lo = b.start;
 	mc->stack_hi = b.end;
-	lookup_module(mc, s->regs[16]);
+	lookup_module(mc, s, s->regs[16]);
 	struct vma_request req = {.c = mc, .s = s};
 	bpf_loop(TL_MAX_STACK_BYTES / 8, scan_word_cb, &req, 0);
 	bpf_loop(TL_MAX_MODULES, emit_module_cb, &req, 0);

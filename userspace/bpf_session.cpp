@@ -45,6 +45,10 @@ bool has_capability(int cap) {
         throw UserError(exit_code::kNoPermission,
                         std::string("cannot ") + what + ": " + strerror(err) +
                             "; run as root (sudo threadleak ...) or grant CAP_BPF and CAP_PERFMON");
+    if (err == EPERM || err == EACCES)
+        throw UserError(exit_code::kUnavailable, std::string("cannot ") + what +
+                                                     ": the kernel's BPF verifier rejected them; "
+                                                     "run with -v for the verifier log and report it");
     throw UserError(exit_code::kUnavailable, std::string("cannot ") + what + ": " + strerror(err) +
                                                  "; this kernel lacks a BPF feature threadleak needs "
                                                  "(tp_btf, iter/task, ring buffer, bpf_loop: Linux >= 5.17); "
