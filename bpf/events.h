@@ -82,7 +82,7 @@ struct tl_process_fork_event {
 
 struct tl_exec_event {
 	struct tl_header h;
-	char filename[TL_PATH_LEN];
+	struct tl_module exe;  /* the executable's path (start/end/pgoff unused) */
 };
 
 struct tl_thread_create_event {

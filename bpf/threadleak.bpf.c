@@ -466,7 +466,11 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (!is_traced(p->tgid))
 		return 0;
 	fill_header(&e.h, TL_EV_EXEC, sizeof(e), p);
-	bpf_probe_read_kernel_str(e.filename, sizeof(e.filename), BPF_CORE_READ(bprm, filename));
+	/* The opened file, not bprm->filename: that is relative to the caller's cwd. */
+	struct file *file = BPF_CORE_READ(bprm, file);
+	e.exe.ino = BPF_CORE_READ(file, f_inode, i_ino);
+	e.exe.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	read_path(&e.exe, file);
 	submit(&e, sizeof(e));
 	return 0;
 }

@@ -4,7 +4,12 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
+#include <optional>
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 
 namespace threadleak {
 
@@ -22,8 +27,82 @@ std::string demangle_symbol(const char* name) {
     return raw;
 }
 
-Frame symbolize_with(const DwflSession& session, const RawFrame& raw) {
-    Frame f;
+namespace {
+
+/// The name of an inlined_subroutine or subprogram DIE: its demangled
+/// linkage name when it has one, else its plain DWARF name. Both are looked
+/// up through DW_AT_abstract_origin / DW_AT_specification.
+std::optional<std::string> scope_name(Dwarf_Die* die) {
+    Dwarf_Attribute attr;
+    for (int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+        if (const char* n = dwarf_formstring(dwarf_attr_integrate(die, at, &attr))) {
+            return demangle_symbol(n);
+        }
+    }
+    if (const char* n = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr))) {
+        return std::string(n);
+    }
+    return std::nullopt;
+}
+
+/// DW_AT_call_file / DW_AT_call_line of an inlined_subroutine DIE, resolved
+/// through the line table of the unit that holds the DIE.
+void call_site(Dwarf_Die* inlined, std::optional<std::string>& file, std::optional<int>& line) {
+    Dwarf_Attribute attr;
+    Dwarf_Word value = 0;
+    if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &value) == 0 && value > 0 &&
+        value <= static_cast<Dwarf_Word>(std::numeric_limits<int>::max())) {
+        line = static_cast<int>(value);
+    }
+    if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &value) != 0) return;
+    Dwarf_Die cu_mem;
+    Dwarf_Die* cu = dwarf_diecu(inlined, &cu_mem, nullptr, nullptr);
+    Dwarf_Files* files = nullptr;
+    size_t nfiles = 0;
+    if (cu == nullptr || dwarf_getsrcfiles(cu, &files, &nfiles) != 0 || value >= nfiles) return;
+    if (const char* name = dwarf_filesrc(files, value, nullptr, nullptr)) file = name;
+}
+
+/// Appends to `frames` (which holds the innermost frame, already symbolized)
+/// one frame per inline level around `pc` (a module-relative address as
+/// dwfl_module_addrdie wants it). Each level's frame takes the function name
+/// of its inlined_subroutine; the frame outside it takes its call site. The
+/// last frame is the physical function: it keeps the symbol table's name.
+void expand_inlines(Dwfl_Module* mod, Dwarf_Addr pc, std::vector<Frame>& frames) {
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cudie = dwfl_module_addrdie(mod, pc, &bias);
+    if (cudie == nullptr) return;
+    Dwarf_Die* scopes = nullptr;
+    const int n = dwarf_getscopes(cudie, pc - bias, &scopes);
+    if (n <= 0) return;
+    std::unique_ptr<Dwarf_Die, decltype(&std::free)> owned(scopes, &std::free);
+
+    const Frame physical = frames.back();  // function name + offset from symbols
+    for (int i = 0; i < n; ++i) {
+        Dwarf_Die* scope = &scopes[i];
+        const int tag = dwarf_tag(scope);
+        if (tag == DW_TAG_subprogram) {
+            // Without a symbol (debug info but no symbol table), name the
+            // physical function from DWARF.
+            if (!frames.back().function) frames.back().function = scope_name(scope);
+            break;
+        }
+        if (tag != DW_TAG_inlined_subroutine) continue;  // lexical blocks etc.
+        Frame& inner = frames.back();
+        inner.function = scope_name(scope);
+        Frame outer = physical;
+        outer.file.reset();
+        outer.line.reset();
+        call_site(scope, outer.file, outer.line);
+        frames.push_back(std::move(outer));
+    }
+}
+
+}  // namespace
+
+std::vector<Frame> symbolize_inline_with(const DwflSession& session, const RawFrame& raw) {
+    std::vector<Frame> frames(1);
+    Frame& f = frames.front();
     f.address = raw.pc;
     // The call instruction, not the one after it: a call that ends a function
     // (noreturn) returns to the next function's first byte.
@@ -33,7 +112,7 @@ Frame symbolize_with(const DwflSession& session, const RawFrame& raw) {
     if (mod == nullptr) {
         f.module = "[unknown]";
         f.offset = raw.pc;
-        return f;
+        return frames;
     }
     const char* name =
         dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
@@ -57,7 +136,20 @@ Frame symbolize_with(const DwflSession& session, const RawFrame& raw) {
             if (lineno > 0) f.line = lineno;
         }
     }
+    expand_inlines(mod, lookup, frames);
+    return frames;
+}
+
+Frame collapse_inline_frames(const std::vector<Frame>& frames) {
+    if (frames.empty()) return Frame{};
+    Frame f = frames.back();
+    f.file = frames.front().file;
+    f.line = frames.front().line;
     return f;
+}
+
+Frame symbolize_with(const DwflSession& session, const RawFrame& raw) {
+    return collapse_inline_frames(symbolize_inline_with(session, raw));
 }
 
 }  // namespace threadleak

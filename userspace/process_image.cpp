@@ -26,13 +26,24 @@ struct ProcessImage::Impl {
     /// missing file each time would cost an open() per stack.
     std::set<std::tuple<uint64_t, uint64_t, uint64_t, std::string>> seen;
     /// Exact pcs and return addresses resolve differently (pc vs pc - 1).
-    std::unordered_map<uint64_t, Frame> exact_cache;
-    std::unordered_map<uint64_t, Frame> return_cache;
+    /// Each holds a pc's frames with inlined calls expanded, innermost first.
+    std::unordered_map<uint64_t, std::vector<Frame>> exact_cache;
+    std::unordered_map<uint64_t, std::vector<Frame>> return_cache;
+
+    /// `frame` symbolized with inlined calls expanded, from the cache when
+    /// possible. The reference lives until forget_unknown().
+    const std::vector<Frame>& frames_for(const RawFrame& frame) {
+        auto& cache = frame.is_return_address ? return_cache : exact_cache;
+        if (auto it = cache.find(frame.pc); it != cache.end()) return it->second;
+        return cache.emplace(frame.pc, symbolize_inline_with(session, frame)).first->second;
+    }
 
     /// A new module may cover addresses that were unknown until now.
     void forget_unknown() {
         for (auto* cache : {&exact_cache, &return_cache}) {
-            std::erase_if(*cache, [](const auto& kv) { return kv.second.module == "[unknown]"; });
+            std::erase_if(*cache, [](const auto& kv) {
+                return kv.second.empty() || kv.second.front().module == "[unknown]";
+            });
         }
     }
 };
@@ -77,17 +88,20 @@ std::vector<RawFrame> ProcessImage::unwind(const StackSnapshot& snap, int tid, s
     return impl_->unwinder.unwind(snap, tid, max_frames);
 }
 
+std::vector<Frame> ProcessImage::symbolize_inline(const RawFrame& frame) {
+    return impl_->frames_for(frame);
+}
+
 Frame ProcessImage::symbolize(const RawFrame& frame) {
-    auto& cache = frame.is_return_address ? impl_->return_cache : impl_->exact_cache;
-    if (auto it = cache.find(frame.pc); it != cache.end()) return it->second;
-    Frame f = symbolize_with(impl_->session, frame);
-    cache.emplace(frame.pc, f);
-    return f;
+    return collapse_inline_frames(impl_->frames_for(frame));
 }
 
 Stack ProcessImage::resolve_stack(const StackSnapshot& snap, int tid, size_t max_frames) {
     Stack stack;
-    for (const RawFrame& raw : unwind(snap, tid, max_frames)) stack.push_back(symbolize(raw));
+    for (const RawFrame& raw : unwind(snap, tid, max_frames)) {
+        const std::vector<Frame>& frames = impl_->frames_for(raw);
+        stack.insert(stack.end(), frames.begin(), frames.end());
+    }
     return stack;
 }
 

@@ -65,10 +65,18 @@ public:
     std::vector<RawFrame> unwind(const StackSnapshot& snap, int tid, size_t max_frames = 128);
 
     /// Function (demangled), file:line, module and module offset for a frame.
-    /// Results are cached per address.
+    /// Inlined calls collapsed: the physical function with the innermost
+    /// file:line. Results are cached per address.
     Frame symbolize(const RawFrame& frame);
 
-    /// unwind + symbolize.
+    /// The frame with inlined calls expanded, innermost first (never empty):
+    /// one Frame per inline level, each outer level at the call site of the
+    /// level inside it, the last one the physical function. All share
+    /// address, module and offset. Cached per address.
+    std::vector<Frame> symbolize_inline(const RawFrame& frame);
+
+    /// unwind + symbolize_inline: inline levels expanded, so the result can
+    /// hold more frames than `max_frames` (which bounds the unwind only).
     Stack resolve_stack(const StackSnapshot& snap, int tid, size_t max_frames = 128);
 
 private:

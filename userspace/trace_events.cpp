@@ -84,7 +84,7 @@ std::optional<TraceEvent> decode_event(std::span<const uint8_t> rec, std::string
     case TL_EV_EXEC: {
         if (rec.size() < sizeof(tl_exec_event)) break;
         auto* e = reinterpret_cast<const tl_exec_event*>(rec.data());
-        return ExecEvent{h->time_ns, pid, bounded_string(e->filename, sizeof(e->filename)), comm};
+        return ExecEvent{h->time_ns, pid, module_path(e->exe), comm};
     }
     case TL_EV_THREAD_CREATE: {
         size_t n = 0;

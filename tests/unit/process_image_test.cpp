@@ -103,6 +103,23 @@ TL_TEST_NOINLINE void outer_distinctive_fn(StackSnapshot& snap) {
     g_sink = g_sink + 1;
 }
 
+int g_inlined_capture_line = 0;
+int g_inlined_call_line = 0;
+
+// Always inlined into its caller: its capture_snapshot call sits inside the
+// caller's code, in an inlined_subroutine scope.
+static inline __attribute__((always_inline)) void inlined_distinctive_leaf(StackSnapshot& snap) {
+    g_inlined_capture_line = __LINE__ + 1;
+    capture_snapshot(snap);
+    g_sink = g_sink + 1;
+}
+
+TL_TEST_NOINLINE void calls_inlined_distinctive_leaf(StackSnapshot& snap) {
+    g_inlined_call_line = __LINE__ + 1;
+    inlined_distinctive_leaf(snap);
+    g_sink = g_sink + 1;
+}
+
 // syscall(2) rather than read(2): sanitizer runtimes intercept read, and
 // their frames need rbp, which /proc/PID/task/TID/syscall does not give.
 TL_TEST_NOINLINE void blocked_distinctive_fn(int fd) {
@@ -209,6 +226,64 @@ TEST(ProcessImage, UnwindsOwnStackThroughDistinctiveFrames) {
     // Callers are return addresses; the walk reaches main through gtest.
     EXPECT_GE(find_frame(stack, "TestBody"), outer);
     EXPECT_GT(find_frame(stack, "main"), outer);
+}
+
+TEST(ProcessImage, ExpandsInlinedCallsIntoFrames) {
+    StackSnapshot snap;
+    calls_inlined_distinctive_leaf(snap);
+    ASSERT_GT(snap.stack.size(), 64u);
+
+    ProcessImage image(getpid());
+    ASSERT_TRUE(image.load_proc_maps());
+    Stack stack = image.resolve_stack(snap, gettid());
+    SCOPED_TRACE(describe(stack));
+
+    // capture_snapshot, then the inlined leaf and its caller: one physical
+    // frame (the same return address) split into two.
+    const int leaf = find_frame(stack, "inlined_distinctive_leaf");
+    const int caller = find_frame(stack, "calls_inlined_distinctive_leaf");
+    EXPECT_EQ(find_frame(stack, "capture_snapshot"), 0);
+    ASSERT_EQ(leaf, 1);
+    ASSERT_EQ(caller, 2);
+    const Frame& fl = stack[1];
+    const Frame& fc = stack[2];
+    EXPECT_EQ(fl.address, fc.address);
+    EXPECT_EQ(fl.module, fc.module);
+    EXPECT_EQ(fl.offset, fc.offset);
+    EXPECT_EQ(fc.module, self_exe());
+
+    // The leaf at its own line, the caller at the line that calls the leaf.
+    ASSERT_TRUE(fl.file.has_value());
+    EXPECT_TRUE(ends_with(*fl.file, "tests/unit/process_image_test.cpp")) << *fl.file;
+    EXPECT_EQ(fl.line, g_inlined_capture_line);
+    ASSERT_TRUE(fc.file.has_value());
+    EXPECT_TRUE(ends_with(*fc.file, "tests/unit/process_image_test.cpp")) << *fc.file;
+    EXPECT_EQ(fc.line, g_inlined_call_line);
+    EXPECT_GT(find_frame(stack, "TestBody"), caller);
+
+    // The same pc one frame at a time: the physical function (named from the
+    // symbol table) with the innermost line.
+    Frame collapsed = image.symbolize({fc.address, true});
+    ASSERT_TRUE(collapsed.function.has_value());
+    EXPECT_NE(collapsed.function->find("calls_inlined_distinctive_leaf"), std::string::npos);
+    EXPECT_EQ(collapsed.line, g_inlined_capture_line);
+    std::vector<Frame> expanded = image.symbolize_inline({fc.address, true});
+    ASSERT_EQ(expanded.size(), 2u);
+    EXPECT_EQ(expanded[0].function, fl.function);
+    EXPECT_EQ(expanded[1].function, fc.function);
+    EXPECT_EQ(expanded[1].line, g_inlined_call_line);
+}
+
+TEST(ProcessImage, KeepsOneFrameWithoutDebugInfo) {
+    // libstdc++ has only .dynsym: no DWARF, no inline levels, one frame.
+    const uint64_t cxx = addr_of("__cxa_demangle", "libstdc++.so.6");
+    ASSERT_NE(cxx, 0u);
+    ProcessImage image(getpid());
+    ASSERT_TRUE(image.load_proc_maps());
+    std::vector<Frame> frames = image.symbolize_inline({cxx + 1, true});
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].function, "__cxa_demangle");
+    EXPECT_FALSE(frames[0].file.has_value());
 }
 
 TEST(ProcessImage, UnwindMarksReturnAddressesAndHonoursMaxFrames) {
