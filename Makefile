@@ -2,7 +2,7 @@
 #   make            build/threadleak (+ BPF object and skeleton)
 #   make demo       run threadleak on the bundled leaky demo (tools/leaky_demo.cpp)
 #   make test       install deps, build, run unit + integration tests
-#   make bench      Google Benchmark micro-benchmarks
+#   make bench      Google Benchmark micro-benchmarks + traced/plain workload ratios
 BUILD      := build
 OBJ        := $(BUILD)/obj
 CXX        ?= g++
@@ -40,7 +40,7 @@ FIXTURES    := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIXTURE_C)) \
 STRIPPED_FIXTURES := condvar_waiter
 FIXTURES   += $(patsubst %,$(BUILD)/fixtures/%_stripped,$(STRIPPED_FIXTURES))
 
-.PHONY: all demo test unit-test integration-test bench deps clean fixtures
+.PHONY: all demo test bench deps clean fixtures
 all: $(BUILD)/threadleak
 
 deps:
@@ -127,8 +127,12 @@ test: deps
 
 $(BUILD)/bench: $(BENCH_SRCS) $(BUILD)/libthreadleak.a
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS) -lbenchmark -lpthread
-bench: $(BUILD)/bench
+$(BUILD)/bench_workload: tools/bench_workload.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -pthread -o $@ $<
+bench: $(BUILD)/bench $(BUILD)/threadleak $(BUILD)/bench_workload
 	$(Q)$(BUILD)/bench
+	$(Q)bash scripts/bench-overhead.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -59,6 +59,21 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* Executable mappings already sent for an address space, keyed by (mm, start):
+ * each is sent once, with the first stack that points into it. Userspace keeps
+ * every mapping it was sent per address space. A new mm (fork, exec) gets new keys. */
+struct sent_key {
+	__u64 mm;
+	__u64 start;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct sent_key);
+	__type(value, __u8);
+} sent_modules SEC(".maps");
+
 /* Records are built here, then copied into the ring buffer with their real
  * length (the stack copy is rarely full). Tracepoints run with preemption
  * disabled, so one slot per CPU cannot be shared by two programs at once.
@@ -252,6 +267,11 @@ static long module_vma_cb(struct task_struct *task, struct vm_area_struct *vma, 
 	c->hi[slot] = vma->vm_end;
 	if (!(vma->vm_flags & VM_EXEC) || !vma->vm_file || n >= TL_MAX_MODULES)
 		return 0;
+	struct sent_key key = {.mm = (__u64)vma->vm_mm, .start = vma->vm_start};
+	__u8 one = 1;
+	if (bpf_map_lookup_elem(&sent_modules, &key))
+		return 0;
+	bpf_map_update_elem(&sent_modules, &key, &one, BPF_ANY);
 	struct tl_module *m = &s->modules[n];
 	m->start = vma->vm_start;
 	m->end = vma->vm_end;

@@ -72,10 +72,23 @@ void expand_inlines(Dwfl_Module* mod, Dwarf_Addr pc, std::vector<Frame>& frames)
     Dwarf_Addr bias = 0;
     Dwarf_Die* cudie = dwfl_module_addrdie(mod, pc, &bias);
     if (cudie == nullptr) return;
+    // dwarf_getscopes follows the innermost inlined_subroutine with the
+    // scopes around its abstract definition (class, namespace), not with the
+    // functions it was inlined into. So take only the innermost scope from
+    // it, and its lexical nesting (inlined_subroutines up to the
+    // subprogram) from dwarf_getscopes_die, as eu-addr2line -i does.
+    Dwarf_Die* found = nullptr;
+    const int nfound = dwarf_getscopes(cudie, pc - bias, &found);
+    if (nfound <= 0) {
+        std::free(found);
+        return;
+    }
+    Dwarf_Die innermost = found[0];
+    std::free(found);
     Dwarf_Die* scopes = nullptr;
-    const int n = dwarf_getscopes(cudie, pc - bias, &scopes);
-    if (n <= 0) return;
+    const int n = dwarf_getscopes_die(&innermost, &scopes);
     std::unique_ptr<Dwarf_Die, decltype(&std::free)> owned(scopes, &std::free);
+    if (n <= 0) return;
 
     const Frame physical = frames.back();  // function name + offset from symbols
     for (int i = 0; i < n; ++i) {

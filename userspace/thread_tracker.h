@@ -72,6 +72,7 @@ private:
     };
 
     Process& process(int pid);
+    void remember_mappings(Process& p, const CapturedStack& stack);
     void on(const ProcessForkEvent& e);
     void on(const ExecEvent& e);
     void on(const ThreadCreateEvent& e);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -96,6 +97,8 @@ RunResult RunThreadleak(const std::vector<std::string> &args) {
         dup2(err_pipe[1], 2) < 0 || chdir(root.c_str()) != 0)
       _exit(120);
     execv(argv[0], argv.data());
+    // The test binary is single-threaded, so stdio is safe in the forked child.
+    fprintf(stderr, "test harness: cannot execute %s: %s\n", argv[0], strerror(errno));
     _exit(121);
   }
   setpgid(pid, pid);

@@ -104,19 +104,27 @@ TL_TEST_NOINLINE void outer_distinctive_fn(StackSnapshot& snap) {
 }
 
 int g_inlined_capture_line = 0;
-int g_inlined_call_line = 0;
+int g_inlined_leaf_call_line = 0;
+int g_inlined_middle_call_line = 0;
 
-// Always inlined into its caller: its capture_snapshot call sits inside the
-// caller's code, in an inlined_subroutine scope.
+// Always inlined, two levels deep, into calls_inlined_distinctive_middle: its
+// capture_snapshot call sits in that function's code, inside two nested
+// inlined_subroutine scopes.
 static inline __attribute__((always_inline)) void inlined_distinctive_leaf(StackSnapshot& snap) {
     g_inlined_capture_line = __LINE__ + 1;
     capture_snapshot(snap);
     g_sink = g_sink + 1;
 }
 
-TL_TEST_NOINLINE void calls_inlined_distinctive_leaf(StackSnapshot& snap) {
-    g_inlined_call_line = __LINE__ + 1;
+static inline __attribute__((always_inline)) void inlined_distinctive_middle(StackSnapshot& snap) {
+    g_inlined_leaf_call_line = __LINE__ + 1;
     inlined_distinctive_leaf(snap);
+    g_sink = g_sink + 1;
+}
+
+TL_TEST_NOINLINE void calls_inlined_distinctive_middle(StackSnapshot& snap) {
+    g_inlined_middle_call_line = __LINE__ + 1;
+    inlined_distinctive_middle(snap);
     g_sink = g_sink + 1;
 }
 
@@ -230,7 +238,7 @@ TEST(ProcessImage, UnwindsOwnStackThroughDistinctiveFrames) {
 
 TEST(ProcessImage, ExpandsInlinedCallsIntoFrames) {
     StackSnapshot snap;
-    calls_inlined_distinctive_leaf(snap);
+    calls_inlined_distinctive_middle(snap);
     ASSERT_GT(snap.stack.size(), 64u);
 
     ProcessImage image(getpid());
@@ -238,40 +246,48 @@ TEST(ProcessImage, ExpandsInlinedCallsIntoFrames) {
     Stack stack = image.resolve_stack(snap, gettid());
     SCOPED_TRACE(describe(stack));
 
-    // capture_snapshot, then the inlined leaf and its caller: one physical
-    // frame (the same return address) split into two.
+    // capture_snapshot, then one physical frame (one return address) split
+    // into the inlined leaf, the inlined middle and their noinline caller.
     const int leaf = find_frame(stack, "inlined_distinctive_leaf");
-    const int caller = find_frame(stack, "calls_inlined_distinctive_leaf");
+    const int middle = find_frame(stack, "inlined_distinctive_middle");
+    const int caller = find_frame(stack, "calls_inlined_distinctive_middle");
     EXPECT_EQ(find_frame(stack, "capture_snapshot"), 0);
     ASSERT_EQ(leaf, 1);
-    ASSERT_EQ(caller, 2);
+    ASSERT_EQ(middle, 2);
+    ASSERT_EQ(caller, 3);
     const Frame& fl = stack[1];
-    const Frame& fc = stack[2];
-    EXPECT_EQ(fl.address, fc.address);
-    EXPECT_EQ(fl.module, fc.module);
-    EXPECT_EQ(fl.offset, fc.offset);
+    const Frame& fm = stack[2];
+    const Frame& fc = stack[3];
+    for (const Frame* f : {&fl, &fm}) {
+        EXPECT_EQ(f->address, fc.address);
+        EXPECT_EQ(f->module, fc.module);
+        EXPECT_EQ(f->offset, fc.offset);
+    }
     EXPECT_EQ(fc.module, self_exe());
 
-    // The leaf at its own line, the caller at the line that calls the leaf.
-    ASSERT_TRUE(fl.file.has_value());
-    EXPECT_TRUE(ends_with(*fl.file, "tests/unit/process_image_test.cpp")) << *fl.file;
+    // The leaf at its own line, each outer level at the line calling the
+    // level inside it.
+    for (const Frame* f : {&fl, &fm, &fc}) {
+        ASSERT_TRUE(f->file.has_value());
+        EXPECT_TRUE(ends_with(*f->file, "tests/unit/process_image_test.cpp")) << *f->file;
+    }
     EXPECT_EQ(fl.line, g_inlined_capture_line);
-    ASSERT_TRUE(fc.file.has_value());
-    EXPECT_TRUE(ends_with(*fc.file, "tests/unit/process_image_test.cpp")) << *fc.file;
-    EXPECT_EQ(fc.line, g_inlined_call_line);
+    EXPECT_EQ(fm.line, g_inlined_leaf_call_line);
+    EXPECT_EQ(fc.line, g_inlined_middle_call_line);
     EXPECT_GT(find_frame(stack, "TestBody"), caller);
 
     // The same pc one frame at a time: the physical function (named from the
     // symbol table) with the innermost line.
     Frame collapsed = image.symbolize({fc.address, true});
     ASSERT_TRUE(collapsed.function.has_value());
-    EXPECT_NE(collapsed.function->find("calls_inlined_distinctive_leaf"), std::string::npos);
+    EXPECT_NE(collapsed.function->find("calls_inlined_distinctive_middle"), std::string::npos);
     EXPECT_EQ(collapsed.line, g_inlined_capture_line);
     std::vector<Frame> expanded = image.symbolize_inline({fc.address, true});
-    ASSERT_EQ(expanded.size(), 2u);
+    ASSERT_EQ(expanded.size(), 3u);
     EXPECT_EQ(expanded[0].function, fl.function);
-    EXPECT_EQ(expanded[1].function, fc.function);
-    EXPECT_EQ(expanded[1].line, g_inlined_call_line);
+    EXPECT_EQ(expanded[1].function, fm.function);
+    EXPECT_EQ(expanded[2].function, fc.function);
+    EXPECT_EQ(expanded[2].line, g_inlined_middle_call_line);
 }
 
 TEST(ProcessImage, KeepsOneFrameWithoutDebugInfo) {
