@@ -18,7 +18,7 @@
 #define TL_COMM_LEN 16
 #define TL_PATH_LEN 256          /* module path, as seen from the target's root */
 #define TL_FD_NAME_LEN 32        /* dentry name of a file descriptor's file */
-#define TL_MAX_MODULES 24        /* executable mappings named by one stack */
+#define TL_MODULES_PER_RECORD 32 /* executable mappings per TL_EV_MODULES record */
 #define TL_MAX_STACK_BYTES 32768 /* hard cap of the --stack-size flag */
 
 enum tl_event_kind {
@@ -27,7 +27,7 @@ enum tl_event_kind {
 	TL_EV_THREAD_CREATE = 3,/* a traced process created a thread (+ creator's stack) */
 	TL_EV_THREAD_EXIT = 4,  /* a thread exited (+ its stack if it did not end itself) */
 	TL_EV_PROCESS_EXIT = 5, /* the last thread of a traced process exited */
-	TL_EV_SLEEP_SAMPLE = 6, /* (unused on the wire; map value kind) */
+	TL_EV_MODULES = 6,      /* executable file mappings of a process's address space */
 };
 
 /* How a thread left. */
@@ -46,7 +46,7 @@ struct tl_header {
 	char comm[TL_COMM_LEN];
 };
 
-/* An executable file mapping that contains a code address found on a stack. */
+/* An executable file mapping of a traced process. */
 struct tl_module {
 	__u64 start;
 	__u64 end;
@@ -68,10 +68,20 @@ struct tl_stack_sample {
 	__u32 timeout_valid;   /* 1 if `timeout` was read */
 	__u32 fd_mode;         /* i_mode of the file behind args[0] if it is an fd, else 0 */
 	char fd_name[TL_FD_NAME_LEN]; /* its dentry name (e.g. "pipe:", "[eventfd]") */
-	__u32 n_modules;
+	__u32 pad;
 	__u32 stack_len;       /* valid bytes in `stack`, copied from regs[7] (sp) upward */
-	struct tl_module modules[TL_MAX_MODULES];
 	__u8 stack[TL_MAX_STACK_BYTES];
+};
+
+/* Sent before the first stack of an address space, and again whenever its
+ * executable mappings change (dlopen): every record lists some of them, so a
+ * process that maps many files sends several. Userspace keeps the union, and
+ * can unwind and symbolize after the process is gone. */
+struct tl_modules_event {
+	struct tl_header h;
+	__u32 n;
+	__u32 pad;
+	struct tl_module modules[TL_MODULES_PER_RECORD];
 };
 
 struct tl_process_fork_event {

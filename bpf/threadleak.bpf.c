@@ -27,8 +27,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_EXIT 60
 #define NR_EXIT_GROUP 231
 #define MAX_PATH_DEPTH 16
-#define RANGE_CACHE 16   /* direct-mapped cache of looked-up mappings */
-#define MAX_LOOKUPS 64   /* bpf_find_vma calls per capture */
 
 /* Set by userspace between open and load. */
 const volatile __u32 stack_size = 8192; /* bytes copied above sp, <= TL_MAX_STACK_BYTES */
@@ -59,45 +57,37 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-/* Executable mappings already sent for an address space, keyed by (mm, start):
- * each is sent once, with the first stack that points into it. Userspace keeps
- * every mapping it was sent per address space. A new mm (fork, exec) gets new keys. */
-struct sent_key {
+/* Executable mappings already sent, per address space: key (tgid, mm), value
+ * mm->exec_vm when they were sent. A change of exec_vm (dlopen, dlclose) sends
+ * them again. Entries are dropped at exit and exec so a reused mm address
+ * cannot hide a new address space. */
+struct mm_key {
 	__u64 mm;
-	__u64 start;
+	__u32 tgid;
+	__u32 pad;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct sent_key);
-	__type(value, __u8);
+	__uint(max_entries, 8192);
+	__type(key, struct mm_key);
+	__type(value, __u64);
 } sent_modules SEC(".maps");
 
 /* Records are built here, then copied into the ring buffer with their real
  * length (the stack copy is rarely full). Tracepoints run with preemption
  * disabled, so one slot per CPU cannot be shared by two programs at once.
  * A plain array indexed by CPU: per-CPU maps cap values at 32 KiB. */
-struct module_ctx {
-	__u64 stack_lo, stack_hi;   /* the stack mapping itself: never code */
-	__u64 lo[RANGE_CACHE];      /* mappings already looked up, slot = bucket(addr) */
-	__u64 hi[RANGE_CACHE];
-	__u64 file[TL_MAX_MODULES]; /* struct file * of each recorded module */
-	__u32 n_files;
-	__u32 lookups;
-	__u32 slot;                 /* slot of the address being looked up */
-	__u32 pad;
-};
 
 union scratch_record {
 	struct tl_thread_create_event create;
 	struct tl_thread_exit_event exit;
+	struct tl_modules_event modules;
 };
 
-/* Too big for the 512-byte BPF stack: the record and the mapping cache. */
+/* Too big for the 512-byte BPF stack. */
 struct scratch_space {
 	union scratch_record rec;
-	struct module_ctx mc;
 };
 
 struct {
@@ -183,8 +173,7 @@ static long copy_page_cb(__u64 i, void *data)
 	return 0;
 }
 
-/* ---- executable mappings named by the stack ---------------------------- */
-
+/* ---- executable mappings ---------------------------------------------- */
 
 /* Path of a dentry, leaf first: "libc.so.6\0x86_64-linux-gnu\0lib\0usr\0".
  * Crosses mount points up to the root of the task's mount namespace.
@@ -241,98 +230,74 @@ static __always_inline void read_path(struct tl_module *m, struct file *file)
 	m->path_len = c.pos;
 }
 
-static __always_inline __u32 bucket(__u64 a)
+extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struct *task,
+				 __u64 addr) __ksym;
+extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __ksym;
+extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __ksym;
+
+/* Sends every executable file mapping of `task`'s address space, unless they
+ * were sent already and have not changed since. Runs before a stack is sent,
+ * so stacks never name a mapping userspace has not heard of. */
+static __always_inline void send_modules(struct task_struct *task, struct tl_modules_event *e)
 {
-	return (a >> 21) & (RANGE_CACHE - 1);
+	struct mm_struct *mm = task->mm;
+	struct bpf_iter_task_vma it;
+	struct vm_area_struct *vma;
+	struct mm_key key = {};
+	__u64 exec_vm;
+	__u32 sent = 0;
+
+	if (!mm)
+		return;
+	key.mm = (__u64)mm;
+	key.tgid = task->tgid;
+	exec_vm = mm->exec_vm;
+	__u64 *old = bpf_map_lookup_elem(&sent_modules, &key);
+	if (old && *old == exec_vm)
+		return;
+
+	fill_header(&e->h, TL_EV_MODULES, 0, task);
+	e->n = 0;
+	bpf_iter_task_vma_new(&it, task, 0);
+	while ((vma = bpf_iter_task_vma_next(&it))) {
+		if (!(vma->vm_flags & VM_EXEC) || !vma->vm_file)
+			continue;
+		__u32 n = e->n;
+		if (n >= TL_MODULES_PER_RECORD)
+			break;
+		struct tl_module *m = &e->modules[n];
+		struct file *file = vma->vm_file;
+		m->start = vma->vm_start;
+		m->end = vma->vm_end;
+		m->pgoff = (__u64)vma->vm_pgoff << 12;
+		m->ino = BPF_CORE_READ(file, f_inode, i_ino);
+		m->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+		m->path_len = 0;
+		read_path(m, file);
+		e->n = n + 1;
+		sent = 1; /* a flag, not a count: lets the verifier see the loop converge */
+		if (e->n == TL_MODULES_PER_RECORD) {
+			e->h.size = sizeof(*e);
+			submit(e, sizeof(*e));
+			e->n = 0;
+		}
+	}
+	bpf_iter_task_vma_destroy(&it);
+	if (e->n > 0) {
+		__u64 size = __builtin_offsetof(struct tl_modules_event, modules) +
+			     (__u64)e->n * sizeof(struct tl_module);
+		e->h.size = size;
+		submit(e, size);
+	}
+	/* The iterator gives up if mmap_lock is contended: then try next time. */
+	if (sent)
+		bpf_map_update_elem(&sent_modules, &key, &exec_vm, BPF_ANY);
 }
 
-/* bpf_find_vma wants its context on the stack; the cache lives in a map. */
-struct vma_request {
-	struct module_ctx *c;
-	struct tl_stack_sample *s; /* pointers stored in a map lose their type */
-};
-
-/* Caches the mapping and records it if it is executable code from a file.
- * No loops here (this runs inside two callbacks); the path, which needs a
- * loop, is read afterwards by emit_module_cb. A mapping evicted from the
- * cache may be recorded twice; userspace ignores the duplicate. */
-static long module_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+static __always_inline void forget_modules(struct task_struct *task)
 {
-	struct module_ctx *c = ((struct vma_request *)data)->c;
-	struct tl_stack_sample *s = ((struct vma_request *)data)->s;
-	__u32 slot = c->slot & (RANGE_CACHE - 1);
-	__u32 n = c->n_files;
-
-	c->lo[slot] = vma->vm_start;
-	c->hi[slot] = vma->vm_end;
-	if (!(vma->vm_flags & VM_EXEC) || !vma->vm_file || n >= TL_MAX_MODULES)
-		return 0;
-	struct sent_key key = {.mm = (__u64)vma->vm_mm, .start = vma->vm_start};
-	__u8 one = 1;
-	if (bpf_map_lookup_elem(&sent_modules, &key))
-		return 0;
-	bpf_map_update_elem(&sent_modules, &key, &one, BPF_ANY);
-	struct tl_module *m = &s->modules[n];
-	m->start = vma->vm_start;
-	m->end = vma->vm_end;
-	m->pgoff = (__u64)vma->vm_pgoff << 12;
-	m->path_len = 0;
-	c->file[n] = (__u64)vma->vm_file;
-	c->n_files = n + 1;
-	return 0;
-}
-
-/* Fills in the file identity and path of recorded module i. */
-static long emit_module_cb(__u64 i, void *data)
-{
-	struct module_ctx *c = ((struct vma_request *)data)->c;
-	struct tl_stack_sample *s = ((struct vma_request *)data)->s;
-
-	if (i >= c->n_files || i >= TL_MAX_MODULES)
-		return 1;
-	struct file *file = (struct file *)c->file[i];
-	struct tl_module *m = &s->modules[i];
-	m->ino = BPF_CORE_READ(file, f_inode, i_ino);
-	m->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-	read_path(m, file);
-	s->n_modules = i + 1;
-	return 0;
-}
-
-/* Looks up the mapping of a stack word that may be a code address. One
- * compare per word against a direct-mapped cache keeps the verifier's work
- * (and ours) flat; bpf_find_vma runs at most MAX_LOOKUPS times. */
-static __always_inline void lookup_module(struct module_ctx *c, struct tl_stack_sample *s, __u64 a)
-{
-	__u32 slot = bucket(a);
-
-	/* user-space canonical addresses only; small integers are not code */
-	if (a < 0x10000 || a >= 0x800000000000ULL)
-		return;
-	if (a >= c->stack_lo && a < c->stack_hi)
-		return;
-	if (a >= c->lo[slot] && a < c->hi[slot])
-		return;
-	if (c->lookups >= MAX_LOOKUPS)
-		return;
-	c->lookups++;
-	c->slot = slot;
-	struct vma_request req = {.c = c, .s = s};
-	bpf_find_vma(bpf_get_current_task_btf(), a, module_vma_cb, &req, 0);
-}
-
-static long scan_word_cb(__u64 i, void *data)
-{
-	struct module_ctx *c = ((struct vma_request *)data)->c;
-	struct tl_stack_sample *s = ((struct vma_request *)data)->s;
-	__u64 off = i * 8;
-	__u64 word;
-
-	if (off > TL_MAX_STACK_BYTES - 8 || off + 8 > s->stack_len)
-		return 1;
-	word = *(__u64 *)&s->stack[off];
-	lookup_module(c, s, word);
-	return 0;
+	struct mm_key key = {.mm = (__u64)task->mm, .tgid = task->tgid};
+	bpf_map_delete_elem(&sent_modules, &key);
 }
 
 /* ---- syscall details --------------------------------------------------- */
@@ -377,7 +342,7 @@ static __always_inline void describe_fd(struct tl_stack_sample *s, struct task_s
 }
 
 /* Fills `s` from the current task: registers, syscall, stack copy, mappings. */
-static __always_inline void capture(struct tl_stack_sample *s, struct module_ctx *mc)
+static __always_inline void capture(struct tl_stack_sample *s)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -397,7 +362,6 @@ static __always_inline void capture(struct tl_stack_sample *s, struct module_ctx
 	s->timeout_valid = 0;
 	s->fd_mode = 0;
 	s->fd_name[0] = 0;
-	s->n_modules = 0;
 	s->stack_len = 0;
 
 	int targ = timeout_arg(s->syscall_nr);
@@ -424,17 +388,6 @@ static __always_inline void capture(struct tl_stack_sample *s, struct module_ctx
 	}
 	if (s->stack_len == 0)
 		count(TL_STAT_STACK_READ_FAIL);
-
-	/* Record every executable mapping that the pc or a stack word points
-	 * into: userspace can then unwind and symbolize after the process is
-	 * gone (at exit it always loses the race for /proc/PID/maps). */
-	__builtin_memset(mc, 0, sizeof(*mc));
-	mc->stack_lo = b.start;
-	mc->stack_hi = b.end;
-	lookup_module(mc, s, s->regs[16]);
-	struct vma_request req = {.c = mc, .s = s};
-	bpf_loop(TL_MAX_STACK_BYTES / 8, scan_word_cb, &req, 0);
-	bpf_loop(TL_MAX_MODULES, emit_module_cb, &req, 0);
 }
 
 /* ---- programs ---------------------------------------------------------- */
@@ -466,12 +419,13 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	struct scratch_space *sc = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!sc)
 		return 0;
+	send_modules(parent, &sc->rec.modules);
 	struct tl_thread_create_event *e = &sc->rec.create;
 	/* runs in the creating thread: `current` is `parent` */
 	fill_header(&e->h, TL_EV_THREAD_CREATE, 0, parent);
 	e->h.tid = child->pid;
 	e->creator_tid = parent->pid;
-	capture(&e->s, &sc->mc);
+	capture(&e->s);
 	__u64 size = __builtin_offsetof(struct tl_thread_create_event, s.stack) + e->s.stack_len;
 	e->h.size = size;
 	submit(e, size);
@@ -485,6 +439,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 
 	if (!is_traced(p->tgid))
 		return 0;
+	forget_modules(p); /* a fresh mm: drop any stale entry for its address */
 	fill_header(&e.h, TL_EV_EXEC, sizeof(e), p);
 	/* The opened file, not bprm->filename: that is relative to the caller's cwd. */
 	struct file *file = BPF_CORE_READ(bprm, file);
@@ -549,9 +504,12 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 	e->blocked_known = 0;
 	if (e->how == TL_EXIT_KILLED) {
 		/* Still readable here: mm, user stack and registers (kernel.md). */
+		send_modules(p, &sc->rec.modules);
+		fill_header(&e->h, TL_EV_THREAD_EXIT, 0, p);
+		e->how = TL_EXIT_KILLED;
 		e->has_stack = 1;
 		blocked_for(e, p);
-		capture(&e->s, &sc->mc);
+		capture(&e->s);
 		size = __builtin_offsetof(struct tl_thread_exit_event, s.stack) + e->s.stack_len;
 	} else {
 		__u32 tid = p->pid;
@@ -565,6 +523,7 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 		struct signal_struct *sig = p->signal;
 
 		fill_header(&pe.h, TL_EV_PROCESS_EXIT, sizeof(pe), p);
+		forget_modules(p);
 		pe.exit_code = (sig->flags & SIGNAL_GROUP_EXIT) ? sig->group_exit_code : p->exit_code;
 		submit(&pe, sizeof(pe));
 		bpf_map_delete_elem(&traced, &tgid);

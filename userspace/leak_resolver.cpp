@@ -2,18 +2,8 @@
 
 namespace threadleak {
 
-namespace {
-
-void add_mappings(const PendingStack& pending) {
-    if (!pending.image) return;
-    for (const Mapping& m : pending.stack.mappings) pending.image->add_mapping(m);
-}
-
-}  // namespace
-
 Stack resolve(const PendingStack& pending, int tid) {
     if (!pending.image) return {};
-    add_mappings(pending);
     return pending.image->resolve_stack(pending.stack.snapshot, tid);
 }
 
@@ -42,13 +32,6 @@ LeakedThread resolve_leak(const PendingLeak& leak) {
 }
 
 std::vector<LeakedThread> resolve_leaks(const std::vector<PendingLeak>& leaks) {
-    // Each stack names only the mappings its own words point into, and the
-    // kernel may miss one; every stack of a process shares one address space,
-    // so all of them are added before any is unwound.
-    for (const PendingLeak& l : leaks) {
-        if (l.creation) add_mappings(*l.creation);
-        add_mappings(l.at_exit);
-    }
     std::vector<LeakedThread> out;
     out.reserve(leaks.size());
     for (const PendingLeak& l : leaks) out.push_back(resolve_leak(l));

@@ -32,10 +32,11 @@ void ThreadTracker::on_event(const TraceEvent& event) {
     std::visit([this](const auto& e) { on(e); }, event);
 }
 
-// The kernel sends each mapping of an address space once, with the first stack
-// that needs it: keep them all in the image, whatever happens to that stack.
-void ThreadTracker::remember_mappings(Process& p, const CapturedStack& stack) {
-    for (const Mapping& m : stack.mappings) p.image->add_mapping(m);
+// The kernel sends an address space's mappings once (and again after dlopen),
+// before the first stack that needs them.
+void ThreadTracker::on(const ModulesEvent& e) {
+    Process& p = process(e.pid);
+    for (const Mapping& m : e.mappings) p.image->add_mapping(m);
 }
 
 void ThreadTracker::on(const ProcessForkEvent& e) {
@@ -59,7 +60,6 @@ void ThreadTracker::on(const ExecEvent& e) {
 void ThreadTracker::on(const ThreadCreateEvent& e) {
     Process& p = process(e.pid);
     if (p.info.comm.empty()) p.info.comm = e.creator_comm;
-    remember_mappings(p, e.creator_stack);
     Thread& t = p.threads[e.tid];
     t.comm = e.creator_comm;  // a new thread starts with its creator's name
     t.creator_tid = e.creator_tid;
@@ -75,7 +75,6 @@ void ThreadTracker::on(const ThreadExitEvent& e) {
         p.threads.erase(it);
     }
     if (e.tid == e.pid && p.info.comm.empty()) p.info.comm = e.comm;
-    if (e.stack) remember_mappings(p, *e.stack);
     // The main thread is nobody's to join; a thread that ended itself or ended
     // the process is not leaked.
     if (!judging_exits_ || e.how != ExitHow::Killed || e.tid == e.pid || !e.stack) return;

@@ -72,12 +72,13 @@ private:
     };
 
     Process& process(int pid);
-    void remember_mappings(Process& p, const CapturedStack& stack);
+
     void on(const ProcessForkEvent& e);
     void on(const ExecEvent& e);
     void on(const ThreadCreateEvent& e);
     void on(const ThreadExitEvent& e);
     void on(const ProcessExitEvent& e);
+    void on(const ModulesEvent& e);
 
     ImageFactory make_image_;
     std::map<int, Process> processes_;

@@ -36,11 +36,6 @@ CapturedStack decode_stack(const tl_stack_sample& s, size_t stack_bytes) {
     c.syscall.timeout = {static_cast<int64_t>(s.timeout[0]), static_cast<int64_t>(s.timeout[1])};
     c.syscall.fd_mode = s.fd_mode;
     c.syscall.fd_name = bounded_string(s.fd_name, sizeof(s.fd_name));
-    uint32_t n = std::min<uint32_t>(s.n_modules, TL_MAX_MODULES);
-    for (uint32_t i = 0; i < n; i++) {
-        const tl_module& m = s.modules[i];
-        c.mappings.push_back({m.start, m.end, m.pgoff, m.ino, m.dev, module_path(m)});
-    }
     return c;
 }
 
@@ -106,6 +101,21 @@ std::optional<TraceEvent> decode_event(std::span<const uint8_t> rec, std::string
             if (!stack_record<tl_thread_exit_event>(rec, offsetof(tl_thread_exit_event, s), &n, error))
                 return std::nullopt;
             out.stack = decode_stack(e->s, n);
+        }
+        return out;
+    }
+    case TL_EV_MODULES: {
+        size_t fixed = offsetof(tl_modules_event, modules);
+        if (rec.size() < fixed) break;
+        auto* e = reinterpret_cast<const tl_modules_event*>(rec.data());
+        if (e->n > TL_MODULES_PER_RECORD || fixed + e->n * sizeof(tl_module) > rec.size()) {
+            *error = "module count exceeds record";
+            return std::nullopt;
+        }
+        ModulesEvent out{h->time_ns, pid, {}};
+        for (uint32_t i = 0; i < e->n; i++) {
+            const tl_module& m = e->modules[i];
+            out.mappings.push_back({m.start, m.end, m.pgoff, m.ino, m.dev, module_path(m)});
         }
         return out;
     }

@@ -14,10 +14,16 @@
 
 namespace threadleak {
 
-/// A thread's registers, stack copy and syscall, plus the mappings it names.
+/// A thread's registers, stack copy and syscall.
 struct CapturedStack {
     StackSnapshot snapshot;
     RawSyscall syscall;
+};
+
+/// Executable file mappings of a process's current address space.
+struct ModulesEvent {
+    uint64_t time_ns = 0;
+    int pid = 0;
     std::vector<Mapping> mappings;
 };
 
@@ -64,7 +70,7 @@ struct ProcessExitEvent {
 };
 
 using TraceEvent = std::variant<ProcessForkEvent, ExecEvent, ThreadCreateEvent,
-                                ThreadExitEvent, ProcessExitEvent>;
+                                ThreadExitEvent, ProcessExitEvent, ModulesEvent>;
 
 /// Decodes one ring-buffer record; nullopt (and `error` set) if malformed.
 std::optional<TraceEvent> decode_event(std::span<const uint8_t> record, std::string* error);

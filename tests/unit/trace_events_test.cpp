@@ -27,7 +27,7 @@ void set_path(tl_module& m, std::initializer_list<const char*> leaf_first) {
 
 }  // namespace
 
-TEST(TraceEvents, ThreadExitWithStackDecodesRegistersSyscallAndModules) {
+TEST(TraceEvents, ThreadExitWithStackDecodesRegistersAndSyscall) {
     auto e = std::make_unique<tl_thread_exit_event>();
     memset(e.get(), 0, sizeof(*e));
     e->h.kind = TL_EV_THREAD_EXIT;
@@ -42,10 +42,6 @@ TEST(TraceEvents, ThreadExitWithStackDecodesRegistersSyscallAndModules) {
     e->s.regs[7] = 0x7000;
     e->s.syscall_nr = 202;
     e->s.args[1] = 128;
-    e->s.n_modules = 1;
-    e->s.modules[0].start = 0x1000;
-    e->s.modules[0].end = 0x2000;
-    set_path(e->s.modules[0], {"libc.so.6", "x86_64-linux-gnu", "lib", "usr"});
     e->s.stack_len = 16;
     e->s.stack[0] = 0x42;
     size_t size = offsetof(tl_thread_exit_event, s.stack) + 16;
@@ -65,8 +61,35 @@ TEST(TraceEvents, ThreadExitWithStackDecodesRegistersSyscallAndModules) {
     EXPECT_EQ(x->stack->snapshot.stack.size(), 16u);
     EXPECT_EQ(x->stack->snapshot.stack[0], 0x42);
     EXPECT_EQ(x->stack->syscall.nr, 202);
-    ASSERT_EQ(x->stack->mappings.size(), 1u);
-    EXPECT_EQ(x->stack->mappings[0].path, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+    EXPECT_EQ(x->stack->syscall.args[1], 128u);
+}
+
+TEST(TraceEvents, ModulesRecordRebuildsPathsFromLeafFirstComponents) {
+    auto e = std::make_unique<tl_modules_event>();
+    memset(e.get(), 0, sizeof(*e));
+    e->h.kind = TL_EV_MODULES;
+    e->h.pid = 10;
+    e->n = 2;
+    e->modules[0] = tl_module{0x1000, 0x2000, 0x1000, 77, 0xfe00000, 0, {}};
+    set_path(e->modules[0], {"libc.so.6", "x86_64-linux-gnu", "lib", "usr"});
+    e->modules[1] = tl_module{0x5000, 0x6000, 0, 78, 0xfe00000, 0, {}};
+    set_path(e->modules[1], {"app"});
+    size_t size = offsetof(tl_modules_event, modules) + 2 * sizeof(tl_module);
+
+    std::string error;
+    auto ev = decode_event(bytes(e.get(), size), &error);
+    ASSERT_TRUE(ev.has_value()) << error;
+    auto& m = std::get<ModulesEvent>(*ev);
+    EXPECT_EQ(m.pid, 10);
+    ASSERT_EQ(m.mappings.size(), 2u);
+    EXPECT_EQ(m.mappings[0].path, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+    EXPECT_EQ(m.mappings[0].pgoff, 0x1000u);
+    EXPECT_EQ(m.mappings[0].ino, 77u);
+    EXPECT_EQ(m.mappings[1].path, "/app");
+
+    e->n = 3;  // claims more than the record holds
+    EXPECT_FALSE(decode_event(bytes(e.get(), size), &error).has_value());
+    EXPECT_EQ(error, "module count exceeds record");
 }
 
 TEST(TraceEvents, SelfExitHasNoStack) {
