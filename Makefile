@@ -39,6 +39,9 @@ FIXTURES    := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIXTURE_C)) \
                $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIXTURE_CXX))
 STRIPPED_FIXTURES := condvar_waiter
 FIXTURES   += $(patsubst %,$(BUILD)/fixtures/%_stripped,$(STRIPPED_FIXTURES))
+# Shared-library fixtures: tests/fixtures/libNAME.c -> build/fixtures/libNAME.so, not executables.
+FIXTURE_LIBS := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%.so,$(wildcard tests/fixtures/lib*.c))
+FIXTURES   := $(filter-out $(FIXTURE_LIBS:.so=),$(FIXTURES))
 
 .PHONY: all demo test bench deps clean fixtures
 all: $(BUILD)/threadleak
@@ -110,6 +113,11 @@ $(BUILD)/fixtures/%_stripped: $(BUILD)/fixtures/%
 	$(Q)strip -s -o $@ $<
 
 fixtures: $(FIXTURES)
+fixtures: $(FIXTURE_LIBS)
+$(BUILD)/fixtures/%.so: tests/fixtures/%.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -shared -fPIC -g -O1 -pthread -o $@ $<
 
 $(BUILD)/leaky_demo: tools/leaky_demo.cpp
 	$(Q)mkdir -p $(@D)

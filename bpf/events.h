@@ -118,6 +118,28 @@ struct tl_process_exit_event {
 	__u32 pad;
 };
 
+/* Which argument of a blocking syscall points to its timeout (x86_64), or -1.
+ * Shared so the kernel side and the /proc reader agree. */
+static inline int tl_timeout_arg(long nr)
+{
+	switch (nr) {
+	case 35:  return 0; /* nanosleep */
+	case 202: return 3; /* futex */
+	case 230: return 2; /* clock_nanosleep */
+	case 271: return 2; /* ppoll */
+	case 270: return 4; /* pselect6 */
+	case 23:  return 4; /* select (a timeval) */
+	case 441: return 3; /* epoll_pwait2 */
+	case 449: return 3; /* futex_waitv */
+	case 128: return 2; /* rt_sigtimedwait */
+	case 208: return 4; /* io_getevents */
+	case 220: return 3; /* semtimedop */
+	case 243: return 4; /* mq_timedreceive */
+	case 299: return 4; /* recvmmsg */
+	}
+	return -1;
+}
+
 /* Per-thread "last seen asleep" record kept by the sampling iterator. */
 struct tl_sleep_sample {
 	__u64 exec_start;      /* task->se.exec_start when seen asleep */

@@ -302,27 +302,6 @@ static __always_inline void forget_modules(struct task_struct *task)
 
 /* ---- syscall details --------------------------------------------------- */
 
-/* Which argument of a blocking syscall points to its timeout, or -1. */
-static __always_inline int timeout_arg(long nr)
-{
-	switch (nr) {
-	case 35:  return 0; /* nanosleep */
-	case 202: return 3; /* futex */
-	case 230: return 2; /* clock_nanosleep */
-	case 271: return 2; /* ppoll */
-	case 270: return 4; /* pselect6 */
-	case 23:  return 4; /* select (timeval) */
-	case 441: return 3; /* epoll_pwait2 */
-	case 449: return 3; /* futex_waitv */
-	case 128: return 2; /* rt_sigtimedwait */
-	case 208: return 4; /* io_getevents */
-	case 220: return 3; /* semtimedop */
-	case 243: return 4; /* mq_timedreceive */
-	case 299: return 4; /* recvmmsg */
-	}
-	return -1;
-}
-
 static __always_inline void describe_fd(struct tl_stack_sample *s, struct task_struct *task)
 {
 	__u64 fd = s->args[0];
@@ -364,7 +343,7 @@ static __always_inline void capture(struct tl_stack_sample *s)
 	s->fd_name[0] = 0;
 	s->stack_len = 0;
 
-	int targ = timeout_arg(s->syscall_nr);
+	int targ = tl_timeout_arg(s->syscall_nr);
 	if (targ >= 0 && targ < 6 && s->args[targ & 7]) {
 		if (!bpf_probe_read_user(s->timeout, sizeof(s->timeout), (void *)s->args[targ & 7]))
 			s->timeout_valid = 1;

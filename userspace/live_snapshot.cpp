@@ -10,6 +10,10 @@
 #include <fstream>
 #include <sstream>
 
+extern "C" {
+#include "events.h"
+}
+
 namespace threadleak {
 namespace {
 
@@ -131,6 +135,11 @@ std::vector<LiveThread> snapshot_live_threads(int pid, size_t stack_size) {
             ssize_t n = mem >= 0 && len ? pread(mem, t.stack.snapshot.stack.data(), len, static_cast<off_t>(sp)) : 0;
             t.stack.snapshot.stack.resize(n > 0 ? n : 0);
             if (raw.nr >= 0) describe_fd(pid, raw.args[0], &raw);
+            int targ = tl_timeout_arg(raw.nr);
+            if (targ >= 0 && raw.args[targ] && mem >= 0 &&
+                pread(mem, raw.timeout.data(), sizeof(raw.timeout), static_cast<off_t>(raw.args[targ])) ==
+                    sizeof(raw.timeout))
+                raw.timeout_valid = true;
         }
         if (t.state == 'S' || t.state == 'D') {
             auto since = exec_start_ns(task + "/sched");

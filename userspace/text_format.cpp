@@ -110,12 +110,15 @@ private:
     void write_group(const LeakGroup& g) {
         const std::string pfx = "==" + std::to_string(g.pid) + "== ";
         const int tid = g.tids.empty() ? 0 : g.tids.front();
-        out_ << pfx << "threadleak: thread T" << tid << " \"" << printable(g.comm) << "\" of pid "
-             << g.pid << " (" << printable(g.exe) << ") "
-             << (g.kind == LeakKind::Hung
-                     ? "is still running after the --timeout: it was never joined"
-                     : "was never joined: still alive when the process exited")
-             << '\n';
+        const bool main_thread = tid == g.pid;  // the lowest tid of its group, when grouped
+        out_ << pfx << "threadleak: " << (main_thread ? "main thread T" : "thread T") << tid << " \""
+             << printable(g.comm) << "\" of pid " << g.pid << " (" << printable(g.exe) << ") ";
+        if (g.kind == LeakKind::Hung)
+            out_ << (main_thread ? "is still running after the --timeout"
+                                 : "is still running after the --timeout: it was never joined");
+        else
+            out_ << "was never joined: still alive when the process exited";
+        out_ << '\n';
 
         if (g.state == ThreadState::Running) {
             out_ << pfx << "  running in user code (busy loop?)\n";
@@ -134,6 +137,8 @@ private:
 
         if (g.creator_tid)
             out_ << pfx << "  created by thread T" << *g.creator_tid << " at:\n";
+        else if (main_thread)
+            out_ << pfx << "  (the process's main thread)\n";
         else
             out_ << pfx << "  created before tracing began" << (g.created_by.empty() ? "\n" : " at:\n");
         if (g.creator_tid || !g.created_by.empty()) write_stack(g.created_by);
