@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* threadleak's kernel side: follows the traced processes' lifecycle and, at the
- * few moments that matter, captures a thread's registers, a copy of its user
- * stack and the executable mappings that stack points into.
+ * few moments that matter, captures a thread's registers and a copy of its user
+ * stack, after sending (once per address space) its executable file mappings,
+ * so userspace can unwind and symbolize even after the process is gone.
  *
  * Hooks (all rare events; nothing runs on syscalls or context switches):
  *   tp_btf/sched_process_fork  thread creation (+ creator's stack) and new processes

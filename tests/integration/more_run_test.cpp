@@ -13,10 +13,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -71,36 +75,62 @@ int RunQuietly(const std::vector<std::string> &args) {
 
 /// Names of threadleak's BPF programs (bpf/threadleak.bpf.c; kernel names are
 /// cut to 15 characters, which these fit).
-constexpr const char *kProgramNames[] = {"on_fork", "on_exit", "on_exec", "sample_sleepers"};
+const std::set<std::string> kProgramNames = {"on_fork", "on_exit", "on_exec", "sample_sleepers"};
 
-/// How many loaded BPF programs have each of threadleak's program names, per
-/// `bpftool prog show`; empty if bpftool could not be run.
-std::vector<int> CountThreadleakPrograms(const std::string &bpftool) {
-  const std::string command = "'" + bpftool + "' prog show 2>/dev/null";
+struct BpftoolResult {
+  bool ok = false;
+  std::string text;  // stdout and stderr
+};
+
+BpftoolResult Bpftool(const std::string &bpftool, const std::string &args) {
+  const std::string command = "'" + bpftool + "' " + args + " 2>&1";
+  BpftoolResult result;
   FILE *pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return {};
-  std::string text;
+  if (pipe == nullptr) return result;
   char buffer[4096];
   size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) text.append(buffer, n);
-  if (pclose(pipe) != 0) return {};
-  std::vector<int> counts;
-  for (const char *name : kProgramNames) {
-    const std::regex line_re(std::string("(^|\\s)name ") + name + "(\\s|$)");
-    int count = 0;
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);)
-      if (std::regex_search(line, line_re)) ++count;
-    counts.push_back(count);
-  }
-  return counts;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.text.append(buffer, n);
+  result.ok = pclose(pipe) == 0;
+  return result;
 }
 
-std::string DescribeCounts(const std::vector<int> &counts) {
+/// The loaded BPF program with id `id`: its name, "" when bpftool says there is no
+/// such program, or nullopt (with bpftool's output in *error) when it cannot tell.
+std::optional<std::string> ProgramName(const std::string &bpftool, long id,
+                                       std::string *error = nullptr) {
+  const BpftoolResult result = Bpftool(bpftool, "prog show id " + std::to_string(id));
+  static const std::regex kName(R"(\bname (\S+))");
+  std::smatch match;
+  if (result.ok && std::regex_search(result.text, match, kName)) return match[1];
+  if (!result.ok && result.text.find("No such file or directory") != std::string::npos)
+    return std::string();
+  if (error != nullptr) *error = result.text;
+  return std::nullopt;
+}
+
+/// Ids of the BPF programs `pid` holds through its fds (program fds and link fds
+/// both name a prog_id in /proc/PID/fdinfo). Other threadleak instances, e.g. of
+/// engineers sharing the machine, load programs with the same names; these are
+/// the ones this process owns.
+std::set<long> ProgramIdsHeldBy(pid_t pid) {
+  std::set<long> ids;
+  std::error_code ec;
+  for (const auto &entry : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fdinfo", ec)) {
+    std::ifstream in(entry.path());
+    for (std::string line; std::getline(in, line);) {
+      if (!line.starts_with("prog_id:")) continue;
+      const long id = std::strtol(line.c_str() + 8, nullptr, 10);
+      if (id > 0) ids.insert(id);
+    }
+  }
+  return ids;
+}
+
+std::string DescribePrograms(const std::map<long, std::string> &programs) {
   std::string text;
-  for (size_t i = 0; i < counts.size() && i < std::size(kProgramNames); ++i)
-    text += std::string(i ? ", " : "") + kProgramNames[i] + "=" + std::to_string(counts[i]);
-  return text.empty() ? "(bpftool failed)" : text;
+  for (const auto &[id, name] : programs)
+    text += (text.empty() ? "" : ", ") + std::to_string(id) + ":" + name;
+  return text.empty() ? "(none)" : text;
 }
 
 /// Pids of the children of `pid` (/proc/PID/task/PID/children).
@@ -137,8 +167,6 @@ class MoreRunTest : public RunTest {
     ASSERT_NO_FATAL_FAILURE(ExpectFixtureBuilt("hang_forever"));
     const std::string bpftool = FindProgram("bpftool");
     if (bpftool.empty()) GTEST_SKIP() << "bpftool is not installed: cannot list loaded BPF programs";
-    const std::vector<int> before = CountThreadleakPrograms(bpftool);
-    ASSERT_EQ(before.size(), std::size(kProgramNames)) << "`bpftool prog show` failed";
 
     const std::string dir = MakeTempDir();
     const std::string output = dir + "/report.json";
@@ -147,7 +175,13 @@ class MoreRunTest : public RunTest {
     std::this_thread::sleep_for(std::chrono::milliseconds(700));
 
     const std::vector<pid_t> children = ChildrenOf(spawned.pid);
-    const std::vector<int> during = CountThreadleakPrograms(bpftool);
+    // threadleak's own programs, by id: the names are shared with any other
+    // threadleak running on this machine.
+    std::map<long, std::string> owned;
+    for (long id : ProgramIdsHeldBy(spawned.pid)) {
+      std::optional<std::string> name = ProgramName(bpftool, id);
+      if (name && kProgramNames.contains(*name)) owned[id] = std::move(*name);
+    }
     const auto signalled = Clock::now();
     kill(spawned.pid, sig);
     const auto guard = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -172,12 +206,11 @@ class MoreRunTest : public RunTest {
     ASSERT_EQ(children.size(), 1u)
         << "700 ms after the start, threadleak should have exactly one child (hang_forever)\n"
         << context;
-    ASSERT_EQ(during.size(), std::size(kProgramNames));
-    for (size_t i = 0; i < during.size(); ++i)
-      EXPECT_GT(during[i], before[i])
-          << "while tracing, threadleak's program " << kProgramNames[i]
-          << " should be loaded (before: " << DescribeCounts(before)
-          << "; during: " << DescribeCounts(during) << ")";
+    std::set<std::string> owned_names;
+    for (const auto &[id, name] : owned) owned_names.insert(name);
+    EXPECT_EQ(owned_names, kProgramNames)
+        << "while tracing, threadleak should hold all its BPF programs; it held "
+        << DescribePrograms(owned);
 
     EXPECT_FALSE(run.guard_expired) << "threadleak did not exit within 5 s of " << sig_name << "\n"
                                     << context;
@@ -202,16 +235,20 @@ class MoreRunTest : public RunTest {
     EXPECT_TRUE(FramesContain(BlockedFrames(leak), "pthread_cond_wait")) << context;
 
     // Every program and link is released when threadleak exits; give the kernel's
-    // deferred frees a moment before calling anything left a leak.
-    std::vector<int> after;
-    for (int i = 0; i < 50; ++i) {
-      after = CountThreadleakPrograms(bpftool);
-      if (after == before) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // deferred frees a moment before calling anything left loaded.
+    std::map<long, std::string> still_loaded = owned;
+    std::string bpftool_error;
+    for (int i = 0; i < 50 && !still_loaded.empty(); ++i) {
+      if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::erase_if(still_loaded, [&](const auto &entry) {
+        const std::optional<std::string> name = ProgramName(bpftool, entry.first, &bpftool_error);
+        return name && name->empty();
+      });
     }
-    EXPECT_EQ(after, before) << "BPF programs still loaded after threadleak exited on " << sig_name
-                             << ": before " << DescribeCounts(before) << "; after "
-                             << DescribeCounts(after);
+    EXPECT_TRUE(still_loaded.empty())
+        << "BPF programs of threadleak still loaded 1 s after it exited on " << sig_name << ": "
+        << DescribePrograms(still_loaded) << " (it held " << DescribePrograms(owned) << ")"
+        << (bpftool_error.empty() ? "" : "; bpftool said: " + bpftool_error);
   }
 };
 
