@@ -270,6 +270,11 @@ void add_relative_timeout(const RawSyscall& raw, uint64_t ptr, int64_t subsec_un
                           BlockedIn& out) {
     if (ptr == 0) {
         out.args.push_back({"timeout", std::string("none")});
+    } else if (raw.timeout_valid && raw.timeout_is_remaining) {
+        // The requested duration is gone: only what was left of it is known.
+        out.args.push_back({"timeout", std::string("unknown")});
+        if (auto ns = to_ns(raw.timeout[0], raw.timeout[1], subsec_unit_ns))
+            out.args.push_back({"remaining", format_duration(*ns)});
     } else if (!raw.timeout_valid) {
         out.args.push_back({"timeout", hex(ptr) + " (unread)"});
     } else if (auto ns = to_ns(raw.timeout[0], raw.timeout[1], subsec_unit_ns)) {
@@ -464,6 +469,21 @@ constexpr AnonKind kAnonKinds[] = {
 };
 
 }  // namespace
+
+bool interruption_rewrites_timeout(const RawSyscall& raw) {
+    const auto& a = raw.args;
+    switch (raw.nr) {
+    case 23:   // select
+    case 270:  // pselect6
+    case 271:  // ppoll
+        return true;
+    case 35:  // nanosleep(req, rem)
+        return a[1] != 0 && a[1] == a[0];
+    case 230:  // clock_nanosleep(clock, flags, req, rem); absolute sleeps write nothing
+        return (a[1] & 1) == 0 && a[3] != 0 && a[3] == a[2];
+    }
+    return false;
+}
 
 std::string syscall_name(int64_t nr) {
     if (nr >= 0 && nr < kLowCount) return kNamesLow[nr];

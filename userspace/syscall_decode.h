@@ -15,6 +15,9 @@ struct RawSyscall {
     std::array<uint64_t, 6> args{};
     bool timeout_valid = false;         ///< `timeout` holds the timespec args point to
     std::array<int64_t, 2> timeout{};   ///< tv_sec, tv_nsec
+    /// The kernel had already written the time left into the timeout buffer:
+    /// set for syscalls captured after a signal interrupted them (at exit).
+    bool timeout_is_remaining = false;
     uint32_t fd_mode = 0;               ///< i_mode of the file behind args[0], 0 if none
     std::string fd_name;                ///< dentry name of that file
 };
@@ -25,6 +28,12 @@ std::string syscall_name(int64_t nr);
 /// Decodes arguments into a BlockedIn (frames and blocked_for left empty).
 /// Knows futex ops, fd kinds, poll/epoll/select timeouts, sleeps.
 BlockedIn decode_syscall(const RawSyscall& raw);
+
+/// True if an interrupted call of this kind writes the time left back into
+/// the buffer its timeout was read from: select, pselect6 and ppoll always;
+/// nanosleep and relative clock_nanosleep when `remain` is the request buffer
+/// (as libstdc++'s sleep_for passes it).
+bool interruption_rewrites_timeout(const RawSyscall& raw);
 
 /// "pipe", "socket", "eventfd", "timerfd", "epoll", "file", "char device", ...
 std::string describe_fd_kind(uint32_t i_mode, const std::string& dentry_name);

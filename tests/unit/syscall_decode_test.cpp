@@ -269,5 +269,35 @@ TEST(SyscallDescribeFdKindTest, NothingKnownIsUnknown) {
     EXPECT_EQ(describe_fd_kind(0, "x"), "unknown");
 }
 
+TEST(SyscallDecodeTest, InterruptedSleepSharingItsRemainderBufferReportsOnlyTheTimeLeft) {
+    RawSyscall raw;
+    raw.nr = 230;  // clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem == req)
+    raw.args = {1, 0, 0x7ffd1000, 0x7ffd1000, 0, 0};
+    raw.timeout_valid = true;
+    raw.timeout = {0, 2'500'000};
+    EXPECT_TRUE(interruption_rewrites_timeout(raw));
+    raw.timeout_is_remaining = true;
+    BlockedIn b = decode_syscall(raw);
+    EXPECT_FALSE(b.timeout_ns.has_value());
+    EXPECT_NE(std::find(b.args.begin(), b.args.end(), SyscallArg{"timeout", std::string("unknown")}),
+              b.args.end());
+    EXPECT_NE(std::find(b.args.begin(), b.args.end(), SyscallArg{"remaining", std::string("2.5ms")}),
+              b.args.end());
+}
+
+TEST(SyscallDecodeTest, SleepWithSeparateRemainderBufferKeepsItsRequest) {
+    RawSyscall raw;
+    raw.nr = 35;  // nanosleep(req, rem) with rem elsewhere: req is intact
+    raw.args = {0x7ffd1000, 0x7ffd2000, 0, 0, 0, 0};
+    EXPECT_FALSE(interruption_rewrites_timeout(raw));
+    raw.args[1] = 0;
+    EXPECT_FALSE(interruption_rewrites_timeout(raw));
+    raw.nr = 230;  // absolute clock_nanosleep never writes back
+    raw.args = {1, 1, 0x7ffd1000, 0x7ffd1000, 0, 0};
+    EXPECT_FALSE(interruption_rewrites_timeout(raw));
+    raw.nr = 271;  // ppoll always does
+    EXPECT_TRUE(interruption_rewrites_timeout(raw));
+}
+
 }  // namespace
 }  // namespace threadleak
