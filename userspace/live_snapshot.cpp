@@ -105,50 +105,56 @@ bool parse_proc_syscall(const std::string& text, RawSyscall* raw, uint64_t* sp, 
     }
 }
 
+std::optional<LiveThread> snapshot_thread(int pid, int tid, size_t stack_size) {
+    const std::string base = "/proc/" + std::to_string(pid);
+    const std::string task = base + "/task/" + std::to_string(tid);
+    LiveThread t;
+    t.tid = tid;
+    std::string stat = read_text(task + "/stat");
+    if (stat.empty()) return std::nullopt;  // gone
+    if (auto rp = stat.rfind(')'); rp != std::string::npos && rp + 2 < stat.size()) t.state = stat[rp + 2];
+    t.comm = read_text(task + "/comm");
+    if (!t.comm.empty() && t.comm.back() == '\n') t.comm.pop_back();
+
+    uint64_t sp = 0, pc = 0;
+    RawSyscall& raw = t.stack.syscall;
+    if (!parse_proc_syscall(read_text(task + "/syscall"), &raw, &sp, &pc)) {
+        raw.nr = -1;  // on a CPU right now: no registers without stopping it
+    } else {
+        t.has_registers = true;
+        int mem = open((base + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+        t.stack.snapshot.regs[7] = sp;
+        t.stack.snapshot.regs[16] = pc;
+        uint64_t end = mapping_end(pid, sp);
+        size_t len = end > sp ? std::min<uint64_t>(end - sp, stack_size) : 0;
+        t.stack.snapshot.stack.resize(len);
+        ssize_t n = mem >= 0 && len ? pread(mem, t.stack.snapshot.stack.data(), len, static_cast<off_t>(sp)) : 0;
+        t.stack.snapshot.stack.resize(n > 0 ? n : 0);
+        if (raw.nr >= 0) describe_fd(pid, raw.args[0], &raw);
+        int targ = tl_timeout_arg(raw.nr);
+        if (targ >= 0 && raw.args[targ] && mem >= 0 &&
+            pread(mem, raw.timeout.data(), sizeof(raw.timeout), static_cast<off_t>(raw.args[targ])) ==
+                sizeof(raw.timeout))
+            raw.timeout_valid = true;
+        if (mem >= 0) close(mem);
+    }
+    if (t.state == 'S' || t.state == 'D') {
+        auto self_now = exec_start_ns("/proc/thread-self/sched");
+        auto since = exec_start_ns(task + "/sched");
+        if (since && self_now && *self_now > *since) t.blocked_for_ns = *self_now - *since;
+    }
+    return t;
+}
+
 std::vector<LiveThread> snapshot_live_threads(int pid, size_t stack_size) {
     std::vector<LiveThread> out;
-    std::string base = "/proc/" + std::to_string(pid);
-    DIR* dir = opendir((base + "/task").c_str());
+    DIR* dir = opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
     if (!dir) return out;
-    int mem = open((base + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
-    auto self_now = exec_start_ns("/proc/thread-self/sched");
     while (dirent* d = readdir(dir)) {
         if (d->d_name[0] == '.') continue;
-        LiveThread t;
-        t.tid = atoi(d->d_name);
-        std::string task = base + "/task/" + d->d_name;
-        t.comm = read_text(task + "/comm");
-        if (!t.comm.empty() && t.comm.back() == '\n') t.comm.pop_back();
-        std::string stat = read_text(task + "/stat");
-        if (auto rp = stat.rfind(')'); rp != std::string::npos && rp + 2 < stat.size()) t.state = stat[rp + 2];
-
-        uint64_t sp = 0, pc = 0;
-        RawSyscall& raw = t.stack.syscall;
-        if (!parse_proc_syscall(read_text(task + "/syscall"), &raw, &sp, &pc)) {
-            raw.nr = -1;  // on a CPU right now: no registers without stopping it
-        } else {
-            t.stack.snapshot.regs[7] = sp;
-            t.stack.snapshot.regs[16] = pc;
-            uint64_t end = mapping_end(pid, sp);
-            size_t len = end > sp ? std::min<uint64_t>(end - sp, stack_size) : 0;
-            t.stack.snapshot.stack.resize(len);
-            ssize_t n = mem >= 0 && len ? pread(mem, t.stack.snapshot.stack.data(), len, static_cast<off_t>(sp)) : 0;
-            t.stack.snapshot.stack.resize(n > 0 ? n : 0);
-            if (raw.nr >= 0) describe_fd(pid, raw.args[0], &raw);
-            int targ = tl_timeout_arg(raw.nr);
-            if (targ >= 0 && raw.args[targ] && mem >= 0 &&
-                pread(mem, raw.timeout.data(), sizeof(raw.timeout), static_cast<off_t>(raw.args[targ])) ==
-                    sizeof(raw.timeout))
-                raw.timeout_valid = true;
-        }
-        if (t.state == 'S' || t.state == 'D') {
-            auto since = exec_start_ns(task + "/sched");
-            if (since && self_now && *self_now > *since) t.blocked_for_ns = *self_now - *since;
-        }
-        out.push_back(std::move(t));
+        if (auto t = snapshot_thread(pid, atoi(d->d_name), stack_size)) out.push_back(std::move(*t));
     }
     closedir(dir);
-    if (mem >= 0) close(mem);
     return out;
 }
 

@@ -15,9 +15,14 @@ struct LiveThread {
     int tid = 0;
     std::string comm;
     char state = '?';                       ///< R, S, D, ... from /proc/.../stat
+    bool has_registers = false;             ///< false while it was on a CPU
     CapturedStack stack;                    ///< no mappings: use ProcessImage::load_proc_maps
     std::optional<uint64_t> blocked_for_ns; ///< set when asleep
 };
+
+/// One thread; nullopt if it is gone. Reads at most `stack_size` bytes of its
+/// stack through /proc/PID/mem.
+std::optional<LiveThread> snapshot_thread(int pid, int tid, size_t stack_size);
 
 /// Every thread of `pid` (empty if the process is gone). Reads at most
 /// `stack_size` bytes of each stack through /proc/PID/mem.

@@ -65,13 +65,39 @@ std::shared_ptr<ProcessImage> make_image(int pid) {
                                          });
 }
 
+/// Threads on a CPU have no saved registers to read; the command is about to be
+/// killed anyway, so stop its process group and read those threads again.
+/// Blocked threads were read first, undisturbed by the stop.
+void snapshot_running_threads(const ChildProcess& child, int pid, std::vector<LiveThread>& threads,
+                              size_t stack_size) {
+    bool any_running = false;
+    for (const auto& t : threads) any_running |= !t.has_registers;
+    if (!any_running) return;
+    child.signal_group(SIGSTOP);
+    for (auto& t : threads) {
+        if (t.has_registers) continue;
+        for (int attempt = 0; attempt < 100; attempt++) {
+            auto again = snapshot_thread(pid, t.tid, stack_size);
+            if (!again) break;
+            if (again->has_registers) {
+                again->state = 'R';  // it was running before the stop
+                t = std::move(*again);
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    }
+}
+
 /// --timeout expired: every live thread is reported as hung, with its stacks.
-void capture_hung_threads(ThreadTracker& tracker, size_t stack_size) {
+void capture_hung_threads(ThreadTracker& tracker, const ChildProcess& child, size_t stack_size) {
     for (int pid : tracker.live_pids()) {
         auto image = tracker.image(pid);
         if (!image) continue;
         image->load_proc_maps();
-        for (LiveThread& t : snapshot_live_threads(pid, stack_size)) {
+        std::vector<LiveThread> threads = snapshot_live_threads(pid, stack_size);
+        snapshot_running_threads(child, pid, threads, stack_size);
+        for (LiveThread& t : threads) {
             PendingLeak leak;
             leak.kind = LeakKind::Hung;
             leak.pid = pid;
@@ -136,7 +162,7 @@ int run_mode(const RunOptions& opt) {
         if (opt.timeout && now - start >= *opt.timeout) {
             timed_out = true;
             session.drain();
-            capture_hung_threads(tracker, opt.bpf.stack_size);
+            capture_hung_threads(tracker, child, opt.bpf.stack_size);
             tracker.stop_judging_exits();
             child.signal_group(SIGKILL);
             child.wait_exit();

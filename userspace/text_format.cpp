@@ -114,8 +114,7 @@ private:
         out_ << pfx << "threadleak: " << (main_thread ? "main thread T" : "thread T") << tid << " \""
              << printable(g.comm) << "\" of pid " << g.pid << " (" << printable(g.exe) << ") ";
         if (g.kind == LeakKind::Hung)
-            out_ << (main_thread ? "is still running after the --timeout"
-                                 : "is still running after the --timeout: it was never joined");
+            out_ << "was still alive when the --timeout expired";
         else
             out_ << "was never joined: still alive when the process exited";
         out_ << '\n';

@@ -260,7 +260,7 @@ TEST(ReportFormatTest, TextSingleThreadRunningAndHung) {
     r.signal = "SIGKILL";
     r.timed_out = true;
     const std::string text = render("text", r);
-    EXPECT_NE(text.find("is still running after the --timeout"), std::string::npos) << text;
+    EXPECT_NE(text.find("was still alive when the --timeout expired"), std::string::npos) << text;
     EXPECT_NE(text.find("==1234==   running in user code (busy loop?)\n    #0 "), std::string::npos)
         << text;
     EXPECT_NE(text.find("in spin() /src/demo.cpp:30"), std::string::npos) << text;
