@@ -1,7 +1,9 @@
 #include "module_file.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cinttypes>
@@ -29,6 +31,9 @@ constexpr std::string_view kDeletedSuffix = " (deleted)";
 
 struct Candidate {
     std::string path;
+    /// When set, `path` is resolved inside this directory as if it were "/":
+    /// the target's absolute symlinks and ".." cannot lead out of its root.
+    std::string root;
     /// Usable even when its inode differs from the mapping's: a live path
     /// (overlay and bind mounts may report other inode numbers for the same
     /// file). Never for a deleted file's path or for map_files of a pid that
@@ -38,12 +43,27 @@ struct Candidate {
 
 // O_NONBLOCK: a hostile root could put a FIFO at a library's path, and a
 // blocking open would hang the tracer.
-std::optional<ModuleFile> open_regular(const std::string& path) {
-    OwnedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+constexpr int kOpenFlags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
+
+int open_in_root(const std::string& root, const std::string& path) {
+    OwnedFd dir(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return -1;
+    struct open_how how {};
+    how.flags = kOpenFlags;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    std::string relative = path.substr(path.find_first_not_of('/') == std::string::npos
+                                           ? path.size()
+                                           : path.find_first_not_of('/'));
+    return static_cast<int>(syscall(SYS_openat2, dir.get(), relative.c_str(), &how, sizeof how));
+}
+
+std::optional<ModuleFile> open_regular(const Candidate& c) {
+    OwnedFd fd(c.root.empty() ? open(c.path.c_str(), kOpenFlags) : open_in_root(c.root, c.path));
     if (!fd) return std::nullopt;
     struct stat st {};
     if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-    return ModuleFile{std::move(fd), path, static_cast<uint64_t>(st.st_ino)};
+    return ModuleFile{std::move(fd), c.root.empty() ? c.path : c.root + c.path,
+                      static_cast<uint64_t>(st.st_ino)};
 }
 
 std::vector<Candidate> candidates(const std::string& root_dir, int pid, const Mapping& m) {
@@ -57,14 +77,14 @@ std::vector<Candidate> candidates(const std::string& root_dir, int pid, const Ma
     // Whatever now sits at a deleted file's path is only usable when its
     // inode proves it is the same file, which needs a known inode.
     if (!deleted || m.ino != 0) {
-        if (!root_dir.empty() && root_dir != "/") out.push_back({root_dir + path, !deleted});
-        out.push_back({path, !deleted});
+        if (!root_dir.empty() && root_dir != "/") out.push_back({path, root_dir, !deleted});
+        out.push_back({path, "", !deleted});
     }
     if (pid > 0 && m.start < m.end) {
         char buf[96];
         std::snprintf(buf, sizeof buf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, m.start,
                       m.end);
-        out.push_back({buf, false});
+        out.push_back({buf, "", false});
     }
     return out;
 }
@@ -74,7 +94,7 @@ std::vector<Candidate> candidates(const std::string& root_dir, int pid, const Ma
 std::optional<ModuleFile> open_module_file(const std::string& root_dir, int pid, const Mapping& m) {
     std::optional<ModuleFile> fallback;
     for (const Candidate& c : candidates(root_dir, pid, m)) {
-        std::optional<ModuleFile> f = open_regular(c.path);
+        std::optional<ModuleFile> f = open_regular(c);
         if (!f) continue;
         if (m.ino == 0 || f->ino == m.ino) return f;
         if (c.fallback_ok && !fallback) fallback = std::move(f);
