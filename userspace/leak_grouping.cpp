@@ -15,6 +15,7 @@ using FrameKey = std::vector<std::pair<std::string, uint64_t>>;
 struct GroupKey {
     LeakKind kind;
     int pid;
+    std::string name_shape;
     FrameKey created_by;
     ThreadState state;
     std::string syscall;
@@ -29,8 +30,21 @@ FrameKey frame_key(const Stack& stack) {
     return key;
 }
 
+/// "worker-12" -> "worker-#": pool threads numbered by their runtime stay one
+/// group, while differently named threads whose stacks look alike (unwinding
+/// stopped early, e.g. in JIT code) are not merged.
+std::string name_shape(const std::string& name) {
+    std::string shape;
+    for (char c : name) {
+        bool digit = c >= '0' && c <= '9';
+        if (!digit) shape += c;
+        else if (shape.empty() || shape.back() != '#') shape += '#';
+    }
+    return shape;
+}
+
 GroupKey key_of(const LeakedThread& t) {
-    GroupKey k{t.kind, t.pid, frame_key(t.created_by), t.state, {}, {}};
+    GroupKey k{t.kind, t.pid, name_shape(t.thread_name), frame_key(t.created_by), t.state, {}, {}};
     if (t.state == ThreadState::Running) {
         k.stack = frame_key(t.running_frames);
     } else if (t.blocked_in) {

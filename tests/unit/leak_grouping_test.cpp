@@ -144,6 +144,18 @@ TEST(LeakGroupingTest, UnmeasuredBlockedForTakesAMeasuredOne) {
     EXPECT_EQ(groups[0].blocked_in->blocked_for_ns, 42u);
 }
 
+TEST(LeakGroupingTest, DifferentlyNamedThreadsWithAlikeStacksAreNotMerged) {
+    LeakedThread a = blocked_thread(1, 10), b = blocked_thread(1, 11), c = blocked_thread(1, 12);
+    a.thread_name = "Finalizer";
+    b.thread_name = "app-waiter";
+    c.thread_name = "app-waiter";
+    auto groups = group_leaks({a, b, c});
+    ASSERT_EQ(groups.size(), 2u);
+    EXPECT_EQ(groups[0].comm, "app-waiter");
+    EXPECT_EQ(groups[0].tids, (std::vector<int>{11, 12}));
+    EXPECT_EQ(groups[1].comm, "Finalizer");
+}
+
 TEST(LeakGroupingTest, NoThreadsNoGroups) { EXPECT_TRUE(group_leaks({}).empty()); }
 
 }  // namespace
