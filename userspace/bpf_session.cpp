@@ -23,11 +23,11 @@ extern "C" {
 namespace threadleak {
 namespace {
 
-bool g_verbose = false;
+int g_verbose = 0;
 
 int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
-    if (level == LIBBPF_DEBUG && !g_verbose) return 0;
-    if (level == LIBBPF_INFO && !g_verbose) return 0;
+    if (level == LIBBPF_DEBUG && g_verbose < 2) return 0;
+    if (level == LIBBPF_INFO && g_verbose < 1) return 0;
     return vfprintf(stderr, fmt, args);
 }
 
@@ -48,11 +48,11 @@ bool has_capability(int cap) {
     if (err == EPERM || err == EACCES)
         throw UserError(exit_code::kUnavailable, std::string("cannot ") + what +
                                                      ": the kernel's BPF verifier rejected them; "
-                                                     "run with -v for the verifier log and report it");
+                                                     "run with -vv for the verifier log and report it");
     throw UserError(exit_code::kUnavailable, std::string("cannot ") + what + ": " + strerror(err) +
                                                  "; this kernel lacks a BPF feature threadleak needs "
                                                  "(tp_btf, iter/task, ring buffer, bpf_loop: Linux >= 5.17); "
-                                                 "run with -v for the verifier log");
+                                                 "run with -vv for the verifier log");
 }
 
 }  // namespace

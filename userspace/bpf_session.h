@@ -16,7 +16,7 @@ struct BpfOptions {
     uint32_t stack_size = 8192;          ///< bytes of user stack copied per capture
     uint32_t ringbuf_bytes = 16u << 20;  ///< power of two
     uint32_t max_processes = 4096;       ///< traced-process map capacity
-    bool verbose = false;
+    int verbose = 0;  ///< 1: what was loaded; 2: also libbpf's debug log (verifier)
 };
 
 class BpfSession {

@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
                         "most processes followed at once (default 4096)");
     run_cmd->add_option("--sample-interval", sample_interval,
                         "how often parked threads are sampled to measure blocked time (default 20ms)");
-    run_cmd->add_flag("-v,--verbose", run.verbose, "say what threadleak does (BPF load log, dropped records)");
+    run_cmd->add_flag("-v,--verbose", run.verbose,
+                      "say what threadleak does; -vv adds libbpf's debug log (verifier)");
     run_cmd->add_option("command", run.command, "the command to run, after --")->required();
     run_cmd->positionals_at_end();
 

@@ -58,7 +58,6 @@ public:
     void add_mapping(const Mapping& m);
     /// Reads /proc/PID/maps now (best effort; false if the process is gone).
     bool load_proc_maps();
-    void set_root_dir(std::string root_dir) { root_dir_ = std::move(root_dir); }
 
     /// DWARF-CFI unwind, innermost first, at most `max_frames`. Never empty when
     /// regs[16] != 0: the first frame is the captured pc.

@@ -179,6 +179,11 @@ int run_mode(const RunOptions& opt) {
     if (WIFSIGNALED(status)) report.signal = signal_name(WTERMSIG(status));
     report.timed_out = timed_out;
     report.lost_events = session.lost_events() + bad_records;
+    if (opt.verbose)
+        fprintf(stderr, "threadleak: %llu records lost, %llu malformed, %llu stack copies failed\n",
+                static_cast<unsigned long long>(session.lost_events()),
+                static_cast<unsigned long long>(bad_records),
+                static_cast<unsigned long long>(session.stack_copy_failures()));
     format->write(report, output.stream());
     output.finish();
 

@@ -19,7 +19,7 @@ struct RunOptions {
     std::optional<std::chrono::nanoseconds> timeout;
     std::chrono::milliseconds sample_interval{20};
     BpfOptions bpf;
-    bool verbose = false;
+    int verbose = 0;
 };
 
 /// Runs the whole mode; returns the process exit code. Throws UserError.
