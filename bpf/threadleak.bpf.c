@@ -30,7 +30,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define MAX_PATH_DEPTH 16
 
 /* Set by userspace between open and load. */
-const volatile __u32 stack_size = 8192; /* bytes copied above sp, <= TL_MAX_STACK_BYTES */
+const volatile __u32 stack_size = 16384; /* bytes copied above sp, <= TL_MAX_STACK_BYTES */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -41,7 +41,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20); /* resized by --ringbuf-size */
+	__uint(max_entries, 32 << 20); /* resized by --ringbuf-size */
 } events SEC(".maps");
 
 struct {

@@ -13,8 +13,8 @@ struct ring_buffer;
 namespace threadleak {
 
 struct BpfOptions {
-    uint32_t stack_size = 8192;          ///< bytes of user stack copied per capture
-    uint32_t ringbuf_bytes = 16u << 20;  ///< power of two
+    uint32_t stack_size = 16384;         ///< bytes of user stack copied per capture
+    uint32_t ringbuf_bytes = 32u << 20;  ///< power of two
     uint32_t max_processes = 4096;       ///< traced-process map capacity
     int verbose = 0;  ///< 1: what was loaded; 2: also libbpf's debug log (verifier)
 };

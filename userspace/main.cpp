@@ -40,9 +40,9 @@ int main(int argc, char** argv) {
     run_cmd->add_option("--timeout", timeout,
                         "report every live thread and kill the command if it runs longer (e.g. 30s)");
     run_cmd->add_option("--stack-size", run.bpf.stack_size,
-                        "bytes of user stack copied per capture (default 8192, max 32768)");
+                        "bytes of user stack copied per capture (default 16384, max 32768)");
     run_cmd->add_option("--ringbuf-size", run.bpf.ringbuf_bytes,
-                        "kernel ring buffer bytes, a power of two (default 16 MiB)");
+                        "kernel ring buffer bytes, a power of two (default 32 MiB)");
     run_cmd->add_option("--max-processes", run.bpf.max_processes,
                         "most processes followed at once (default 4096)");
     run_cmd->add_option("--sample-interval", sample_interval,

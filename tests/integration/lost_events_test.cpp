@@ -10,7 +10,7 @@ class LostEventsTest : public RunTest {};
 
 TEST_F(LostEventsTest, TinyRingBufferCountsLostRecordsInJsonAndText) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs (run make test as root)";
-  // 50 thread creations + 50 leaked exits with 8 KiB stacks cannot fit in 16 KiB
+  // 50 thread creations + 50 leaked exits, each with a stack copy, cannot fit in 16 KiB
   // between two 5 ms drains.
   RunResult run = RunFixture("many_threads", {"--ringbuf-size", "16384"});
   ASSERT_TRUE(run.report.is_object()) << run.Describe();
