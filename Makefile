@@ -20,7 +20,7 @@ endif
 
 CXXFLAGS   ?= -O2 -g
 CXXFLAGS   += -std=c++20 -Wall -Wextra -Werror -MMD -MP -I$(BUILD) -Ibpf -Iuserspace
-LDLIBS     := -lbpf -ldw -lelf -lz -lpthread
+LDLIBS     := -lbpf -ldw -lelf -lz -liberty -lpthread
 GTEST_LIBS := -lgtest -lgtest_main -lpthread
 
 LIB_SRCS   := $(filter-out userspace/main.cpp,$(wildcard userspace/*.cpp))

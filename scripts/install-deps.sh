@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   make g++ clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev elfutils
   libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev binutils procps
+  libiberty-dev  # binutils' demangler: C++, Rust legacy and Rust v0 names
 )
 missing=()
 for p in "${packages[@]}"; do

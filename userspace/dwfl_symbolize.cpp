@@ -1,6 +1,8 @@
 #include "dwfl_symbolize.h"
 
-#include <cxxabi.h>
+// string.h already declares basename; without this libiberty.h redeclares it.
+#define HAVE_DECL_BASENAME 1
+#include <libiberty/demangle.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -17,13 +19,21 @@ std::string demangle_symbol(const char* name) {
     std::string raw(name);
     // Versioned names only appear in .symtab; mangled names never hold '@'.
     if (size_t at = raw.find('@'); at != std::string::npos && at > 0) raw.resize(at);
-    // Only "_Z" names are symbols: __cxa_demangle also accepts type manglings,
-    // so a C function called "i" would come back as "int".
-    if (raw.rfind("_Z", 0) != 0) return raw;
-    int status = 0;
+    // Only "_Z" (Itanium C++, Rust legacy) and "_R" (Rust v0) names are mangled
+    // symbols: demanglers also accept type manglings, so a C function called
+    // "i" would come back as "int".
+    int style;
+    if (raw.rfind("_Z", 0) == 0)
+        style = DMGL_AUTO;  // tells Rust's legacy "..17h<hash>E" names from C++
+    else if (raw.rfind("_R", 0) == 0)
+        style = DMGL_RUST;
+    else
+        return raw;
+    // libiberty (binutils' demangler) knows C++, Rust legacy and Rust v0;
+    // __cxa_demangle knows only C++.
     std::unique_ptr<char, decltype(&std::free)> demangled(
-        abi::__cxa_demangle(raw.c_str(), nullptr, nullptr, &status), &std::free);
-    if (status == 0 && demangled) return demangled.get();
+        cplus_demangle(raw.c_str(), DMGL_PARAMS | DMGL_ANSI | style), &std::free);
+    if (demangled) return demangled.get();
     return raw;
 }
 
