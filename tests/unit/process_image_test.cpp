@@ -658,7 +658,7 @@ TEST(ProcessImageSymbols, DemanglesRustLegacyAndV0Names) {
     // legacy: Itanium-shaped, with a trailing 17h<hash> component and $ escapes
     EXPECT_EQ(threadleak::demangle_symbol("_ZN3std6thread4park17h0123456789abcdefE"),
               "std::thread::park");
-    EXPECT_EQ(threadleak::demangle_symbol("_ZN4core3ptr24drop_in_place$LT$u8$GT$17h0123456789abcdefE"),
+    EXPECT_EQ(threadleak::demangle_symbol("_ZN4core3ptr23drop_in_place$LT$u8$GT$17h0123456789abcdefE"),
               "core::ptr::drop_in_place<u8>");
     // v0
     EXPECT_EQ(threadleak::demangle_symbol("_RNvNtCs1234_7mycrate6worker5start"),
