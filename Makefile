@@ -111,6 +111,17 @@ $(BUILD)/fixtures/%: tests/fixtures/%.cpp
 $(BUILD)/fixtures/%_stripped: $(BUILD)/fixtures/%
 	$(call msg,STRIP,$@)
 	$(Q)strip -s -o $@ $<
+# Real-library fixtures (tests/integration/real_library_test.cpp) link a library or
+# need a compiler flag: REAL_LIB_CFLAGS / REAL_LIB_LDLIBS per fixture.
+REAL_LIB_FIXTURES := $(BUILD)/fixtures/zmq_context_leak $(BUILD)/fixtures/openmp_pool \
+                     $(BUILD)/fixtures/rdkafka_producer_leak
+$(BUILD)/fixtures/zmq_context_leak: REAL_LIB_LDLIBS := -lzmq
+$(BUILD)/fixtures/openmp_pool: REAL_LIB_CFLAGS := -fopenmp
+$(BUILD)/fixtures/rdkafka_producer_leak: REAL_LIB_LDLIBS := -lrdkafka
+$(REAL_LIB_FIXTURES): $(BUILD)/fixtures/%: tests/fixtures/%.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) $(REAL_LIB_CFLAGS) -o $@ $< $(REAL_LIB_LDLIBS)
 
 fixtures: $(FIXTURES)
 fixtures: $(FIXTURE_LIBS)

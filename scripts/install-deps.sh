@@ -6,6 +6,7 @@ packages=(
   make g++ clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev elfutils
   libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev binutils procps
   libiberty-dev  # binutils' demangler: C++, Rust legacy and Rust v0 names
+  libzmq3-dev librdkafka-dev  # real-library fixtures (tests/integration/real_library_test.cpp): libzmq and librdkafka background threads
 )
 missing=()
 for p in "${packages[@]}"; do
