@@ -61,9 +61,13 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
         for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE}) signal(sig, SIG_DFL);
         close(go[1]);
         close(err[0]);
-        char c;
-        while (read(go[0], &c, 1) < 0 && errno == EINTR) {
+        // Exec only on an explicit go: if threadleak dies first (EOF), the
+        // command must not run untraced.
+        char c = 0;
+        ssize_t got;
+        while ((got = read(go[0], &c, 1)) < 0 && errno == EINTR) {
         }
+        if (got != 1) _exit(exit_code::kInternal);
         execvp(args[0], args.data());
         int e = errno;
         ssize_t ignored = write(err[1], &e, sizeof(e));
@@ -71,6 +75,13 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
         _exit(e == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable);
     }
     setpgid(pid_, pid_);  // also from here: whichever runs first wins the race
+    // The command leads its own process group (so --timeout and signals reach
+    // all it starts); on a terminal that group must be the foreground one, or
+    // reading the terminal stops it with SIGTTIN for ever.
+    if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
+        signal(SIGTTOU, SIG_IGN);
+        if (tcsetpgrp(STDIN_FILENO, pid_) == 0) terminal_given_ = true;
+    }
     close(go[0]);
     close(err[1]);
     go_fd_ = go[1];
@@ -84,9 +95,19 @@ ChildProcess::~ChildProcess() {
         signal_group(SIGKILL);
         wait_exit();
     }
+    take_back_terminal();
+}
+
+void ChildProcess::take_back_terminal() {
+    if (!terminal_given_) return;
+    tcsetpgrp(STDIN_FILENO, getpgrp());  // SIGTTOU is ignored since we gave it away
+    terminal_given_ = false;
 }
 
 void ChildProcess::release() {
+    const char go = 'g';
+    ssize_t ignored = write(go_fd_, &go, 1);
+    (void)ignored;
     close(go_fd_);
     go_fd_ = -1;
     int e = 0;
@@ -105,7 +126,8 @@ void ChildProcess::release() {
 bool ChildProcess::poll_exit() {
     if (exited_) return true;
     int r = waitpid(pid_, &status_, WNOHANG);
-    if (r == pid_) exited_ = true;
+    // ECHILD: someone else reaped it (e.g. SIGCHLD was ignored); it is gone.
+    if (r == pid_ || (r < 0 && errno == ECHILD)) exited_ = true;
     return exited_;
 }
 

@@ -21,7 +21,7 @@ public:
     ChildProcess& operator=(const ChildProcess&) = delete;
 
     int pid() const { return pid_; }
-    /// Lets the child exec; throws UserError if exec failed.
+    /// Lets the child exec (it never does without this); throws UserError if exec failed.
     void release();
     /// Non-blocking wait; true once the child has exited (status then valid).
     bool poll_exit();
@@ -30,12 +30,15 @@ public:
     int wait_status() const { return status_; }
     /// Sends `sig` to the child's whole process group.
     void signal_group(int sig) const;
+    /// Makes threadleak's group the terminal's foreground group again.
+    void take_back_terminal();
 
 private:
     int pid_ = -1;
     int go_fd_ = -1;    ///< write end: closing it releases the child
     int error_fd_ = -1; ///< read end: exec errno, or EOF on successful exec
     bool exited_ = false;
+    bool terminal_given_ = false; ///< the command's group is the terminal's foreground
     int status_ = 0;
 };
 

@@ -27,15 +27,19 @@ volatile sig_atomic_t g_child_pgid = 0;
 volatile sig_atomic_t g_interrupted = 0;
 
 /// Ctrl-C / SIGTERM go to the command; threadleak keeps tracing until it exits
-/// and still writes the report.
+/// and still writes the report. A second one kills the command's group: a
+/// command that ignores signals cannot keep threadleak waiting.
 void forward_signal(int sig) {
+    const bool again = g_interrupted != 0;
     g_interrupted = sig;
-    if (g_child_pgid > 0) kill(-g_child_pgid, sig);
+    if (g_child_pgid > 0) kill(-g_child_pgid, again ? SIGKILL : sig);
 }
 
 class SignalForwarding {
 public:
     SignalForwarding() {
+        // An inherited SIG_IGN would let the kernel reap the command behind our back.
+        signal(SIGCHLD, SIG_DFL);
         struct sigaction sa {};
         sa.sa_handler = forward_signal;
         sigemptyset(&sa.sa_mask);
@@ -145,6 +149,7 @@ int run_mode(const RunOptions& opt) {
     SignalForwarding forwarding;
     ChildProcess child(opt.command);
     g_child_pgid = child.pid();
+    if (g_interrupted) child.signal_group(g_interrupted);  // arrived before the pgid was known
     session.trace_process(child.pid());
     tracker.add_root_process(child.pid(), getpid(), exe);
     child.release();
@@ -170,6 +175,8 @@ int run_mode(const RunOptions& opt) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    g_child_pgid = 0;  // reaped: its pgid may be reused by anyone
+    child.take_back_terminal();
     // The kernel queued every exit record before waitpid() could return.
     session.drain();
 
