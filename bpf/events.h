@@ -1,6 +1,6 @@
 /* Event records shared by the BPF programs (bpf/threadleak.bpf.c) and userspace
- * (userspace/event_source.cpp). Fixed-width types and explicit padding only: the
- * layout is the wire format of the ring buffer.
+ * (decoded in userspace/trace_events.cpp). Fixed-width types and explicit
+ * padding only: the layout is the wire format of the ring buffer.
  *
  * Every record starts with struct tl_header. Records that carry a user stack
  * (thread creation, leaked-thread exit) end with struct tl_stack_sample, whose
@@ -136,6 +136,9 @@ static inline int tl_timeout_arg(long nr)
 	case 220: return 3; /* semtimedop */
 	case 243: return 4; /* mq_timedreceive */
 	case 299: return 4; /* recvmmsg */
+	case 242: return 4; /* mq_timedsend */
+	case 333: return 4; /* io_pgetevents */
+	case 455: return 4; /* futex_wait */
 	}
 	return -1;
 }

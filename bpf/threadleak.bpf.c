@@ -23,6 +23,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define SIGNAL_GROUP_EXIT 0x00000004 /* include/linux/sched/signal.h */
+#define PF_IO_WORKER 0x00000010      /* include/linux/sched.h: io_uring worker */
+#define PF_USER_WORKER 0x00004000    /* kernel-created worker of a user process (vhost, io_uring) */
 #define VM_EXEC 0x00000004
 #define PAGE_SIZE 4096
 #define NR_EXIT 60
@@ -376,10 +378,10 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 tgid = parent->tgid;
-	__u32 cpu = bpf_get_smp_processor_id();
 
 	if (!is_traced(tgid))
 		return 0;
+	__u32 cpu = bpf_get_smp_processor_id();
 
 	if (child->tgid != tgid) {
 		struct tl_process_fork_event e = {};
@@ -415,10 +417,9 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct tl_exec_event e = {};
-
 	if (!is_traced(p->tgid))
 		return 0;
+	struct tl_exec_event e = {}; /* zeroed only for traced processes */
 	forget_modules(p); /* a fresh mm: drop any stale entry for its address */
 	fill_header(&e.h, TL_EV_EXEC, sizeof(e), p);
 	/* The opened file, not bprm->filename: that is relative to the caller's cwd. */
@@ -434,6 +435,10 @@ static __always_inline __u32 exit_how(struct task_struct *task, long nr)
 {
 	struct signal_struct *sig = task->signal;
 
+	/* Kernel-made workers (io_uring, vhost) are not threads the program made:
+	 * their registers are copies of another thread's, and they end with it. */
+	if (task->flags & (PF_IO_WORKER | PF_USER_WORKER))
+		return TL_EXIT_SELF;
 	if (nr == NR_EXIT)
 		return TL_EXIT_SELF;
 	if (nr == NR_EXIT_GROUP)
@@ -465,10 +470,10 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 {
 	__u32 tgid = p->tgid;
-	__u32 cpu = bpf_get_smp_processor_id();
 
 	if (!is_traced(tgid))
 		return 0;
+	__u32 cpu = bpf_get_smp_processor_id();
 
 	struct scratch_space *sc = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!sc)

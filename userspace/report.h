@@ -1,5 +1,5 @@
-// The one report model every output format renders. Built by the aggregator
-// (leak_detector.cpp) from per-thread state; knows nothing about BPF or /proc.
+// The one report model every output format renders. Built by report_builder.cpp
+// from the tracker's leaks; knows nothing about BPF or /proc.
 #pragma once
 
 #include <cstdint>
