@@ -24,13 +24,17 @@ int find_elf(Dwfl_Module*, void**, const char*, Dwarf_Addr, char** file_name, El
     return fd.release();
 }
 
-// Default search path (":.debug:/usr/lib/debug"): the build-id tree and
-// .gnu_debuglink next to the file or under /usr/lib/debug.
-char* g_debuginfo_path = nullptr;
+// Separate debug info is looked up by build-id in the host's /usr/lib/debug
+// only. The standard search also follows .gnu_debuglink names next to the
+// file: inside a traced container those are names the target chose, resolved
+// as root with plain open(), symlinks and ".." included, so a hostile image
+// could make threadleak open host files or devices (or hang on a FIFO).
+char g_host_debug_dir[] = "/usr/lib/debug";
+char* g_debuginfo_path = g_host_debug_dir;
 
 const Dwfl_Callbacks kCallbacks = {
     .find_elf = find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = dwfl_build_id_find_debuginfo,
     .section_address = dwfl_offline_section_address,
     .debuginfo_path = &g_debuginfo_path,
 };

@@ -45,20 +45,32 @@ struct Candidate {
 // blocking open would hang the tracer.
 constexpr int kOpenFlags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
 
+/// Opens a regular file only: the path is first opened with O_PATH (which
+/// opens nothing: no FIFO wait, no device driver's open), checked, and only
+/// then reopened for reading.
+int reopen_if_regular(int path_fd) {
+    OwnedFd held(path_fd);
+    struct stat st {};
+    if (!held || fstat(held.get(), &st) != 0 || !S_ISREG(st.st_mode)) return -1;
+    return open(("/proc/self/fd/" + std::to_string(held.get())).c_str(), kOpenFlags);
+}
+
 int open_in_root(const std::string& root, const std::string& path) {
     OwnedFd dir(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!dir) return -1;
     struct open_how how {};
-    how.flags = kOpenFlags;
+    how.flags = O_PATH | O_CLOEXEC;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     std::string relative = path.substr(path.find_first_not_of('/') == std::string::npos
                                            ? path.size()
                                            : path.find_first_not_of('/'));
-    return static_cast<int>(syscall(SYS_openat2, dir.get(), relative.c_str(), &how, sizeof how));
+    return reopen_if_regular(
+        static_cast<int>(syscall(SYS_openat2, dir.get(), relative.c_str(), &how, sizeof how)));
 }
 
 std::optional<ModuleFile> open_regular(const Candidate& c) {
-    OwnedFd fd(c.root.empty() ? open(c.path.c_str(), kOpenFlags) : open_in_root(c.root, c.path));
+    OwnedFd fd(c.root.empty() ? reopen_if_regular(open(c.path.c_str(), O_PATH | O_CLOEXEC))
+                              : open_in_root(c.root, c.path));
     if (!fd) return std::nullopt;
     struct stat st {};
     if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
@@ -77,8 +89,11 @@ std::vector<Candidate> candidates(const std::string& root_dir, int pid, const Ma
     // Whatever now sits at a deleted file's path is only usable when its
     // inode proves it is the same file, which needs a known inode.
     if (!deleted || m.ino != 0) {
-        if (!root_dir.empty() && root_dir != "/") out.push_back({path, root_dir, !deleted});
-        out.push_back({path, "", !deleted});
+        const bool has_root = !root_dir.empty() && root_dir != "/" && access(root_dir.c_str(), X_OK) == 0;
+        if (has_root) out.push_back({path, root_dir, !deleted});
+        // The host's file of the same name is another file when the target has
+        // its own root: only try it when that root is unknown or gone.
+        else out.push_back({path, "", !deleted});
     }
     if (pid > 0 && m.start < m.end) {
         char buf[96];

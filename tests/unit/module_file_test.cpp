@@ -3,6 +3,7 @@
 #include "module_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -41,5 +42,17 @@ TEST(ModuleFile, FileInsideTheRootIsOpenedAndNamedWithItsRoot) {
     auto f = open_module_file(root.string(), 0, m);
     ASSERT_TRUE(f.has_value());
     EXPECT_EQ(f->path, (root / "lib" / "plugin.so").string());
+    fs::remove_all(root);
+}
+
+TEST(ModuleFile, FifoOrDeviceAtALibraryPathIsNeverOpened) {
+    fs::path root = make_root();
+    ASSERT_EQ(mkfifo((root / "lib" / "fifo.so").c_str(), 0600), 0);
+    fs::create_symlink("/dev/null", root / "lib" / "null.so");  // resolves to the root's /dev/null
+    fs::create_directories(root / "dev");
+    // A FIFO opened for reading would block until a writer comes: the test would hang.
+    EXPECT_FALSE(open_module_file(root.string(), 0, Mapping{0x1000, 0x2000, 0, 0, 0, "/lib/fifo.so"}));
+    EXPECT_FALSE(open_module_file(root.string(), 0, Mapping{0x1000, 0x2000, 0, 0, 0, "/lib/null.so"}));
+    EXPECT_FALSE(open_module_file("", 0, Mapping{0x1000, 0x2000, 0, 0, 0, "/dev/null"}));
     fs::remove_all(root);
 }
