@@ -15,7 +15,12 @@ ThreadTracker::ThreadTracker(ImageFactory make_image) : make_image_(std::move(ma
 
 ThreadTracker::Process& ThreadTracker::process(int pid) {
     auto it = processes_.find(pid);
-    if (it != processes_.end()) return it->second;
+    if (it != processes_.end()) {
+        if (!it->second.exited) return it->second;
+        // The pid was reused by a new process: file the old one away.
+        finished_.push_back(std::move(it->second.info));
+        processes_.erase(it);
+    }
     Process& p = processes_[pid];
     p.info.pid = pid;
     p.image = make_image_(pid);
@@ -98,6 +103,9 @@ void ThreadTracker::on(const ProcessExitEvent& e) {
     Process& p = process(e.pid);
     p.exited = true;
     p.threads.clear();
+    // Pending leaks keep the image they need; dropping ours closes its root fd,
+    // so a long run of short processes does not pile up descriptors.
+    p.image.reset();
     int status = e.wait_status;
     if (WIFSIGNALED(status)) {
         p.info.signal = signal_name(WTERMSIG(status));
@@ -109,7 +117,7 @@ void ThreadTracker::on(const ProcessExitEvent& e) {
 }
 
 std::vector<ProcessInfo> ThreadTracker::processes() const {
-    std::vector<ProcessInfo> out;
+    std::vector<ProcessInfo> out = finished_;
     for (const auto& [pid, p] : processes_) out.push_back(p.info);
     return out;
 }

@@ -53,6 +53,7 @@ public:
     std::vector<ProcessInfo> processes() const;
     /// Pids of traced processes that have not exited.
     std::vector<int> live_pids() const;
+    /// The current address space of a live process (nullptr once it exited).
     std::shared_ptr<ProcessImage> image(int pid) const;
     std::string exe(int pid) const;
     /// Creator and creation stack of a live thread, if its creation was seen.
@@ -82,6 +83,7 @@ private:
 
     ImageFactory make_image_;
     std::map<int, Process> processes_;
+    std::vector<ProcessInfo> finished_;  ///< processes whose pid was reused since
     std::vector<PendingLeak> leaks_;
     bool judging_exits_ = true;
 };

@@ -137,3 +137,22 @@ TEST(ThreadTracker, CreationOfALiveThreadIsKnown) {
     EXPECT_EQ(c->first, 100);
     EXPECT_EQ(c->second.stack.snapshot.regs[16], 0x1234u);
 }
+
+TEST(ThreadTracker, ReusedPidStartsAFreshProcessAndKeepsTheOldOneInTheReport) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app"});
+    t.on_event(ProcessExitEvent{2, 200, 0});
+    EXPECT_EQ(t.image(200), nullptr);  // released at exit
+    t.on_event(ProcessForkEvent{3, 200, 100, 100, "app"});  // pid 200 again
+    t.on_event(ExecEvent{4, 200, "/bin/other", "other"});
+    EXPECT_NE(t.image(200), nullptr);
+    EXPECT_EQ(t.live_pids(), (std::vector<int>{100, 200}));
+    auto procs = t.processes();
+    ASSERT_EQ(procs.size(), 3u);
+    EXPECT_EQ(procs[0].pid, 200);
+    EXPECT_EQ(procs[0].exit_code, 0);
+    EXPECT_EQ(procs[2].pid, 200);
+    EXPECT_EQ(procs[2].exe, "/bin/other");
+    EXPECT_FALSE(procs[2].exit_code.has_value());
+}
