@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -51,7 +52,7 @@ bool has_capability(int cap) {
                                                      "run with -vv for the verifier log and report it");
     throw UserError(exit_code::kUnavailable, std::string("cannot ") + what + ": " + strerror(err) +
                                                  "; this kernel lacks a BPF feature threadleak needs "
-                                                 "(tp_btf, iter/task, ring buffer, bpf_loop: Linux >= 5.17); "
+                                                 "(tp_btf, iter/task, ring buffer, bpf_loop, the VMA iterator: Linux >= 6.7); "
                                                  "run with -vv for the verifier log");
 }
 
@@ -62,6 +63,13 @@ void check_bpf_prerequisites() {
         throw UserError(exit_code::kNoPermission,
                         "threadleak needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs; "
                         "run it with sudo");
+    // BPF sees host pids; in a container's pid namespace every pid threadleak
+    // knows would be wrong. PROC_PID_INIT_INO is the initial namespace's inode.
+    struct stat ns {};
+    if (stat("/proc/self/ns/pid", &ns) == 0 && ns.st_ino != 0xEFFFFFFCu)
+        throw UserError(exit_code::kUnavailable,
+                        "threadleak runs in a container's pid namespace, where BPF's pids do not "
+                        "match; run it in the host's pid namespace (e.g. docker run --pid=host)");
     if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
         throw UserError(exit_code::kUnavailable,
                         "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "

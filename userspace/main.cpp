@@ -68,8 +68,15 @@ int main(int argc, char** argv) {
                 duration_flag("--sample-interval", sample_interval));
             if (run.bpf.stack_size < 512 || run.bpf.stack_size > 32768)
                 throw UserError(exit_code::kUsage, "--stack-size must be between 512 and 32768 bytes");
-            if (run.bpf.ringbuf_bytes < 4096 || (run.bpf.ringbuf_bytes & (run.bpf.ringbuf_bytes - 1)))
-                throw UserError(exit_code::kUsage, "--ringbuf-size must be a power of two >= 4096");
+            if (run.bpf.ringbuf_bytes < 4096 || run.bpf.ringbuf_bytes > (1u << 30) ||
+                (run.bpf.ringbuf_bytes & (run.bpf.ringbuf_bytes - 1)))
+                throw UserError(exit_code::kUsage, "--ringbuf-size must be a power of two from 4096 to 1073741824");
+            if (run.error_exitcode < 0 || run.error_exitcode > 255)
+                throw UserError(exit_code::kUsage, "--error-exitcode must be between 0 and 255");
+            if (run.bpf.max_processes < 1 || run.bpf.max_processes > (1u << 22))
+                throw UserError(exit_code::kUsage, "--max-processes must be between 1 and 4194304");
+            if (run.sample_interval.count() < 1)
+                throw UserError(exit_code::kUsage, "--sample-interval must be at least 1ms");
             run.bpf.verbose = run.verbose;
             return run_mode(run);
         }
