@@ -69,15 +69,8 @@ std::shared_ptr<ProcessImage> make_image(int pid) {
                                          });
 }
 
-/// Threads on a CPU have no saved registers to read; the command is about to be
-/// killed anyway, so stop its process group and read those threads again.
-/// Blocked threads were read first, undisturbed by the stop.
-void snapshot_running_threads(const ChildProcess& child, int pid, std::vector<LiveThread>& threads,
-                              size_t stack_size) {
-    bool any_running = false;
-    for (const auto& t : threads) any_running |= !t.has_registers;
-    if (!any_running) return;
-    child.signal_group(SIGSTOP);
+/// Rereads the threads that were on a CPU (no saved registers) once stopped.
+void reread_running_threads(int pid, std::vector<LiveThread>& threads, size_t stack_size) {
     for (auto& t : threads) {
         if (t.has_registers) continue;
         for (int attempt = 0; attempt < 100; attempt++) {
@@ -94,13 +87,25 @@ void snapshot_running_threads(const ChildProcess& child, int pid, std::vector<Li
 }
 
 /// --timeout expired: every live thread is reported as hung, with its stacks.
+/// All blocked threads are read first, undisturbed; threads that were on a CPU
+/// have no saved registers, so the command's group (about to be killed anyway)
+/// is then stopped and those are read again.
 void capture_hung_threads(ThreadTracker& tracker, const ChildProcess& child, size_t stack_size) {
+    std::vector<std::pair<int, std::vector<LiveThread>>> snapshots;
+    bool any_running = false;
     for (int pid : tracker.live_pids()) {
         auto image = tracker.image(pid);
         if (!image) continue;
         image->load_proc_maps();
-        std::vector<LiveThread> threads = snapshot_live_threads(pid, stack_size);
-        snapshot_running_threads(child, pid, threads, stack_size);
+        snapshots.emplace_back(pid, snapshot_live_threads(pid, stack_size));
+        for (const auto& t : snapshots.back().second) any_running |= !t.has_registers;
+    }
+    if (any_running) {
+        child.signal_group(SIGSTOP);
+        for (auto& [pid, threads] : snapshots) reread_running_threads(pid, threads, stack_size);
+    }
+    for (auto& [pid, threads] : snapshots) {
+        auto image = tracker.image(pid);
         for (LiveThread& t : threads) {
             PendingLeak leak;
             leak.kind = LeakKind::Hung;
