@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What threadleak costs the process it traces: runs each workload plain and under
 # `threadleak run`, interleaved, pinned to one CPU, and prints medians and ratios.
-# Usage: scripts/bench-overhead.sh [REPS]   (as root; build with `make bench-overhead`)
+# Usage: scripts/bench-overhead.sh [REPS]   (as root; `make bench` builds and runs it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-5}

@@ -14,7 +14,11 @@ for p in "${packages[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
-  echo "install-deps: missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+  if command -v sudo >/dev/null; then
+    echo "install-deps: installing ${missing[*]} with sudo" >&2
+    exec sudo bash "$0"
+  fi
+  echo "install-deps: missing packages: ${missing[*]}; run as root: apt-get install ${missing[*]}" >&2
   exit 1
 fi
 echo "install-deps: installing ${missing[*]}" >&2
