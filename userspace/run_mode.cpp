@@ -144,7 +144,7 @@ int run_mode(const RunOptions& opt) {
     BpfSession session(opt.bpf, [&](std::span<const uint8_t> record) {
         std::string error;
         if (auto event = decode_event(record, &error)) {
-            tracker.on_event(*event);
+            tracker.on_event(std::move(*event));
         } else {
             bad_records++;
             if (opt.verbose) fprintf(stderr, "threadleak: dropped a record: %s\n", error.c_str());

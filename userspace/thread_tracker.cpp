@@ -33,8 +33,8 @@ void ThreadTracker::add_root_process(int pid, int ppid, const std::string& exe) 
     p.info.exe = exe;
 }
 
-void ThreadTracker::on_event(const TraceEvent& event) {
-    std::visit([this](const auto& e) { on(e); }, event);
+void ThreadTracker::on_event(TraceEvent event) {
+    std::visit([this](auto& e) { on(e); }, event);
 }
 
 // The kernel sends an address space's mappings once (and again after dlopen),
@@ -62,16 +62,16 @@ void ThreadTracker::on(const ExecEvent& e) {
     p.threads.clear();  // exec killed every other thread (their exits came first)
 }
 
-void ThreadTracker::on(const ThreadCreateEvent& e) {
+void ThreadTracker::on(ThreadCreateEvent& e) {
     Process& p = process(e.pid);
     if (p.info.comm.empty()) p.info.comm = e.creator_comm;
     Thread& t = p.threads[e.tid];
     t.comm = e.creator_comm;  // a new thread starts with its creator's name
     t.creator_tid = e.creator_tid;
-    t.creation = PendingStack{e.creator_stack, p.image};
+    t.creation = PendingStack{std::move(e.creator_stack), p.image};
 }
 
-void ThreadTracker::on(const ThreadExitEvent& e) {
+void ThreadTracker::on(ThreadExitEvent& e) {
     Process& p = process(e.pid);
     auto it = p.threads.find(e.tid);
     std::optional<Thread> thread;
@@ -92,9 +92,9 @@ void ThreadTracker::on(const ThreadExitEvent& e) {
     leak.thread_name = e.comm;
     if (thread) {
         leak.creator_tid = thread->creator_tid;
-        leak.creation = thread->creation;
+        leak.creation = std::move(thread->creation);
     }
-    leak.at_exit = PendingStack{*e.stack, p.image};
+    leak.at_exit = PendingStack{std::move(*e.stack), p.image};
     leak.blocked_for_ns = e.blocked_for_ns;
     leaks_.push_back(std::move(leak));
 }

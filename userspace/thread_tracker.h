@@ -44,7 +44,8 @@ public:
 
     /// The process threadleak started itself (its fork event is not seen).
     void add_root_process(int pid, int ppid, const std::string& exe);
-    void on_event(const TraceEvent& event);
+    /// Takes the event: stacks are moved, not copied (one per live thread).
+    void on_event(TraceEvent event);
     /// After this, exits are no longer leaks (threadleak is killing the command).
     void stop_judging_exits() { judging_exits_ = false; }
 
@@ -76,8 +77,8 @@ private:
 
     void on(const ProcessForkEvent& e);
     void on(const ExecEvent& e);
-    void on(const ThreadCreateEvent& e);
-    void on(const ThreadExitEvent& e);
+    void on(ThreadCreateEvent& e);
+    void on(ThreadExitEvent& e);
     void on(const ProcessExitEvent& e);
     void on(const ModulesEvent& e);
 
