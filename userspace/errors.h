@@ -17,7 +17,6 @@ inline constexpr int kNoPermission = 77;   ///< not root / no CAP_BPF (EX_NOPERM
 inline constexpr int kTimedOut = 124;      ///< --timeout expired
 inline constexpr int kNotExecutable = 126; ///< command found but cannot run
 inline constexpr int kNotFound = 127;      ///< command not found
-inline constexpr int kUnknownPid = 65;     ///< attach: no such process (EX_DATAERR)
 inline constexpr int kDefaultLeaks = 66;   ///< default --error-exitcode
 }  // namespace exit_code
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bpf_session.h"
+#include "errors.h"
 
 namespace threadleak {
 
@@ -15,7 +16,7 @@ struct RunOptions {
     std::vector<std::string> command;
     std::string format = "text";
     std::string output;                     ///< "" = stderr
-    int error_exitcode = 66;
+    int error_exitcode = exit_code::kDefaultLeaks;
     std::optional<std::chrono::nanoseconds> timeout;
     std::chrono::milliseconds sample_interval{20};
     BpfOptions bpf;
