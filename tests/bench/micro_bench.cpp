@@ -49,7 +49,6 @@ void BM_DecodeThreadExitRecord(benchmark::State& state) {
     e->how = TL_EXIT_KILLED;
     e->has_stack = 1;
     e->s.stack_len = 5000;
-    e->s.n_modules = 4;
     size_t size = offsetof(tl_thread_exit_event, s.stack) + 5000;
     std::span<const uint8_t> rec(reinterpret_cast<const uint8_t*>(e.get()), size);
     for (auto _ : state) benchmark::DoNotOptimize(decode_event(rec, nullptr));
