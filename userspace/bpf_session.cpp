@@ -11,6 +11,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -81,30 +82,20 @@ BpfSession::BpfSession(const BpfOptions& options, RecordHandler handler)
     g_verbose = options.verbose;
     libbpf_set_print(libbpf_print);
 
-    skel_ = threadleak_bpf__open();
-    if (!skel_) fail_load("open the BPF object", errno);
-    skel_->rodata->stack_size = std::min<uint32_t>(options.stack_size, TL_MAX_STACK_BYTES);
-    bpf_map__set_max_entries(skel_->maps.events, options.ringbuf_bytes);
-    bpf_map__set_max_entries(skel_->maps.traced, options.max_processes);
-    bpf_map__set_max_entries(skel_->maps.scratch, std::max(1, libbpf_num_possible_cpus()));
+    // Owned here until construction succeeds: a throwing constructor runs no destructor.
+    std::unique_ptr<threadleak_bpf, decltype(&threadleak_bpf__destroy)> skel(threadleak_bpf__open(),
+                                                                           &threadleak_bpf__destroy);
+    if (!skel) fail_load("open the BPF object", errno);
+    skel->rodata->stack_size = std::min<uint32_t>(options.stack_size, TL_MAX_STACK_BYTES);
+    bpf_map__set_max_entries(skel->maps.events, options.ringbuf_bytes);
+    bpf_map__set_max_entries(skel->maps.traced, options.max_processes);
+    bpf_map__set_max_entries(skel->maps.scratch, std::max(1, libbpf_num_possible_cpus()));
 
-    if (int err = threadleak_bpf__load(skel_)) {
-        threadleak_bpf__destroy(skel_);
-        skel_ = nullptr;
-        fail_load("load the BPF programs", err);
-    }
-    if (int err = threadleak_bpf__attach(skel_)) {
-        threadleak_bpf__destroy(skel_);
-        skel_ = nullptr;
-        fail_load("attach the BPF programs", err);
-    }
-    ring_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), &BpfSession::on_record, this, nullptr);
-    if (!ring_) {
-        int err = errno;
-        threadleak_bpf__destroy(skel_);
-        skel_ = nullptr;
-        fail_load("create the ring buffer reader", err);
-    }
+    if (int err = threadleak_bpf__load(skel.get())) fail_load("load the BPF programs", err);
+    if (int err = threadleak_bpf__attach(skel.get())) fail_load("attach the BPF programs", err);
+    ring_ = ring_buffer__new(bpf_map__fd(skel->maps.events), &BpfSession::on_record, this, nullptr);
+    if (!ring_) fail_load("create the ring buffer reader", errno);
+    skel_ = skel.release();
     if (options.verbose)
         fprintf(stderr, "threadleak: BPF attached (tp_btf fork/exec/exit, iter/task), stack copy %u bytes\n",
                 skel_->rodata->stack_size);

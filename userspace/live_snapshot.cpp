@@ -1,11 +1,12 @@
 #include "live_snapshot.h"
 
+#include "proc_maps_line.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cinttypes>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -50,8 +51,8 @@ uint64_t mapping_end(int pid, uint64_t addr) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
     std::string line;
     while (std::getline(in, line)) {
-        uint64_t lo, hi;
-        if (sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64, &lo, &hi) == 2 && addr >= lo && addr < hi) return hi;
+        auto e = parse_maps_line(line);
+        if (e && addr >= e->mapping.start && addr < e->mapping.end) return e->mapping.end;
     }
     return 0;
 }

@@ -66,7 +66,6 @@ void ThreadTracker::on(ThreadCreateEvent& e) {
     Process& p = process(e.pid);
     if (p.info.comm.empty()) p.info.comm = e.creator_comm;
     Thread& t = p.threads[e.tid];
-    t.comm = e.creator_comm;  // a new thread starts with its creator's name
     t.creator_tid = e.creator_tid;
     t.creation = PendingStack{std::move(e.creator_stack), p.image};
 }

@@ -62,7 +62,6 @@ public:
 
 private:
     struct Thread {
-        std::string comm;
         std::optional<int> creator_tid;
         std::optional<PendingStack> creation;
     };
