@@ -23,9 +23,9 @@ CXXFLAGS   += -std=c++20 -Wall -Wextra -Werror -MMD -MP -I$(BUILD) -Ibpf -Iusers
 LDLIBS     := -lbpf -ldw -lelf -lz -liberty -lpthread
 GTEST_LIBS := -lgtest -lgtest_main -lpthread
 
-LIB_SRCS   := $(filter-out userspace/main.cpp,$(wildcard userspace/*.cpp))
+LIB_SRCS   := $(filter-out userspace/cli/main.cpp,$(wildcard userspace/*/*.cpp))
 LIB_OBJS   := $(patsubst userspace/%.cpp,$(OBJ)/%.o,$(LIB_SRCS))
-UNIT_SRCS  := $(wildcard tests/unit/*.cpp)
+UNIT_SRCS  := $(wildcard tests/unit/*/*.cpp)
 UNIT_OBJS  := $(patsubst tests/unit/%.cpp,$(OBJ)/unit/%.o,$(UNIT_SRCS))
 INTEG_SRCS := $(wildcard tests/integration/*.cpp)
 INTEG_OBJS := $(patsubst tests/integration/%.cpp,$(OBJ)/integration/%.o,$(INTEG_SRCS))
@@ -76,7 +76,7 @@ $(BUILD)/libthreadleak.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/threadleak: $(OBJ)/main.o $(BUILD)/libthreadleak.a
+$(BUILD)/threadleak: $(OBJ)/cli/main.o $(BUILD)/libthreadleak.a
 	$(call msg,LINK,$@)
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS)
 

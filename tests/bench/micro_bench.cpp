@@ -7,9 +7,9 @@
 #include <memory>
 #include <unistd.h>
 
-#include "leak_grouping.h"
-#include "process_image.h"
-#include "trace_events.h"
+#include "analyze/leak_grouping.h"
+#include "stacks/process_image.h"
+#include "capture/trace_events.h"
 
 extern "C" {
 #include "events.h"

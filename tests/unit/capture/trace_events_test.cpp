@@ -1,0 +1,146 @@
+// Decoding of the kernel's ring-buffer records, from hand-built bytes.
+#include "capture/trace_events.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+
+extern "C" {
+#include "events.h"
+}
+
+using namespace threadleak;
+
+namespace {
+
+std::span<const uint8_t> bytes(const void* p, size_t n) { return {static_cast<const uint8_t*>(p), n}; }
+
+void set_path(tl_module& m, std::initializer_list<const char*> leaf_first) {
+    size_t pos = 0;
+    for (const char* part : leaf_first) {
+        strcpy(m.path + pos, part);
+        pos += strlen(part) + 1;
+    }
+    m.path_len = pos;
+}
+
+}  // namespace
+
+TEST(TraceEvents, ThreadExitWithStackDecodesRegistersAndSyscall) {
+    auto e = std::make_unique<tl_thread_exit_event>();
+    memset(e.get(), 0, sizeof(*e));
+    e->h.kind = TL_EV_THREAD_EXIT;
+    e->h.pid = 10;
+    e->h.tid = 11;
+    strcpy(e->h.comm, "worker");
+    e->how = TL_EXIT_KILLED;
+    e->has_stack = 1;
+    e->blocked_known = 1;
+    e->blocked_for_ns = 5000;
+    e->s.regs[16] = 0xabc;
+    e->s.regs[7] = 0x7000;
+    e->s.syscall_nr = 202;
+    e->s.args[1] = 128;
+    e->s.stack_len = 16;
+    e->s.stack[0] = 0x42;
+    size_t size = offsetof(tl_thread_exit_event, s.stack) + 16;
+
+    std::string error;
+    auto ev = decode_event(bytes(e.get(), size), &error);
+    ASSERT_TRUE(ev.has_value()) << error;
+    auto* x = std::get_if<ThreadExitEvent>(&*ev);
+    ASSERT_NE(x, nullptr);
+    EXPECT_EQ(x->pid, 10);
+    EXPECT_EQ(x->tid, 11);
+    EXPECT_EQ(x->comm, "worker");
+    EXPECT_EQ(x->how, ExitHow::Killed);
+    EXPECT_EQ(x->blocked_for_ns, 5000u);
+    ASSERT_TRUE(x->stack.has_value());
+    EXPECT_EQ(x->stack->snapshot.regs[16], 0xabcu);
+    EXPECT_EQ(x->stack->snapshot.stack.size(), 16u);
+    EXPECT_EQ(x->stack->snapshot.stack[0], 0x42);
+    EXPECT_EQ(x->stack->syscall.nr, 202);
+    EXPECT_EQ(x->stack->syscall.args[1], 128u);
+}
+
+TEST(TraceEvents, ModulesRecordRebuildsPathsFromLeafFirstComponents) {
+    auto e = std::make_unique<tl_modules_event>();
+    memset(e.get(), 0, sizeof(*e));
+    e->h.kind = TL_EV_MODULES;
+    e->h.pid = 10;
+    e->n = 2;
+    e->modules[0] = tl_module{0x1000, 0x2000, 0x1000, 77, 0xfe00000, 0, {}};
+    set_path(e->modules[0], {"libc.so.6", "x86_64-linux-gnu", "lib", "usr"});
+    e->modules[1] = tl_module{0x5000, 0x6000, 0, 78, 0xfe00000, 0, {}};
+    set_path(e->modules[1], {"app"});
+    size_t size = offsetof(tl_modules_event, modules) + 2 * sizeof(tl_module);
+
+    std::string error;
+    auto ev = decode_event(bytes(e.get(), size), &error);
+    ASSERT_TRUE(ev.has_value()) << error;
+    auto& m = std::get<ModulesEvent>(*ev);
+    EXPECT_EQ(m.pid, 10);
+    ASSERT_EQ(m.mappings.size(), 2u);
+    EXPECT_EQ(m.mappings[0].path, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+    EXPECT_EQ(m.mappings[0].pgoff, 0x1000u);
+    EXPECT_EQ(m.mappings[0].ino, 77u);
+    EXPECT_EQ(m.mappings[1].path, "/app");
+
+    e->n = 3;  // claims more than the record holds
+    EXPECT_FALSE(decode_event(bytes(e.get(), size), &error).has_value());
+    EXPECT_EQ(error, "module count exceeds record");
+}
+
+TEST(TraceEvents, SelfExitHasNoStack) {
+    tl_thread_exit_event e{};
+    e.h.kind = TL_EV_THREAD_EXIT;
+    e.how = TL_EXIT_SELF;
+    auto ev = decode_event(bytes(&e, offsetof(tl_thread_exit_event, s)), nullptr);
+    ASSERT_TRUE(ev.has_value());
+    auto& x = std::get<ThreadExitEvent>(*ev);
+    EXPECT_EQ(x.how, ExitHow::Self);
+    EXPECT_FALSE(x.stack.has_value());
+    EXPECT_FALSE(x.blocked_for_ns.has_value());
+}
+
+TEST(TraceEvents, StackLengthBeyondTheRecordIsRejected) {
+    auto e = std::make_unique<tl_thread_create_event>();
+    memset(e.get(), 0, sizeof(*e));
+    e->h.kind = TL_EV_THREAD_CREATE;
+    e->s.stack_len = 4096;
+    std::string error;
+    auto ev = decode_event(bytes(e.get(), offsetof(tl_thread_create_event, s.stack) + 100), &error);
+    EXPECT_FALSE(ev.has_value());
+    EXPECT_EQ(error, "stack length exceeds record");
+}
+
+TEST(TraceEvents, UnknownKindAndShortRecordsAreRejected) {
+    tl_header h{};
+    h.kind = 99;
+    std::string error;
+    EXPECT_FALSE(decode_event(bytes(&h, sizeof(h)), &error).has_value());
+    EXPECT_EQ(error, "unknown record kind 99");
+    EXPECT_FALSE(decode_event(bytes(&h, 4), &error).has_value());
+    EXPECT_EQ(error, "record shorter than its header");
+}
+
+TEST(TraceEvents, ProcessForkAndExit) {
+    tl_process_fork_event f{};
+    f.h.kind = TL_EV_PROCESS_FORK;
+    f.h.pid = 20;
+    f.h.tid = 10;
+    f.parent_pid = 10;
+    auto ev = decode_event(bytes(&f, sizeof(f)), nullptr);
+    ASSERT_TRUE(ev.has_value());
+    EXPECT_EQ(std::get<ProcessForkEvent>(*ev).parent_pid, 10);
+    EXPECT_EQ(std::get<ProcessForkEvent>(*ev).pid, 20);
+
+    tl_process_exit_event x{};
+    x.h.kind = TL_EV_PROCESS_EXIT;
+    x.h.pid = 20;
+    x.exit_code = 3 << 8;
+    ev = decode_event(bytes(&x, sizeof(x)), nullptr);
+    ASSERT_TRUE(ev.has_value());
+    EXPECT_EQ(std::get<ProcessExitEvent>(*ev).wait_status, 3 << 8);
+}

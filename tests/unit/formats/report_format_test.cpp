@@ -1,0 +1,306 @@
+// Unit tests for the text and json report formats (userspace/formats/*_format.cpp).
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "formats/report_format.h"
+
+namespace threadleak {
+namespace {
+
+using json = nlohmann::json;
+
+Frame frame(std::optional<std::string> function, const std::string& module, uint64_t offset,
+            std::optional<std::string> file = std::nullopt, std::optional<int> line = std::nullopt) {
+    Frame f;
+    f.function = std::move(function);
+    f.module = module;
+    f.offset = offset;
+    f.address = 0x7f3e9c200000 + offset;
+    f.file = std::move(file);
+    f.line = line;
+    return f;
+}
+
+LeakGroup heartbeat_group(size_t n_threads) {
+    LeakGroup g;
+    g.pid = 1234;
+    g.exe = "/path/demo";
+    g.comm = "heartbeat";
+    for (size_t i = 0; i < n_threads; ++i) {
+        g.tids.push_back(1235 + static_cast<int>(i));
+        g.thread_names.push_back("heartbeat");
+    }
+    g.creator_tid = 1234;
+    g.created_by = {frame("__clone3", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0x11c3c0),
+                    frame("start_heartbeat()", "/path/demo", 0x1234, "/src/demo.cpp", 14)};
+    BlockedIn b;
+    b.syscall = "futex";
+    b.args = {{"uaddr", std::string("0x55d0c3e0e0a8")},
+              {"op", std::string("FUTEX_WAIT_PRIVATE")},
+              {"val", int64_t{0}},
+              {"timeout", std::string("none")}};
+    b.blocked_for_ns = 2'000'000'000;
+    b.frames = {frame("__futex_abstimed_wait_common64", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+                      0x8ab2c, "./nptl/futex-internal.c", 57),
+                frame(std::nullopt, "/path/demo", 0x2000)};
+    g.blocked_in = b;
+    return g;
+}
+
+Report sample_report() {
+    Report r;
+    r.command = {"/path/demo", "--flag"};
+    r.exit_code = 0;
+    r.processes = {{1234, 1, "/path/demo", "demo", 0, std::nullopt}};
+    r.leaks = {heartbeat_group(50)};
+    return r;
+}
+
+std::string render(const std::string& format, const Report& r) {
+    auto f = make_report_format(format);
+    EXPECT_NE(f, nullptr);
+    if (!f) return "";
+    std::ostringstream out;
+    f->write(r, out);
+    return out.str();
+}
+
+/// Keys of the top-level object (or of `pointer` inside it) in written order.
+std::vector<std::string> keys_in_order(const std::string& text, const std::string& pointer = "") {
+    const auto j = nlohmann::ordered_json::parse(text);
+    const auto& obj = pointer.empty() ? j : j.at(nlohmann::ordered_json::json_pointer(pointer));
+    std::vector<std::string> keys;
+    for (auto it = obj.begin(); it != obj.end(); ++it) keys.push_back(it.key());
+    return keys;
+}
+
+TEST(ReportFormatTest, UnknownFormatNameIsNull) {
+    EXPECT_EQ(make_report_format("xml"), nullptr);
+    EXPECT_EQ(make_report_format(""), nullptr);
+    EXPECT_NE(make_report_format("text"), nullptr);
+    EXPECT_NE(make_report_format("json"), nullptr);
+}
+
+TEST(ReportFormatTest, JsonHasTheSchemaFieldsInOrder) {
+    const std::string text = render("json", sample_report());
+    ASSERT_FALSE(text.empty());
+    EXPECT_EQ(text.back(), '\n');
+    json j = json::parse(text);
+    EXPECT_EQ(keys_in_order(text), (std::vector<std::string>{
+                                       "schema", "command", "exit_code", "signal", "timed_out",
+                                       "lost_events", "leaked_threads", "processes", "leaks"}));
+
+    EXPECT_EQ(j["schema"], "threadleak/1");
+    EXPECT_EQ(j["command"], json::array({"/path/demo", "--flag"}));
+    EXPECT_EQ(j["exit_code"], 0);
+    EXPECT_TRUE(j["signal"].is_null());
+    EXPECT_EQ(j["timed_out"], false);
+    EXPECT_EQ(j["lost_events"], 0);
+    EXPECT_EQ(j["leaked_threads"], 50);
+
+    ASSERT_EQ(j["processes"].size(), 1u);
+    const json& p = j["processes"][0];
+    EXPECT_EQ(p["pid"], 1234);
+    EXPECT_EQ(p["ppid"], 1);
+    EXPECT_EQ(p["exe"], "/path/demo");
+    EXPECT_EQ(p["comm"], "demo");
+    EXPECT_EQ(p["exit_code"], 0);
+    EXPECT_TRUE(p["signal"].is_null());
+}
+
+TEST(ReportFormatTest, JsonLeakGroup) {
+    const std::string text = render("json", sample_report());
+    json j = json::parse(text);
+    ASSERT_EQ(j["leaks"].size(), 1u);
+    const json& l = j["leaks"][0];
+    EXPECT_EQ(keys_in_order(text, "/leaks/0"),
+              (std::vector<std::string>{"kind", "count", "pid", "exe", "tids", "comm",
+                                        "thread_names", "created_by", "state", "blocked_in",
+                                        "running_frames"}));
+    EXPECT_EQ(keys_in_order(text, "/leaks/0/blocked_in"),
+              (std::vector<std::string>{"syscall", "args", "timeout_ns", "blocked_for_ns",
+                                        "frames"}));
+    EXPECT_EQ(keys_in_order(text, "/leaks/0/blocked_in/frames/0"),
+              (std::vector<std::string>{"function", "module", "offset", "address", "file",
+                                        "line"}));
+    EXPECT_EQ(keys_in_order(text, "/processes/0"),
+              (std::vector<std::string>{"pid", "ppid", "exe", "comm", "exit_code", "signal"}));
+    EXPECT_EQ(l["kind"], "unjoined");
+    EXPECT_EQ(l["count"], 50);
+    EXPECT_EQ(l["pid"], 1234);
+    EXPECT_EQ(l["exe"], "/path/demo");
+    ASSERT_EQ(l["tids"].size(), 50u);
+    EXPECT_EQ(l["tids"][0], 1235);
+    EXPECT_EQ(l["comm"], "heartbeat");
+    EXPECT_EQ(l["thread_names"].size(), 50u);
+    EXPECT_EQ(l["created_by"]["tid"], 1234);
+    ASSERT_EQ(l["created_by"]["frames"].size(), 2u);
+    EXPECT_EQ(l["state"], "blocked");
+    EXPECT_TRUE(l["running_frames"].is_array());
+    EXPECT_TRUE(l["running_frames"].empty());
+
+    const json& b = l["blocked_in"];
+    EXPECT_EQ(b["syscall"], "futex");
+    EXPECT_EQ(b["args"]["uaddr"], "0x55d0c3e0e0a8");
+    EXPECT_EQ(b["args"]["op"], "FUTEX_WAIT_PRIVATE");
+    EXPECT_EQ(b["args"]["val"], 0);
+    EXPECT_TRUE(b["args"]["val"].is_number_integer());
+    EXPECT_TRUE(b["timeout_ns"].is_null());
+    EXPECT_EQ(b["blocked_for_ns"], 2'000'000'000);
+
+    const json& f0 = b["frames"][0];
+    EXPECT_EQ(f0["function"], "__futex_abstimed_wait_common64");
+    EXPECT_EQ(f0["module"], "/usr/lib/x86_64-linux-gnu/libc.so.6");
+    EXPECT_EQ(f0["offset"], "0x8ab2c");
+    EXPECT_EQ(f0["address"], "0x7f3e9c28ab2c");
+    EXPECT_EQ(f0["file"], "./nptl/futex-internal.c");
+    EXPECT_EQ(f0["line"], 57);
+    const json& f1 = b["frames"][1];
+    EXPECT_TRUE(f1["function"].is_null());
+    EXPECT_TRUE(f1["file"].is_null());
+    EXPECT_TRUE(f1["line"].is_null());
+}
+
+TEST(ReportFormatTest, JsonArgsKeepTheirOrder) {
+    EXPECT_EQ(keys_in_order(render("json", sample_report()), "/leaks/0/blocked_in/args"),
+              (std::vector<std::string>{"uaddr", "op", "val", "timeout"}));
+}
+
+TEST(ReportFormatTest, JsonRunningThreadHasNullBlockedIn) {
+    Report r = sample_report();
+    LeakGroup& g = r.leaks[0];
+    g.kind = LeakKind::Hung;
+    g.state = ThreadState::Running;
+    g.blocked_in.reset();
+    g.creator_tid.reset();
+    g.running_frames = {frame("spin()", "/path/demo", 0x3000)};
+    r.exit_code.reset();
+    r.signal = "SIGKILL";
+    r.timed_out = true;
+    json j = json::parse(render("json", r));
+    const json& l = j["leaks"][0];
+    EXPECT_EQ(l["kind"], "hung");
+    EXPECT_EQ(l["state"], "running");
+    EXPECT_TRUE(l["blocked_in"].is_null());
+    EXPECT_TRUE(l["created_by"]["tid"].is_null());
+    EXPECT_EQ(l["running_frames"][0]["function"], "spin()");
+    EXPECT_TRUE(j["exit_code"].is_null());
+    EXPECT_EQ(j["signal"], "SIGKILL");
+    EXPECT_EQ(j["timed_out"], true);
+}
+
+TEST(ReportFormatTest, JsonEscapesHostileSymbolNames) {
+    Report r = sample_report();
+    const std::string hostile = std::string("op\"er\\ator\n\t\x01") + "\xff\xfe" + "end";
+    r.leaks[0].blocked_in->frames[0].function = hostile;
+    r.leaks[0].comm = "bad\xc3";  // truncated UTF-8 sequence
+    const std::string text = render("json", r);
+    json j;
+    ASSERT_NO_THROW(j = json::parse(text));
+    const std::string fn = j["leaks"][0]["blocked_in"]["frames"][0]["function"];
+    EXPECT_EQ(fn.substr(0, 13), "op\"er\\ator\n\t\x01");
+    EXPECT_NE(fn.find("\xef\xbf\xbd"), std::string::npos);  // U+FFFD replaces bad bytes
+    EXPECT_NE(fn.find("end"), std::string::npos);
+    EXPECT_NE(text.find("\\u0001"), std::string::npos);
+    EXPECT_EQ(text.find('\x01'), std::string::npos);
+}
+
+TEST(ReportFormatTest, JsonEmptyReport) {
+    Report r;
+    r.command = {"true"};
+    r.exit_code = 0;
+    json j = json::parse(render("json", r));
+    EXPECT_EQ(j["leaked_threads"], 0);
+    EXPECT_TRUE(j["leaks"].is_array());
+    EXPECT_TRUE(j["leaks"].empty());
+    EXPECT_TRUE(j["processes"].is_array());
+}
+
+TEST(ReportFormatTest, TextHasHeadlineStacksAndSummary) {
+    const std::string text = render("text", sample_report());
+    EXPECT_NE(text.find("==1234== threadleak: thread T1235 \"heartbeat\" of pid 1234 (/path/demo) "
+                        "was never joined: still alive when the process exited\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("==1234==   blocked in futex(uaddr=0x55d0c3e0e0a8, op=FUTEX_WAIT_PRIVATE, "
+                        "val=0, timeout=none) for up to 2.00s\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("    #0 0x00007f3e9c28ab2c in __futex_abstimed_wait_common64 "
+                        "./nptl/futex-internal.c:57 (/usr/lib/x86_64-linux-gnu/libc.so.6+0x8ab2c)\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("    #1 0x00007f3e9c202000 in ?? (/path/demo+0x2000)\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("==1234==   created by thread T1234 at:\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("in start_heartbeat() /src/demo.cpp:14 (/path/demo+0x1234)"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("==1234==   and 49 more threads like this: T1236 T1237 T1238 T1239 T1240 "
+                        "T1241 T1242 T1243 T1244 T1245 ...\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("SUMMARY: threadleak: 50 leaked threads (1 site) in 1 process; "
+                        "command exited with code 0\n"),
+              std::string::npos)
+        << text;
+}
+
+TEST(ReportFormatTest, TextSingleThreadRunningAndHung) {
+    Report r = sample_report();
+    r.leaks[0] = heartbeat_group(1);
+    r.leaks[0].kind = LeakKind::Hung;
+    r.leaks[0].state = ThreadState::Running;
+    r.leaks[0].blocked_in.reset();
+    r.leaks[0].running_frames = {frame("spin()", "/path/demo", 0x3000, "/src/demo.cpp", 30)};
+    r.exit_code.reset();
+    r.signal = "SIGKILL";
+    r.timed_out = true;
+    const std::string text = render("text", r);
+    EXPECT_NE(text.find("was still alive when the --timeout expired"), std::string::npos) << text;
+    EXPECT_NE(text.find("==1234==   running in user code (busy loop?)\n    #0 "), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("in spin() /src/demo.cpp:30"), std::string::npos) << text;
+    EXPECT_EQ(text.find("more thread"), std::string::npos) << text;
+    EXPECT_NE(text.find("SUMMARY: threadleak: 1 leaked thread (1 site) in 1 process; "
+                        "command was killed by SIGKILL after the --timeout\n"),
+              std::string::npos)
+        << text;
+}
+
+TEST(ReportFormatTest, TextShowsFdKindAndLostEvents) {
+    Report r = sample_report();
+    r.lost_events = 3;
+    r.leaks[0].blocked_in->syscall = "read";
+    r.leaks[0].blocked_in->args = {{"fd", int64_t{3}},
+                                   {"fd_kind", std::string("pipe")},
+                                   {"buf", std::string("0x7ffd2000")},
+                                   {"count", int64_t{4096}}};
+    const std::string text = render("text", r);
+    EXPECT_NE(text.find("blocked in read(fd=3 (pipe), buf=0x7ffd2000, count=4096)"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("; 3 events lost: the report may be incomplete; raise --ringbuf-size\n"),
+              std::string::npos)
+        << text;
+}
+
+TEST(ReportFormatTest, TextNoLeaksIsOneLine) {
+    Report r;
+    r.command = {"true"};
+    r.exit_code = 3;
+    EXPECT_EQ(render("text", r), "threadleak: no leaked threads (command exited with code 3)\n");
+}
+
+TEST(ReportFormatTest, TextEscapesControlCharactersInNames) {
+    Report r = sample_report();
+    r.leaks[0].comm = "evil\n==1== fake";
+    const std::string text = render("text", r);
+    EXPECT_NE(text.find("\"evil\\x0a==1== fake\""), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace threadleak

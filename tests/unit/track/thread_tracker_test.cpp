@@ -1,0 +1,158 @@
+// The tracker decides which exits are leaks; fed with synthetic events, no root.
+#include "track/thread_tracker.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+using namespace threadleak;
+
+namespace {
+
+std::shared_ptr<ProcessImage> fake_image(int pid) { return std::make_shared<ProcessImage>(pid, ""); }
+
+CapturedStack stack_at(uint64_t pc, int64_t syscall_nr) {
+    CapturedStack s;
+    s.snapshot.regs[16] = pc;
+    s.snapshot.regs[7] = 0x7ffd0000;
+    s.syscall.nr = syscall_nr;
+    return s;
+}
+
+ThreadCreateEvent created(int pid, int tid, int creator, uint64_t pc) {
+    return ThreadCreateEvent{1, pid, tid, creator, "app", stack_at(pc, 435)};
+}
+
+ThreadExitEvent exited(int pid, int tid, ExitHow how, int64_t nr = 202) {
+    ThreadExitEvent e{2, pid, tid, "worker", how, std::nullopt, std::nullopt};
+    if (how == ExitHow::Killed) e.stack = stack_at(0x4000, nr);
+    return e;
+}
+
+}  // namespace
+
+TEST(ThreadTracker, ThreadKilledByProcessExitIsALeakWithItsCreationStack) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(created(100, 101, 100, 0x1234));
+    t.on_event(exited(100, 100, ExitHow::GroupLeader));
+    t.on_event(exited(100, 101, ExitHow::Killed));
+    t.on_event(ProcessExitEvent{3, 100, 0});
+
+    ASSERT_EQ(t.leaks().size(), 1u);
+    const PendingLeak& l = t.leaks()[0];
+    EXPECT_EQ(l.pid, 100);
+    EXPECT_EQ(l.tid, 101);
+    EXPECT_EQ(l.exe, "/bin/app");
+    EXPECT_EQ(l.creator_tid, 100);
+    ASSERT_TRUE(l.creation.has_value());
+    EXPECT_EQ(l.creation->stack.snapshot.regs[16], 0x1234u);
+    EXPECT_EQ(l.at_exit.stack.syscall.nr, 202);
+    EXPECT_EQ(l.kind, LeakKind::Unjoined);
+}
+
+TEST(ThreadTracker, ThreadThatEndedItselfIsNotALeak) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(created(100, 101, 100, 0x1234));
+    t.on_event(exited(100, 101, ExitHow::Self));
+    t.on_event(exited(100, 100, ExitHow::GroupLeader));
+    EXPECT_TRUE(t.leaks().empty());
+}
+
+TEST(ThreadTracker, MainThreadKilledByAnotherThreadsExitIsNotALeak) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(created(100, 101, 100, 0x1234));
+    t.on_event(exited(100, 101, ExitHow::GroupLeader));
+    t.on_event(exited(100, 100, ExitHow::Killed));
+    EXPECT_TRUE(t.leaks().empty());
+}
+
+TEST(ThreadTracker, ThreadCreatedBeforeTracingHasNoCreationStack) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(exited(100, 105, ExitHow::Killed));
+    ASSERT_EQ(t.leaks().size(), 1u);
+    EXPECT_FALSE(t.leaks()[0].creation.has_value());
+    EXPECT_FALSE(t.leaks()[0].creator_tid.has_value());
+}
+
+TEST(ThreadTracker, ForkedChildIsTrackedWithItsParentAndExitStatus) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app"});
+    t.on_event(created(200, 201, 200, 0x99));
+    t.on_event(exited(200, 201, ExitHow::Killed));
+    t.on_event(ProcessExitEvent{3, 200, 3 << 8});
+
+    ASSERT_EQ(t.leaks().size(), 1u);
+    EXPECT_EQ(t.leaks()[0].pid, 200);
+    auto procs = t.processes();
+    ASSERT_EQ(procs.size(), 2u);
+    EXPECT_EQ(procs[1].pid, 200);
+    EXPECT_EQ(procs[1].ppid, 100);
+    EXPECT_EQ(procs[1].exit_code, 3);
+    EXPECT_EQ(t.live_pids(), std::vector<int>{100});
+}
+
+TEST(ThreadTracker, SignalDeathIsReportedByName) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(ProcessExitEvent{3, 100, SIGKILL});
+    auto procs = t.processes();
+    ASSERT_EQ(procs.size(), 1u);
+    EXPECT_EQ(procs[0].signal, "SIGKILL");
+    EXPECT_FALSE(procs[0].exit_code.has_value());
+}
+
+TEST(ThreadTracker, ExecStartsANewImageAndForgetsOldThreads) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/sh");
+    auto before = t.image(100);
+    t.on_event(created(100, 101, 100, 0x1234));
+    t.on_event(exited(100, 101, ExitHow::Killed));  // killed by the exec
+    t.on_event(ExecEvent{2, 100, "/bin/app", "app"});
+    EXPECT_NE(t.image(100), before);
+    EXPECT_EQ(t.exe(100), "/bin/app");
+    ASSERT_EQ(t.leaks().size(), 1u);
+    EXPECT_EQ(t.leaks()[0].at_exit.image, before);  // symbolized in the old image
+    EXPECT_FALSE(t.creation_of(100, 101).has_value());
+}
+
+TEST(ThreadTracker, ExitsAfterStopJudgingAreNotLeaks) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(created(100, 101, 100, 0x1234));
+    t.stop_judging_exits();
+    t.on_event(exited(100, 101, ExitHow::Killed));
+    EXPECT_TRUE(t.leaks().empty());
+}
+
+TEST(ThreadTracker, CreationOfALiveThreadIsKnown) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(created(100, 101, 100, 0x1234));
+    auto c = t.creation_of(100, 101);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->first, 100);
+    EXPECT_EQ(c->second.stack.snapshot.regs[16], 0x1234u);
+}
+
+TEST(ThreadTracker, ReusedPidStartsAFreshProcessAndKeepsTheOldOneInTheReport) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app"});
+    t.on_event(ProcessExitEvent{2, 200, 0});
+    EXPECT_EQ(t.image(200), nullptr);  // released at exit
+    t.on_event(ProcessForkEvent{3, 200, 100, 100, "app"});  // pid 200 again
+    t.on_event(ExecEvent{4, 200, "/bin/other", "other"});
+    EXPECT_NE(t.image(200), nullptr);
+    EXPECT_EQ(t.live_pids(), (std::vector<int>{100, 200}));
+    auto procs = t.processes();
+    ASSERT_EQ(procs.size(), 3u);
+    EXPECT_EQ(procs[0].pid, 200);
+    EXPECT_EQ(procs[0].exit_code, 0);
+    EXPECT_EQ(procs[2].pid, 200);
+    EXPECT_EQ(procs[2].exe, "/bin/other");
+    EXPECT_FALSE(procs[2].exit_code.has_value());
+}

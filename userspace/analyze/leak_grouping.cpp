@@ -1,0 +1,105 @@
+// Groups identical leaked threads, as sanitizers fold identical reports.
+#include "analyze/leak_grouping.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+namespace threadleak {
+namespace {
+
+using FrameKey = std::vector<std::pair<std::string, uint64_t>>;
+
+/// What makes two leaked threads "the same leak". Addresses are left out on
+/// purpose: (module, offset) is stable across threads whatever the load bias.
+struct GroupKey {
+    LeakKind kind;
+    int pid;
+    std::string name_shape;
+    FrameKey created_by;
+    ThreadState state;
+    std::string syscall;
+    FrameKey stack;  ///< blocking stack, or running frames
+    auto operator<=>(const GroupKey&) const = default;
+};
+
+FrameKey frame_key(const Stack& stack) {
+    FrameKey key;
+    key.reserve(stack.size());
+    for (const auto& f : stack) key.emplace_back(f.module, f.offset);
+    return key;
+}
+
+/// "worker-12" -> "worker-#": pool threads numbered by their runtime stay one
+/// group, while differently named threads whose stacks look alike (unwinding
+/// stopped early, e.g. in JIT code) are not merged.
+std::string name_shape(const std::string& name) {
+    std::string shape;
+    for (char c : name) {
+        bool digit = c >= '0' && c <= '9';
+        if (!digit) shape += c;
+        else if (shape.empty() || shape.back() != '#') shape += '#';
+    }
+    return shape;
+}
+
+GroupKey key_of(const LeakedThread& t) {
+    GroupKey k{t.kind, t.pid, name_shape(t.thread_name), frame_key(t.created_by), t.state, {}, {}};
+    if (t.state == ThreadState::Running) {
+        k.stack = frame_key(t.running_frames);
+    } else if (t.blocked_in) {
+        k.syscall = t.blocked_in->syscall;
+        k.stack = frame_key(t.blocked_in->frames);
+    }
+    return k;
+}
+
+/// `members` sorted by tid, not empty.
+LeakGroup make_group(std::vector<LeakedThread>& members) {
+    LeakedThread& first = members.front();
+    LeakGroup g;
+    g.kind = first.kind;
+    g.pid = first.pid;
+    g.exe = first.exe;
+    g.comm = first.thread_name;
+    g.creator_tid = first.creator_tid;
+    g.created_by = std::move(first.created_by);
+    g.state = first.state;
+    g.running_frames = std::move(first.running_frames);
+    g.blocked_in = std::move(first.blocked_in);
+    for (const auto& t : members) {
+        g.tids.push_back(t.tid);
+        g.thread_names.push_back(t.thread_name);
+        // The group reports its longest-parked thread.
+        if (g.blocked_in && t.blocked_in && t.blocked_in->blocked_for_ns &&
+            (!g.blocked_in->blocked_for_ns ||
+             *t.blocked_in->blocked_for_ns > *g.blocked_in->blocked_for_ns))
+            g.blocked_in->blocked_for_ns = t.blocked_in->blocked_for_ns;
+    }
+    return g;
+}
+
+}  // namespace
+
+std::vector<LeakGroup> group_leaks(std::vector<LeakedThread> threads) {
+    std::sort(threads.begin(), threads.end(),
+              [](const LeakedThread& a, const LeakedThread& b) { return a.tid < b.tid; });
+    std::map<GroupKey, std::vector<LeakedThread>> by_key;
+    for (auto& t : threads) {
+        GroupKey k = key_of(t);
+        by_key[std::move(k)].push_back(std::move(t));
+    }
+
+    std::vector<LeakGroup> groups;
+    groups.reserve(by_key.size());
+    for (auto& [key, members] : by_key) groups.push_back(make_group(members));
+
+    std::sort(groups.begin(), groups.end(), [](const LeakGroup& a, const LeakGroup& b) {
+        if (a.pid != b.pid) return a.pid < b.pid;
+        if (a.tids.size() != b.tids.size()) return a.tids.size() > b.tids.size();
+        return a.tids.front() < b.tids.front();
+    });
+    return groups;
+}
+
+}  // namespace threadleak

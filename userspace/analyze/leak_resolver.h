@@ -1,0 +1,19 @@
+// Turns pending leaks (raw registers and stack copies) into report-ready
+// LeakedThreads: unwinds, symbolizes and decodes the syscall.
+#pragma once
+
+#include <vector>
+
+#include "analyze/leak_grouping.h"
+#include "track/thread_tracker.h"
+
+namespace threadleak {
+
+/// Unwinds and symbolizes one captured stack in its own address space.
+Stack resolve(const PendingStack& pending, int tid);
+
+LeakedThread resolve_leak(const PendingLeak& leak);
+
+std::vector<LeakedThread> resolve_leaks(const std::vector<PendingLeak>& leaks);
+
+}  // namespace threadleak

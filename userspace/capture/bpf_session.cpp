@@ -1,0 +1,152 @@
+#include "capture/bpf_session.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/capability.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/errors.h"
+#include "threadleak.skel.h"
+
+extern "C" {
+#include "events.h"
+}
+
+namespace threadleak {
+namespace {
+
+int g_verbose = 0;
+
+int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
+    if (level == LIBBPF_DEBUG && g_verbose < 2) return 0;
+    if (level == LIBBPF_INFO && g_verbose < 1) return 0;
+    return vfprintf(stderr, fmt, args);
+}
+
+bool has_capability(int cap) {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    if (syscall(SYS_capget, &header, data) != 0) return false;
+    return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+[[noreturn]] void fail_load(const char* what, int err) {
+    err = err < 0 ? -err : err;
+    // As root, EACCES/EPERM at load time is the verifier's refusal, not a permission problem.
+    if ((err == EPERM || err == EACCES) && geteuid() != 0)
+        throw UserError(exit_code::kNoPermission,
+                        std::string("cannot ") + what + ": " + strerror(err) +
+                            "; run as root (sudo threadleak ...) or grant CAP_BPF and CAP_PERFMON");
+    if (err == EPERM || err == EACCES)
+        throw UserError(exit_code::kUnavailable, std::string("cannot ") + what +
+                                                     ": the kernel's BPF verifier rejected them; "
+                                                     "run with -vv for the verifier log and report it");
+    throw UserError(exit_code::kUnavailable, std::string("cannot ") + what + ": " + strerror(err) +
+                                                 "; this kernel lacks a BPF feature threadleak needs "
+                                                 "(tp_btf, iter/task, ring buffer, bpf_loop, the VMA iterator: Linux >= 6.7); "
+                                                 "run with -vv for the verifier log");
+}
+
+}  // namespace
+
+void check_bpf_prerequisites() {
+    if (geteuid() != 0 && !(has_capability(CAP_BPF) && has_capability(CAP_PERFMON)))
+        throw UserError(exit_code::kNoPermission,
+                        "threadleak needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs; "
+                        "run it with sudo");
+    // BPF sees host pids; in a container's pid namespace every pid threadleak
+    // knows would be wrong. PROC_PID_INIT_INO is the initial namespace's inode.
+    struct stat ns {};
+    if (stat("/proc/self/ns/pid", &ns) == 0 && ns.st_ino != 0xEFFFFFFCu)
+        throw UserError(exit_code::kUnavailable,
+                        "threadleak runs in a container's pid namespace, where BPF's pids do not "
+                        "match; run it in the host's pid namespace (e.g. docker run --pid=host)");
+    if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+        throw UserError(exit_code::kUnavailable,
+                        "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "
+                        "use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+}
+
+BpfSession::BpfSession(const BpfOptions& options, RecordHandler handler)
+    : handler_(std::move(handler)) {
+    g_verbose = options.verbose;
+    libbpf_set_print(libbpf_print);
+
+    // Owned here until construction succeeds: a throwing constructor runs no destructor.
+    std::unique_ptr<threadleak_bpf, decltype(&threadleak_bpf__destroy)> skel(threadleak_bpf__open(),
+                                                                           &threadleak_bpf__destroy);
+    if (!skel) fail_load("open the BPF object", errno);
+    skel->rodata->stack_size = std::min<uint32_t>(options.stack_size, TL_MAX_STACK_BYTES);
+    bpf_map__set_max_entries(skel->maps.events, options.ringbuf_bytes);
+    bpf_map__set_max_entries(skel->maps.traced, options.max_processes);
+    bpf_map__set_max_entries(skel->maps.scratch, std::max(1, libbpf_num_possible_cpus()));
+
+    if (int err = threadleak_bpf__load(skel.get())) fail_load("load the BPF programs", err);
+    if (int err = threadleak_bpf__attach(skel.get())) fail_load("attach the BPF programs", err);
+    ring_ = ring_buffer__new(bpf_map__fd(skel->maps.events), &BpfSession::on_record, this, nullptr);
+    if (!ring_) fail_load("create the ring buffer reader", errno);
+    skel_ = skel.release();
+    if (options.verbose)
+        fprintf(stderr, "threadleak: BPF attached (tp_btf fork/exec/exit, iter/task), stack copy %u bytes\n",
+                skel_->rodata->stack_size);
+}
+
+BpfSession::~BpfSession() {
+    if (ring_) ring_buffer__free(ring_);
+    if (skel_) threadleak_bpf__destroy(skel_);  // detaches every link
+}
+
+int BpfSession::on_record(void* ctx, void* data, size_t size) {
+    auto* self = static_cast<BpfSession*>(ctx);
+    self->handler_(std::span<const uint8_t>(static_cast<const uint8_t*>(data), size));
+    return 0;
+}
+
+void BpfSession::trace_process(int pid) {
+    uint32_t key = static_cast<uint32_t>(pid);
+    uint8_t one = 1;
+    if (bpf_map__update_elem(skel_->maps.traced, &key, sizeof(key), &one, sizeof(one), BPF_ANY))
+        throw UserError(exit_code::kInternal,
+                        std::string("cannot add pid to the traced map: ") + strerror(errno));
+}
+
+void BpfSession::drain() { ring_buffer__consume(ring_); }
+
+void BpfSession::sample_sleepers() {
+    // An iterator runs its program over every task when read; the output is empty.
+    bpf_link* link = skel_->links.sample_sleepers;
+    if (!link) return;
+    int fd = bpf_iter_create(bpf_link__fd(link));
+    if (fd < 0) return;
+    char buf[64];
+    while (read(fd, buf, sizeof(buf)) > 0) {
+    }
+    close(fd);
+}
+
+uint64_t BpfSession::stat(uint32_t index) const {
+    int ncpus = libbpf_num_possible_cpus();
+    if (ncpus <= 0) return 0;
+    std::vector<uint64_t> values(ncpus);
+    if (bpf_map__lookup_elem(skel_->maps.stats, &index, sizeof(index), values.data(),
+                             values.size() * sizeof(uint64_t), 0))
+        return 0;
+    uint64_t sum = 0;
+    for (uint64_t v : values) sum += v;
+    return sum;
+}
+
+uint64_t BpfSession::lost_events() const { return stat(TL_STAT_RB_LOST) + stat(TL_STAT_TRACED_FULL); }
+uint64_t BpfSession::stack_copy_failures() const { return stat(TL_STAT_STACK_READ_FAIL); }
+
+}  // namespace threadleak

@@ -1,0 +1,162 @@
+#include "capture/live_snapshot.h"
+
+#include "capture/proc_maps_line.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+extern "C" {
+#include "events.h"
+}
+
+namespace threadleak {
+namespace {
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+/// se.exec_start from /proc/.../sched, in ns (the file prints ms with 6 decimals).
+std::optional<uint64_t> exec_start_ns(const std::string& sched_path) {
+    std::ifstream in(sched_path);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("se.exec_start", 0) != 0) continue;
+        auto colon = line.find(':');
+        if (colon == std::string::npos) return std::nullopt;
+        std::string v = line.substr(colon + 1);
+        auto dot = v.find('.');
+        try {
+            uint64_t ms = std::stoull(v.substr(0, dot));
+            uint64_t frac = dot == std::string::npos ? 0 : std::stoull((v.substr(dot + 1) + "000000").substr(0, 6));
+            return ms * 1000000 + frac;
+        } catch (...) {
+            return std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+
+/// End of the mapping holding `addr` in /proc/PID/maps, 0 if none.
+uint64_t mapping_end(int pid, uint64_t addr) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+    std::string line;
+    while (std::getline(in, line)) {
+        auto e = parse_maps_line(line);
+        if (e && addr >= e->mapping.start && addr < e->mapping.end) return e->mapping.end;
+    }
+    return 0;
+}
+
+/// Kind of the file behind fd `fd`, as the kernel side reports it (mode + name).
+void describe_fd(int pid, uint64_t fd, RawSyscall* raw) {
+    if (fd > (1u << 20)) return;
+    std::string path = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return;
+    raw->fd_mode = st.st_mode;
+    char target[256];
+    ssize_t n = readlink(path.c_str(), target, sizeof(target) - 1);
+    if (n <= 0) return;
+    std::string t(target, n);
+    // "anon_inode:[eventfd]" -> "[eventfd]", "pipe:[123]" -> "pipe:", as d_name reads
+    if (t.rfind("anon_inode:", 0) == 0) {
+        raw->fd_name = t.substr(11);
+        raw->fd_mode = 0;
+    } else if (auto colon = t.find(":["); colon != std::string::npos) {
+        raw->fd_name = t.substr(0, colon + 1);
+    } else {
+        raw->fd_name = t.substr(t.rfind('/') + 1);
+    }
+}
+
+}  // namespace
+
+bool parse_proc_syscall(const std::string& text, RawSyscall* raw, uint64_t* sp, uint64_t* pc) {
+    std::istringstream in(text);
+    std::string first;
+    if (!(in >> first) || first == "running") return false;
+    try {
+        raw->nr = std::stoll(first);
+        std::vector<uint64_t> words;
+        std::string w;
+        while (in >> w) words.push_back(std::stoull(w, nullptr, 16));
+        if (raw->nr < 0) {
+            if (words.size() != 2) return false;
+            *sp = words[0];
+            *pc = words[1];
+            return true;
+        }
+        if (words.size() != 8) return false;
+        for (int i = 0; i < 6; i++) raw->args[i] = words[i];
+        *sp = words[6];
+        *pc = words[7];
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+std::optional<LiveThread> snapshot_thread(int pid, int tid, size_t stack_size) {
+    const std::string base = "/proc/" + std::to_string(pid);
+    const std::string task = base + "/task/" + std::to_string(tid);
+    LiveThread t;
+    t.tid = tid;
+    std::string stat = read_text(task + "/stat");
+    if (stat.empty()) return std::nullopt;  // gone
+    if (auto rp = stat.rfind(')'); rp != std::string::npos && rp + 2 < stat.size()) t.state = stat[rp + 2];
+    t.comm = read_text(task + "/comm");
+    if (!t.comm.empty() && t.comm.back() == '\n') t.comm.pop_back();
+
+    uint64_t sp = 0, pc = 0;
+    RawSyscall& raw = t.stack.syscall;
+    if (!parse_proc_syscall(read_text(task + "/syscall"), &raw, &sp, &pc)) {
+        raw.nr = -1;  // on a CPU right now: no registers without stopping it
+    } else {
+        t.has_registers = true;
+        int mem = open((base + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+        t.stack.snapshot.regs[7] = sp;
+        t.stack.snapshot.regs[16] = pc;
+        uint64_t end = mapping_end(pid, sp);
+        size_t len = end > sp ? std::min<uint64_t>(end - sp, stack_size) : 0;
+        t.stack.snapshot.stack.resize(len);
+        ssize_t n = mem >= 0 && len ? pread(mem, t.stack.snapshot.stack.data(), len, static_cast<off_t>(sp)) : 0;
+        t.stack.snapshot.stack.resize(n > 0 ? n : 0);
+        if (raw.nr >= 0) describe_fd(pid, raw.args[0], &raw);
+        int targ = tl_timeout_arg(raw.nr);
+        if (targ >= 0 && raw.args[targ] && mem >= 0 &&
+            pread(mem, raw.timeout.data(), sizeof(raw.timeout), static_cast<off_t>(raw.args[targ])) ==
+                sizeof(raw.timeout))
+            raw.timeout_valid = true;
+        if (mem >= 0) close(mem);
+    }
+    if (t.state == 'S' || t.state == 'D') {
+        auto self_now = exec_start_ns("/proc/thread-self/sched");
+        auto since = exec_start_ns(task + "/sched");
+        if (since && self_now && *self_now > *since) t.blocked_for_ns = *self_now - *since;
+    }
+    return t;
+}
+
+std::vector<LiveThread> snapshot_live_threads(int pid, size_t stack_size) {
+    std::vector<LiveThread> out;
+    DIR* dir = opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
+    if (!dir) return out;
+    while (dirent* d = readdir(dir)) {
+        if (d->d_name[0] == '.') continue;
+        if (auto t = snapshot_thread(pid, atoi(d->d_name), stack_size)) out.push_back(std::move(*t));
+    }
+    closedir(dir);
+    return out;
+}
+
+}  // namespace threadleak

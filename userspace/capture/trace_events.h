@@ -1,0 +1,78 @@
+// Typed views of the kernel's ring-buffer records (bpf/events.h), decoded and
+// validated. The tracker consumes these; tests build them directly.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "stacks/process_image.h"
+#include "syscalls/syscall_decode.h"
+
+namespace threadleak {
+
+/// A thread's registers, stack copy and syscall.
+struct CapturedStack {
+    StackSnapshot snapshot;
+    RawSyscall syscall;
+};
+
+/// Executable file mappings of a process's current address space.
+struct ModulesEvent {
+    uint64_t time_ns = 0;
+    int pid = 0;
+    std::vector<Mapping> mappings;
+};
+
+struct ProcessForkEvent {
+    uint64_t time_ns = 0;
+    int pid = 0;            ///< the new process
+    int parent_pid = 0;
+    int creator_tid = 0;
+    std::string comm;
+};
+
+struct ExecEvent {
+    uint64_t time_ns = 0;
+    int pid = 0;
+    std::string filename;
+    std::string comm;
+};
+
+struct ThreadCreateEvent {
+    uint64_t time_ns = 0;
+    int pid = 0;
+    int tid = 0;            ///< the new thread
+    int creator_tid = 0;
+    std::string creator_comm;
+    CapturedStack creator_stack;
+};
+
+enum class ExitHow { Self, GroupLeader, Killed };
+
+struct ThreadExitEvent {
+    uint64_t time_ns = 0;
+    int pid = 0;
+    int tid = 0;
+    std::string comm;
+    ExitHow how = ExitHow::Self;
+    std::optional<uint64_t> blocked_for_ns;
+    std::optional<CapturedStack> stack;  ///< set when how == Killed
+};
+
+struct ProcessExitEvent {
+    uint64_t time_ns = 0;
+    int pid = 0;
+    int wait_status = 0;    ///< as waitpid() would report it
+};
+
+using TraceEvent = std::variant<ProcessForkEvent, ExecEvent, ThreadCreateEvent,
+                                ThreadExitEvent, ProcessExitEvent, ModulesEvent>;
+
+/// Decodes one ring-buffer record; nullopt (and `error` set) if malformed.
+std::optional<TraceEvent> decode_event(std::span<const uint8_t> record, std::string* error);
+
+}  // namespace threadleak

@@ -1,0 +1,111 @@
+// The "json" report format: schema "threadleak/1", documented field by field
+// in docs/json-schema.md. Integration tests parse it: keys and their order are
+// a contract.
+#include <cinttypes>
+#include <cstdio>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "formats/report_format.h"
+
+namespace threadleak {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string hex(uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+    return buf;
+}
+
+template <typename T>
+json or_null(const std::optional<T>& v) {
+    return v ? json(*v) : json(nullptr);
+}
+
+json frame_json(const Frame& f) {
+    json j;
+    j["function"] = or_null(f.function);
+    j["module"] = f.module;
+    j["offset"] = hex(f.offset);
+    j["address"] = hex(f.address);
+    j["file"] = or_null(f.file);
+    j["line"] = or_null(f.line);
+    return j;
+}
+
+json stack_json(const Stack& stack) {
+    json j = json::array();
+    for (const auto& f : stack) j.push_back(frame_json(f));
+    return j;
+}
+
+json blocked_in_json(const BlockedIn& b) {
+    json args = json::object();
+    for (const auto& a : b.args)
+        std::visit([&](const auto& v) { args[a.name] = v; }, a.value);
+    json j;
+    j["syscall"] = b.syscall;
+    j["args"] = std::move(args);
+    j["timeout_ns"] = or_null(b.timeout_ns);
+    j["blocked_for_ns"] = or_null(b.blocked_for_ns);
+    j["frames"] = stack_json(b.frames);
+    return j;
+}
+
+json leak_json(const LeakGroup& g) {
+    json j;
+    j["kind"] = to_string(g.kind);
+    j["count"] = g.tids.size();
+    j["pid"] = g.pid;
+    j["exe"] = g.exe;
+    j["tids"] = g.tids;
+    j["comm"] = g.comm;
+    j["thread_names"] = g.thread_names;
+    j["created_by"] = {{"tid", or_null(g.creator_tid)}, {"frames", stack_json(g.created_by)}};
+    j["state"] = to_string(g.state);
+    j["blocked_in"] = g.blocked_in ? blocked_in_json(*g.blocked_in) : json(nullptr);
+    j["running_frames"] = stack_json(g.running_frames);
+    return j;
+}
+
+json process_json(const ProcessInfo& p) {
+    json j;
+    j["pid"] = p.pid;
+    j["ppid"] = p.ppid;
+    j["exe"] = p.exe;
+    j["comm"] = p.comm;
+    j["exit_code"] = or_null(p.exit_code);
+    j["signal"] = or_null(p.signal);
+    return j;
+}
+
+class JsonFormat final : public ReportFormat {
+public:
+    void write(const Report& r, std::ostream& out) const override {
+        json j;
+        j["schema"] = "threadleak/1";
+        j["command"] = r.command;
+        j["exit_code"] = or_null(r.exit_code);
+        j["signal"] = or_null(r.signal);
+        j["timed_out"] = r.timed_out;
+        j["lost_events"] = r.lost_events;
+        j["leaked_threads"] = r.leaked_thread_count();
+        j["processes"] = json::array();
+        for (const auto& p : r.processes) j["processes"].push_back(process_json(p));
+        j["leaks"] = json::array();
+        for (const auto& g : r.leaks) j["leaks"].push_back(leak_json(g));
+        // Symbol names, paths and comms come from the target: invalid UTF-8
+        // becomes U+FFFD instead of throwing type_error 316.
+        out << j.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    }
+};
+
+}  // namespace
+
+/// Declared in report_format.cpp, the one place that lists the formats.
+std::unique_ptr<ReportFormat> make_json_format() { return std::make_unique<JsonFormat>(); }
+
+}  // namespace threadleak

@@ -1,0 +1,193 @@
+// The "text" report format: sanitizer-shaped, for stderr. One block per leak
+// group ("==PID== threadleak: ..." headline, the blocking or running stack,
+// the creation stack), then one SUMMARY line. Not a parsing contract: use json.
+#include <cinttypes>
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "formats/report_format.h"
+
+namespace threadleak {
+namespace {
+
+constexpr size_t kMaxListedTids = 10;
+
+/// Strings from the target (comm, symbols, paths) may hold control characters;
+/// escape them so a thread name cannot forge report lines.
+std::string printable(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    for (unsigned char c : s) {
+        if (c < 0x20 || c == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+std::string plural(size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::string format_duration(uint64_t ns) {
+    char buf[48];
+    if (ns >= 1'000'000'000)
+        std::snprintf(buf, sizeof buf, "%.2fs", static_cast<double>(ns) / 1e9);
+    else if (ns >= 1'000'000)
+        std::snprintf(buf, sizeof buf, "%.2fms", static_cast<double>(ns) / 1e6);
+    else if (ns >= 1'000)
+        std::snprintf(buf, sizeof buf, "%.2fus", static_cast<double>(ns) / 1e3);
+    else
+        std::snprintf(buf, sizeof buf, "%" PRIu64 "ns", ns);
+    return buf;
+}
+
+/// "exited with code 0", "was killed by SIGKILL", ... for the traced command.
+std::string command_status(const Report& r) {
+    std::string s;
+    if (r.signal)
+        s = "command was killed by " + printable(*r.signal);
+    else if (r.exit_code)
+        s = "command exited with code " + std::to_string(*r.exit_code);
+    else
+        s = r.timed_out ? "command timed out" : "command exit status unknown";
+    if (r.timed_out && (r.signal || r.exit_code)) s += " after the --timeout";
+    return s;
+}
+
+/// futex(uaddr=0x..., op=FUTEX_WAIT_PRIVATE, val=0, timeout=none); read(fd=3 (pipe), ...)
+std::string call_text(const BlockedIn& b) {
+    std::string s = printable(b.syscall) + "(";
+    bool first = true;
+    for (const auto& a : b.args) {
+        const std::string value = std::holds_alternative<int64_t>(a.value)
+                                      ? std::to_string(std::get<int64_t>(a.value))
+                                      : printable(std::get<std::string>(a.value));
+        if (a.name == "fd_kind") {
+            s += " (" + value + ")";
+            continue;
+        }
+        if (!first) s += ", ";
+        first = false;
+        s += printable(a.name) + "=" + value;
+    }
+    return s + ")";
+}
+
+class TextWriter {
+public:
+    TextWriter(const Report& r, std::ostream& out) : r_(r), out_(out) {}
+
+    void write() {
+        if (r_.leaks.empty()) {
+            out_ << "threadleak: no leaked threads (" << command_status(r_) << ")" << lost_text()
+                 << '\n';
+            return;
+        }
+        for (const auto& g : r_.leaks) write_group(g);
+        std::set<int> pids;
+        for (const auto& g : r_.leaks) pids.insert(g.pid);
+        out_ << "SUMMARY: threadleak: "
+             << plural(r_.leaked_thread_count(), "leaked thread", "leaked threads") << " ("
+             << plural(r_.leaks.size(), "site", "sites") << ") in "
+             << plural(pids.size(), "process", "processes") << "; " << command_status(r_)
+             << lost_text() << '\n';
+    }
+
+private:
+    std::string lost_text() const {
+        if (r_.lost_events == 0) return "";
+        return "; " + plural(r_.lost_events, "event", "events") +
+               " lost: the report may be incomplete; raise --ringbuf-size";
+    }
+
+    void write_group(const LeakGroup& g) {
+        const std::string pfx = "==" + std::to_string(g.pid) + "== ";
+        const int tid = g.tids.empty() ? 0 : g.tids.front();
+        const bool main_thread = tid == g.pid;  // the lowest tid of its group, when grouped
+        out_ << pfx << "threadleak: " << (main_thread ? "main thread T" : "thread T") << tid << " \""
+             << printable(g.comm) << "\" of pid " << g.pid << " (" << printable(g.exe) << ") ";
+        if (g.kind == LeakKind::Hung)
+            out_ << "was still alive when the --timeout expired";
+        else
+            out_ << "was never joined: still alive when the process exited";
+        out_ << '\n';
+
+        if (g.state == ThreadState::Running) {
+            out_ << pfx << "  running in user code (busy loop?)\n";
+            write_stack(g.running_frames);
+        } else if (g.blocked_in) {
+            const BlockedIn& b = *g.blocked_in;
+            out_ << pfx << "  blocked in " << call_text(b);
+            if (b.blocked_for_ns)
+                out_ << " for " << (g.tids.size() > 1 ? "up to " : "")
+                     << format_duration(*b.blocked_for_ns);
+            out_ << '\n';
+            write_stack(b.frames);
+        } else {
+            out_ << pfx << "  blocked (syscall unknown)\n";
+        }
+
+        if (g.creator_tid)
+            out_ << pfx << "  created by thread T" << *g.creator_tid << " at:\n";
+        else if (main_thread)
+            out_ << pfx << "  (the process's main thread)\n";
+        else
+            out_ << pfx << "  created before tracing began" << (g.created_by.empty() ? "\n" : " at:\n");
+        if (g.creator_tid || !g.created_by.empty()) write_stack(g.created_by);
+
+        if (g.tids.size() > 1) {
+            out_ << pfx << "  and " << plural(g.tids.size() - 1, "more thread", "more threads")
+                 << " like this:";
+            for (size_t i = 1; i < g.tids.size() && i <= kMaxListedTids; ++i)
+                out_ << " T" << g.tids[i];
+            if (g.tids.size() - 1 > kMaxListedTids) out_ << " ...";
+            out_ << '\n';
+        }
+        out_ << '\n';
+    }
+
+    void write_stack(const Stack& stack) {
+        if (stack.empty()) {
+            out_ << "    (no stack)\n";
+            return;
+        }
+        for (size_t i = 0; i < stack.size(); ++i) {
+            const Frame& f = stack[i];
+            char addr[32];
+            std::snprintf(addr, sizeof addr, "0x%016" PRIx64, f.address);
+            char off[24];
+            std::snprintf(off, sizeof off, "+0x%" PRIx64, f.offset);
+            out_ << "    #" << i << ' ' << addr << " in "
+                 << (f.function ? printable(*f.function) : std::string("??"));
+            if (f.file) {
+                out_ << ' ' << printable(*f.file);
+                if (f.line) out_ << ':' << *f.line;
+            }
+            out_ << " (" << printable(f.module) << off << ")\n";
+        }
+    }
+
+    const Report& r_;
+    std::ostream& out_;
+};
+
+class TextFormat final : public ReportFormat {
+public:
+    void write(const Report& report, std::ostream& out) const override {
+        TextWriter(report, out).write();
+    }
+};
+
+}  // namespace
+
+/// Declared in report_format.cpp, the one place that lists the formats.
+std::unique_ptr<ReportFormat> make_text_format() { return std::make_unique<TextFormat>(); }
+
+}  // namespace threadleak

@@ -1,0 +1,29 @@
+// `threadleak run -- CMD`: trace a command to its exit and report the threads
+// it leaked, like a sanitizer.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "capture/bpf_session.h"
+#include "common/errors.h"
+
+namespace threadleak {
+
+struct RunOptions {
+    std::vector<std::string> command;
+    std::string format = "text";
+    std::string output;                     ///< "" = stderr
+    int error_exitcode = exit_code::kDefaultLeaks;
+    std::optional<std::chrono::nanoseconds> timeout;
+    std::chrono::milliseconds sample_interval{20};
+    BpfOptions bpf;
+    int verbose = 0;
+};
+
+/// Runs the whole mode; returns the process exit code. Throws UserError.
+int run_mode(const RunOptions& options);
+
+}  // namespace threadleak

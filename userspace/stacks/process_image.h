@@ -1,0 +1,88 @@
+// What is known about one traced process's address space: the executable file
+// mappings seen on its stacks. Owns the libdwfl session that unwinds and
+// symbolizes stacks of that process (one Dwfl per process, reused and cached).
+//
+// Mappings come from the kernel with each stack (tl_module records), so stacks
+// can be resolved after the process is gone. Files are opened through
+// `root_dir` (e.g. "/proc/PID/root" while the process lives, so binaries in
+// other mount namespaces resolve) and then through the plain path.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "report/report.h"
+
+namespace threadleak {
+
+struct Mapping {
+    uint64_t start = 0;
+    uint64_t end = 0;
+    uint64_t pgoff = 0;     ///< file offset of `start`
+    uint64_t ino = 0;       ///< 0 if unknown
+    uint32_t dev = 0;       ///< kernel dev_t, 0 if unknown
+    std::string path;       ///< as seen from the process's root
+};
+
+/// Registers + stack copy of one thread. regs in DWARF order (0 rax .. 16 rip);
+/// `stack` holds memory from regs[7] (sp) upward.
+struct StackSnapshot {
+    std::array<uint64_t, 17> regs{};
+    std::vector<uint8_t> stack;
+};
+
+/// One unwound frame: `pc` and whether it is the exact instruction (the
+/// innermost frame) or a return address (all callers; look up pc - 1).
+struct RawFrame {
+    uint64_t pc = 0;
+    bool is_return_address = false;
+};
+
+class ProcessImage {
+public:
+    /// `root_dir` is prefixed to mapping paths when opening files ("" = none).
+    explicit ProcessImage(int pid, std::string root_dir = "");
+    ~ProcessImage();
+    ProcessImage(const ProcessImage&) = delete;
+    ProcessImage& operator=(const ProcessImage&) = delete;
+
+    int pid() const { return pid_; }
+    /// Adds a mapping (duplicates ignored). A file is reported to libdwfl the
+    /// first time one of its executable mappings is added.
+    void add_mapping(const Mapping& m);
+    /// Reads /proc/PID/maps now (best effort; false if the process is gone).
+    bool load_proc_maps();
+
+    /// DWARF-CFI unwind, innermost first, at most `max_frames`. Never empty when
+    /// regs[16] != 0: the first frame is the captured pc.
+    std::vector<RawFrame> unwind(const StackSnapshot& snap, int tid, size_t max_frames = 128);
+
+    /// Function (demangled), file:line, module and module offset for a frame.
+    /// Inlined calls collapsed: the physical function with the innermost
+    /// file:line. Results are cached per address.
+    Frame symbolize(const RawFrame& frame);
+
+    /// The frame with inlined calls expanded, innermost first (never empty):
+    /// one Frame per inline level, each outer level at the call site of the
+    /// level inside it, the last one the physical function. All share
+    /// address, module and offset. Cached per address.
+    std::vector<Frame> symbolize_inline(const RawFrame& frame);
+
+    /// unwind + symbolize_inline: inline levels expanded, so the result can
+    /// hold more frames than `max_frames` (which bounds the unwind only).
+    Stack resolve_stack(const StackSnapshot& snap, int tid, size_t max_frames = 128);
+
+private:
+    struct Impl;
+    int pid_;
+    std::string root_dir_;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace threadleak
