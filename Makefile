@@ -142,6 +142,7 @@ demo: deps $(BUILD)/threadleak $(BUILD)/leaky_demo
 	echo "(threadleak exited with $$?)"
 
 test: deps
+	$(Q)bash scripts/check-layers.sh
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/threadleak $(BUILD)/unit_tests $(BUILD)/integration_tests fixtures \
 		$(BUILD)/bench $(BUILD)/bench_workload  # built so they cannot rot; run by make bench
 	$(Q)bash scripts/run-tests.sh

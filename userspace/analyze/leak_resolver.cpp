@@ -1,5 +1,7 @@
 #include "analyze/leak_resolver.h"
 
+#include "syscalls/syscall_decode.h"
+
 namespace threadleak {
 
 Stack resolve(const PendingStack& pending, int tid) {
@@ -23,7 +25,8 @@ LeakedThread resolve_leak(const PendingLeak& leak) {
         t.running_frames = std::move(frames);
     } else {
         t.state = ThreadState::Blocked;
-        BlockedIn b = decode_syscall(sc);
+        BlockedIn b;
+        static_cast<DecodedSyscall&>(b) = decode_syscall(sc);
         b.blocked_for_ns = leak.blocked_for_ns;
         b.frames = std::move(frames);
         t.blocked_in = std::move(b);

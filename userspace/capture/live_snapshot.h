@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "capture/trace_events.h"
+#include "capture/capture_types.h"
 
 namespace threadleak {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include "stacks/process_image.h"
+#include "capture/capture_types.h"
 
 namespace threadleak {
 

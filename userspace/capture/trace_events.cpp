@@ -101,9 +101,7 @@ std::optional<TraceEvent> decode_event(std::span<const uint8_t> rec, std::string
             if (!stack_record<tl_thread_exit_event>(rec, offsetof(tl_thread_exit_event, s), &n, error))
                 return std::nullopt;
             out.stack = decode_stack(e->s, n);
-            // Captured after the kill interrupted the call: some calls have
-            // written the time left over their timeout by then.
-            out.stack->syscall.timeout_is_remaining = interruption_rewrites_timeout(out.stack->syscall);
+            out.stack->syscall.captured_after_interruption = true;
         }
         return out;
     }

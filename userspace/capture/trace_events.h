@@ -9,16 +9,9 @@
 #include <variant>
 #include <vector>
 
-#include "stacks/process_image.h"
-#include "syscalls/syscall_decode.h"
+#include "capture/capture_types.h"
 
 namespace threadleak {
-
-/// A thread's registers, stack copy and syscall.
-struct CapturedStack {
-    StackSnapshot snapshot;
-    RawSyscall syscall;
-};
 
 /// Executable file mappings of a process's current address space.
 struct ModulesEvent {

@@ -8,32 +8,13 @@
 #include <variant>
 #include <vector>
 
+#include "stacks/stack_types.h"
+#include "syscalls/syscall_types.h"
+
 namespace threadleak {
 
-/// One symbolized stack frame. `module` is always set (a path, or "[unknown]").
-struct Frame {
-    uint64_t address = 0;               ///< absolute address in the process
-    std::string module;                 ///< file of the mapping holding `address`
-    uint64_t offset = 0;                ///< `address` relative to the module's load bias
-    std::optional<std::string> function;///< demangled; nullopt if no symbol covers it
-    uint64_t function_offset = 0;       ///< `address` - symbol start, when function is set
-    std::optional<std::string> file;    ///< source file, when debug info has it
-    std::optional<int> line;
-};
-using Stack = std::vector<Frame>;
-
-/// A decoded syscall argument: integers stay integers, the rest are strings.
-struct SyscallArg {
-    std::string name;
-    std::variant<int64_t, std::string> value;
-    bool operator==(const SyscallArg&) const = default;
-};
-
 /// What a thread sat in when it was captured.
-struct BlockedIn {
-    std::string syscall;                ///< "futex", "read", ... or "syscall_<nr>"
-    std::vector<SyscallArg> args;
-    std::optional<int64_t> timeout_ns;  ///< nullopt = waits forever
+struct BlockedIn : DecodedSyscall {
     std::optional<uint64_t> blocked_for_ns; ///< nullopt = not measured
     Stack frames;
 };

@@ -6,8 +6,7 @@
 #include <vector>
 
 #include "stacks/dwfl_session.h"
-#include "stacks/process_image.h"
-#include "report/report.h"
+#include "stacks/stack_types.h"
 
 namespace threadleak {
 

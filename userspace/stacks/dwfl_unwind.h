@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "stacks/dwfl_session.h"
-#include "stacks/process_image.h"
+#include "capture/capture_types.h"
+#include "stacks/stack_types.h"
 
 namespace threadleak {
 

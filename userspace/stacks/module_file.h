@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "stacks/process_image.h"
+#include "capture/capture_types.h"
 
 namespace threadleak {
 

@@ -17,32 +17,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "report/report.h"
+#include "capture/capture_types.h"
+#include "stacks/stack_types.h"
 
 namespace threadleak {
-
-struct Mapping {
-    uint64_t start = 0;
-    uint64_t end = 0;
-    uint64_t pgoff = 0;     ///< file offset of `start`
-    uint64_t ino = 0;       ///< 0 if unknown
-    uint32_t dev = 0;       ///< kernel dev_t, 0 if unknown
-    std::string path;       ///< as seen from the process's root
-};
-
-/// Registers + stack copy of one thread. regs in DWARF order (0 rax .. 16 rip);
-/// `stack` holds memory from regs[7] (sp) upward.
-struct StackSnapshot {
-    std::array<uint64_t, 17> regs{};
-    std::vector<uint8_t> stack;
-};
-
-/// One unwound frame: `pc` and whether it is the exact instruction (the
-/// innermost frame) or a return address (all callers; look up pc - 1).
-struct RawFrame {
-    uint64_t pc = 0;
-    bool is_return_address = false;
-};
 
 class ProcessImage {
 public:

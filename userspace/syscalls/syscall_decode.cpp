@@ -267,10 +267,10 @@ std::string format_timespec(const std::array<int64_t, 2>& ts) {
 /// A relative timeout passed by pointer: the timespec (or timeval, in usec) at
 /// raw.timeout when it was read.
 void add_relative_timeout(const RawSyscall& raw, uint64_t ptr, int64_t subsec_unit_ns,
-                          BlockedIn& out) {
+                          DecodedSyscall& out) {
     if (ptr == 0) {
         out.args.push_back({"timeout", std::string("none")});
-    } else if (raw.timeout_valid && raw.timeout_is_remaining) {
+    } else if (raw.timeout_valid && raw.captured_after_interruption && interruption_rewrites_timeout(raw)) {
         // The requested duration is gone: only what was left of it is known.
         out.args.push_back({"timeout", std::string("unknown")});
         if (auto ns = to_ns(raw.timeout[0], raw.timeout[1], subsec_unit_ns))
@@ -286,7 +286,7 @@ void add_relative_timeout(const RawSyscall& raw, uint64_t ptr, int64_t subsec_un
 }
 
 /// An absolute timeout passed by pointer, measured against `clock`.
-void add_deadline(const RawSyscall& raw, uint64_t ptr, int64_t clock, BlockedIn& out) {
+void add_deadline(const RawSyscall& raw, uint64_t ptr, int64_t clock, DecodedSyscall& out) {
     if (ptr == 0) {
         out.args.push_back({"timeout", std::string("none")});
     } else if (!raw.timeout_valid) {
@@ -324,7 +324,7 @@ std::string fcntl_cmd(uint64_t cmd) {
     }
 }
 
-void decode_arg(const RawSyscall& raw, size_t i, const ArgSpec& spec, BlockedIn& out) {
+void decode_arg(const RawSyscall& raw, size_t i, const ArgSpec& spec, DecodedSyscall& out) {
     const uint64_t v = raw.args[i];
     auto& args = out.args;
     switch (spec.kind) {
@@ -357,7 +357,7 @@ void decode_arg(const RawSyscall& raw, size_t i, const ArgSpec& spec, BlockedIn&
     }
 }
 
-void decode_raw(const RawSyscall& raw, BlockedIn& out) {
+void decode_raw(const RawSyscall& raw, DecodedSyscall& out) {
     for (size_t i = 0; i < raw.args.size(); ++i)
         out.args.push_back({"arg" + std::to_string(i), hex(raw.args[i])});
 }
@@ -384,7 +384,7 @@ std::string futex_op_name(uint64_t op) {
 // FUTEX_WAIT is relative; WAIT_BITSET, WAIT_REQUEUE_PI and LOCK_PI2 are
 // absolute on CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME; LOCK_PI is absolute
 // on CLOCK_REALTIME always.
-void decode_futex(const RawSyscall& raw, BlockedIn& out) {
+void decode_futex(const RawSyscall& raw, DecodedSyscall& out) {
     const auto& a = raw.args;
     const uint64_t op = a[1];
     const int64_t abs_clock = (op & kFutexClockRealtime) ? 0 : 1;
@@ -430,7 +430,7 @@ void decode_futex(const RawSyscall& raw, BlockedIn& out) {
 
 // clock_nanosleep(clockid, flags, request, remain): TIMER_ABSTIME (1) makes
 // `request` a deadline on `clockid`.
-void decode_clock_nanosleep(const RawSyscall& raw, BlockedIn& out) {
+void decode_clock_nanosleep(const RawSyscall& raw, DecodedSyscall& out) {
     const int64_t clock = as_int(raw.args[0]);
     const bool absolute = raw.args[1] & 1;
     out.args.push_back({"clockid", clock_name(clock)});
@@ -442,7 +442,7 @@ void decode_clock_nanosleep(const RawSyscall& raw, BlockedIn& out) {
 }
 
 // futex_waitv(waiters, nr_futexes, flags, timeout, clockid): absolute timeout.
-void decode_futex_waitv(const RawSyscall& raw, BlockedIn& out) {
+void decode_futex_waitv(const RawSyscall& raw, DecodedSyscall& out) {
     out.args.push_back({"waiters", hex(raw.args[0])});
     out.args.push_back({"nr_futexes", static_cast<int64_t>(static_cast<uint32_t>(raw.args[1]))});
     out.args.push_back({"flags", hex(raw.args[2])});
@@ -450,7 +450,7 @@ void decode_futex_waitv(const RawSyscall& raw, BlockedIn& out) {
 }
 
 // futex_wait(uaddr, val, mask, flags, timeout, clockid): absolute timeout.
-void decode_futex_wait2(const RawSyscall& raw, BlockedIn& out) {
+void decode_futex_wait2(const RawSyscall& raw, DecodedSyscall& out) {
     out.args.push_back({"uaddr", hex(raw.args[0])});
     out.args.push_back({"val", static_cast<int64_t>(raw.args[1])});
     out.args.push_back({"mask", hex(raw.args[2])});
@@ -515,8 +515,8 @@ std::string describe_fd_kind(uint32_t i_mode, const std::string& dentry_name) {
     }
 }
 
-BlockedIn decode_syscall(const RawSyscall& raw) {
-    BlockedIn out;
+DecodedSyscall decode_syscall(const RawSyscall& raw) {
+    DecodedSyscall out;
     out.syscall = syscall_name(raw.nr);
     if (out.syscall == "futex") {
         decode_futex(raw, out);

@@ -12,6 +12,7 @@
 
 #include "report/report.h"
 #include "capture/trace_events.h"
+#include "stacks/process_image.h"
 
 namespace threadleak {
 

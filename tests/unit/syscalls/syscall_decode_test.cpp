@@ -15,20 +15,20 @@ RawSyscall call(int64_t nr, std::array<uint64_t, 6> args) {
     return r;
 }
 
-const SyscallArg* find_arg(const BlockedIn& b, const std::string& name) {
+const SyscallArg* find_arg(const DecodedSyscall& b, const std::string& name) {
     for (const auto& a : b.args)
         if (a.name == name) return &a;
     return nullptr;
 }
 
-std::string str_arg(const BlockedIn& b, const std::string& name) {
+std::string str_arg(const DecodedSyscall& b, const std::string& name) {
     const SyscallArg* a = find_arg(b, name);
     if (!a) return "<missing " + name + ">";
     if (auto* s = std::get_if<std::string>(&a->value)) return *s;
     return "<int " + std::to_string(std::get<int64_t>(a->value)) + ">";
 }
 
-int64_t int_arg(const BlockedIn& b, const std::string& name) {
+int64_t int_arg(const DecodedSyscall& b, const std::string& name) {
     const SyscallArg* a = find_arg(b, name);
     EXPECT_NE(a, nullptr) << name;
     if (!a) return -12345;
@@ -60,7 +60,7 @@ TEST(SyscallNameTest, UnknownNumbersAreSyscallN) {
 }
 
 TEST(SyscallDecodeTest, UnknownSyscallKeepsRawArgs) {
-    BlockedIn b = decode_syscall(call(999, {1, 2, 3, 4, 5, 0xff}));
+    DecodedSyscall b = decode_syscall(call(999, {1, 2, 3, 4, 5, 0xff}));
     EXPECT_EQ(b.syscall, "syscall_999");
     ASSERT_EQ(b.args.size(), 6u);
     EXPECT_EQ(str_arg(b, "arg5"), "0xff");
@@ -68,7 +68,7 @@ TEST(SyscallDecodeTest, UnknownSyscallKeepsRawArgs) {
 }
 
 TEST(SyscallDecodeTest, FutexWaitPrivateWithoutTimeoutWaitsForever) {
-    BlockedIn b = decode_syscall(call(kFutex, {0x7f3e9c0010a8, 128, 0, 0, 0, 0}));
+    DecodedSyscall b = decode_syscall(call(kFutex, {0x7f3e9c0010a8, 128, 0, 0, 0, 0}));
     EXPECT_EQ(b.syscall, "futex");
     EXPECT_EQ(str_arg(b, "uaddr"), "0x7f3e9c0010a8");
     EXPECT_EQ(str_arg(b, "op"), "FUTEX_WAIT_PRIVATE");
@@ -83,7 +83,7 @@ TEST(SyscallDecodeTest, FutexWaitRelativeTimeoutGivesTimeoutNs) {
     RawSyscall r = call(kFutex, {0x1000, 0, 2, 0x7ffd0000, 0, 0});
     r.timeout_valid = true;
     r.timeout = {2, 500'000'000};
-    BlockedIn b = decode_syscall(r);
+    DecodedSyscall b = decode_syscall(r);
     EXPECT_EQ(str_arg(b, "op"), "FUTEX_WAIT");
     EXPECT_EQ(int_arg(b, "val"), 2);
     ASSERT_TRUE(b.timeout_ns);
@@ -92,7 +92,7 @@ TEST(SyscallDecodeTest, FutexWaitRelativeTimeoutGivesTimeoutNs) {
 }
 
 TEST(SyscallDecodeTest, FutexTimeoutPointerNotReadIsNotForever) {
-    BlockedIn b = decode_syscall(call(kFutex, {0x1000, 128, 0, 0x7ffd0010, 0, 0}));
+    DecodedSyscall b = decode_syscall(call(kFutex, {0x1000, 128, 0, 0x7ffd0010, 0, 0}));
     EXPECT_EQ(str_arg(b, "timeout"), "0x7ffd0010 (unread)");
     EXPECT_FALSE(b.timeout_ns);
 }
@@ -101,7 +101,7 @@ TEST(SyscallDecodeTest, FutexWaitBitsetIsAnAbsoluteDeadline) {
     RawSyscall r = call(kFutex, {0x1000, 9 | 128 | 256, 0, 0x7ffd0000, 0, 0xffffffff});
     r.timeout_valid = true;
     r.timeout = {1700000000, 5};
-    BlockedIn b = decode_syscall(r);
+    DecodedSyscall b = decode_syscall(r);
     EXPECT_EQ(str_arg(b, "op"), "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME");
     EXPECT_EQ(str_arg(b, "deadline"), "1700000000.000000005 (CLOCK_REALTIME)");
     EXPECT_EQ(str_arg(b, "bitset"), "0xffffffff");
@@ -128,7 +128,7 @@ TEST(SyscallDecodeTest, FutexPiOps) {
     r.timeout = {3, 0};
     EXPECT_EQ(str_arg(decode_syscall(r), "deadline"), "3.000000000 (CLOCK_REALTIME)");
 
-    BlockedIn b = decode_syscall(call(kFutex, {0x1000, 11 | 128, 7, 0, 0x2000, 0}));
+    DecodedSyscall b = decode_syscall(call(kFutex, {0x1000, 11 | 128, 7, 0, 0x2000, 0}));
     EXPECT_EQ(str_arg(b, "op"), "FUTEX_WAIT_REQUEUE_PI_PRIVATE");
     EXPECT_EQ(str_arg(b, "uaddr2"), "0x2000");
     EXPECT_EQ(int_arg(b, "val"), 7);
@@ -139,17 +139,17 @@ TEST(SyscallDecodeTest, FutexUnknownOpIsHex) {
 }
 
 TEST(SyscallDecodeTest, PollForeverVersus100ms) {
-    BlockedIn forever = decode_syscall(call(kPoll, {0x7ffd1000, 2, 0xffffffff, 0, 0, 0}));
+    DecodedSyscall forever = decode_syscall(call(kPoll, {0x7ffd1000, 2, 0xffffffff, 0, 0, 0}));
     EXPECT_EQ(forever.syscall, "poll");
     EXPECT_EQ(int_arg(forever, "nfds"), 2);
     EXPECT_EQ(int_arg(forever, "timeout_ms"), -1);
     EXPECT_FALSE(forever.timeout_ns);
 
-    BlockedIn bounded = decode_syscall(call(kPoll, {0x7ffd1000, 1, 100, 0, 0, 0}));
+    DecodedSyscall bounded = decode_syscall(call(kPoll, {0x7ffd1000, 1, 100, 0, 0, 0}));
     ASSERT_TRUE(bounded.timeout_ns);
     EXPECT_EQ(*bounded.timeout_ns, 100'000'000);
 
-    BlockedIn zero = decode_syscall(call(kPoll, {0x7ffd1000, 1, 0, 0, 0, 0}));
+    DecodedSyscall zero = decode_syscall(call(kPoll, {0x7ffd1000, 1, 0, 0, 0, 0}));
     ASSERT_TRUE(zero.timeout_ns);
     EXPECT_EQ(*zero.timeout_ns, 0);
 }
@@ -158,7 +158,7 @@ TEST(SyscallDecodeTest, ReadOnAPipe) {
     RawSyscall r = call(kRead, {3, 0x7ffd2000, 4096, 0, 0, 0});
     r.fd_mode = S_IFIFO | 0600;
     r.fd_name = "pipe:";
-    BlockedIn b = decode_syscall(r);
+    DecodedSyscall b = decode_syscall(r);
     EXPECT_EQ(b.syscall, "read");
     ASSERT_EQ(b.args.size(), 4u);
     EXPECT_EQ(b.args[0], (SyscallArg{"fd", int64_t{3}}));
@@ -172,7 +172,7 @@ TEST(SyscallDecodeTest, EpollWaitOnAnEpollFd) {
     RawSyscall r = call(kEpollWait, {5, 0x7ffd3000, 64, 0xffffffff, 0, 0});
     r.fd_mode = 0600;  // anon inode: no file type bits
     r.fd_name = "[eventpoll]";
-    BlockedIn b = decode_syscall(r);
+    DecodedSyscall b = decode_syscall(r);
     EXPECT_EQ(b.syscall, "epoll_wait");
     EXPECT_EQ(int_arg(b, "fd"), 5);
     EXPECT_EQ(str_arg(b, "fd_kind"), "epoll");
@@ -185,7 +185,7 @@ TEST(SyscallDecodeTest, ClockNanosleepRelativeAndAbsolute) {
     RawSyscall rel = call(kClockNanosleep, {1, 0, 0x7ffd4000, 0, 0, 0});
     rel.timeout_valid = true;
     rel.timeout = {0, 250'000'000};
-    BlockedIn b = decode_syscall(rel);
+    DecodedSyscall b = decode_syscall(rel);
     EXPECT_EQ(str_arg(b, "clockid"), "CLOCK_MONOTONIC");
     EXPECT_EQ(str_arg(b, "flags"), "0");
     ASSERT_TRUE(b.timeout_ns);
@@ -195,7 +195,7 @@ TEST(SyscallDecodeTest, ClockNanosleepRelativeAndAbsolute) {
     RawSyscall abs = call(kClockNanosleep, {0, 1, 0x7ffd4000, 0, 0, 0});
     abs.timeout_valid = true;
     abs.timeout = {1700000000, 123456789};
-    BlockedIn a = decode_syscall(abs);
+    DecodedSyscall a = decode_syscall(abs);
     EXPECT_EQ(str_arg(a, "clockid"), "CLOCK_REALTIME");
     EXPECT_EQ(str_arg(a, "flags"), "TIMER_ABSTIME");
     EXPECT_EQ(str_arg(a, "deadline"), "1700000000.123456789 (CLOCK_REALTIME)");
@@ -206,7 +206,7 @@ TEST(SyscallDecodeTest, SelectReadsATimeval) {
     RawSyscall r = call(kSelect, {4, 0x1000, 0, 0, 0x7ffd5000, 0});
     r.timeout_valid = true;
     r.timeout = {1, 500};  // tv_sec, tv_usec
-    BlockedIn b = decode_syscall(r);
+    DecodedSyscall b = decode_syscall(r);
     ASSERT_TRUE(b.timeout_ns);
     EXPECT_EQ(*b.timeout_ns, 1'000'500'000);
     EXPECT_EQ(str_arg(b, "writefds"), "0x0");
@@ -216,7 +216,7 @@ TEST(SyscallDecodeTest, InvalidTimespecIsNotATimeout) {
     RawSyscall r = call(kFutex, {0x1000, 0, 0, 0x7ffd0000, 0, 0});
     r.timeout_valid = true;
     r.timeout = {1, 1'000'000'000};
-    BlockedIn b = decode_syscall(r);
+    DecodedSyscall b = decode_syscall(r);
     EXPECT_FALSE(b.timeout_ns);
     EXPECT_EQ(str_arg(b, "timeout"), "invalid {tv_sec=1, tv_nsec=1000000000}");
 }
@@ -225,7 +225,7 @@ TEST(SyscallDecodeTest, FutexWaitvHasAnAbsoluteDeadlineOnItsClock) {
     RawSyscall r = call(kFutexWaitv, {0x1000, 2, 0, 0x7ffd0000, 1, 0});
     r.timeout_valid = true;
     r.timeout = {5, 0};
-    BlockedIn b = decode_syscall(r);
+    DecodedSyscall b = decode_syscall(r);
     EXPECT_EQ(int_arg(b, "nr_futexes"), 2);
     EXPECT_EQ(str_arg(b, "deadline"), "5.000000000 (CLOCK_MONOTONIC)");
 }
@@ -233,13 +233,13 @@ TEST(SyscallDecodeTest, FutexWaitvHasAnAbsoluteDeadlineOnItsClock) {
 TEST(SyscallDecodeTest, IoUringEnterNamesItsFd) {
     RawSyscall r = call(kIoUringEnter, {7, 0, 1, 1, 0, 0});
     r.fd_name = "[io_uring]";
-    BlockedIn b = decode_syscall(r);
+    DecodedSyscall b = decode_syscall(r);
     EXPECT_EQ(str_arg(b, "fd_kind"), "io_uring");
     EXPECT_EQ(int_arg(b, "min_complete"), 1);
 }
 
 TEST(SyscallDecodeTest, NegativeFdStaysNegative) {
-    BlockedIn b = decode_syscall(call(kRead, {0xffffffff, 0, 1, 0, 0, 0}));
+    DecodedSyscall b = decode_syscall(call(kRead, {0xffffffff, 0, 1, 0, 0, 0}));
     EXPECT_EQ(int_arg(b, "fd"), -1);
     EXPECT_EQ(str_arg(b, "fd_kind"), "unknown");
 }
@@ -276,8 +276,8 @@ TEST(SyscallDecodeTest, InterruptedSleepSharingItsRemainderBufferReportsOnlyTheT
     raw.timeout_valid = true;
     raw.timeout = {0, 2'500'000};
     EXPECT_TRUE(interruption_rewrites_timeout(raw));
-    raw.timeout_is_remaining = true;
-    BlockedIn b = decode_syscall(raw);
+    raw.captured_after_interruption = true;
+    DecodedSyscall b = decode_syscall(raw);
     EXPECT_FALSE(b.timeout_ns.has_value());
     EXPECT_NE(std::find(b.args.begin(), b.args.end(), SyscallArg{"timeout", std::string("unknown")}),
               b.args.end());

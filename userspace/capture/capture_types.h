@@ -1,0 +1,49 @@
+// Value types of what the kernel (or /proc) captured about a thread: its
+// registers and stack copy, the syscall it sat in, the mappings of its
+// address space. Plain data; the stages above read them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace threadleak {
+
+/// One executable file mapping of an address space.
+struct Mapping {
+    uint64_t start = 0;
+    uint64_t end = 0;
+    uint64_t pgoff = 0;     ///< file offset of `start`
+    uint64_t ino = 0;       ///< 0 if unknown
+    uint32_t dev = 0;       ///< kernel dev_t, 0 if unknown
+    std::string path;       ///< as seen from the process's root
+};
+
+/// Registers + stack copy of one thread. regs in DWARF order (0 rax .. 16 rip);
+/// `stack` holds memory from regs[7] (sp) upward.
+struct StackSnapshot {
+    std::array<uint64_t, 17> regs{};
+    std::vector<uint8_t> stack;
+};
+
+/// Raw facts about a syscall in progress, as captured in the kernel.
+struct RawSyscall {
+    int64_t nr = -1;                    ///< -1: not in a syscall (running user code)
+    std::array<uint64_t, 6> args{};
+    bool timeout_valid = false;         ///< `timeout` holds the timespec args point to
+    std::array<int64_t, 2> timeout{};   ///< tv_sec, tv_nsec
+    /// Captured after a signal interrupted the call (at exit): some calls have
+    /// written the time left over their timeout buffer by then.
+    bool captured_after_interruption = false;
+    uint32_t fd_mode = 0;               ///< i_mode of the file behind args[0], 0 if none
+    std::string fd_name;                ///< dentry name of that file
+};
+
+/// A thread's registers, stack copy and syscall.
+struct CapturedStack {
+    StackSnapshot snapshot;
+    RawSyscall syscall;
+};
+
+}  // namespace threadleak
