@@ -77,8 +77,8 @@ BENCHMARK(BM_UnwindAndSymbolizeOwnStack_Cold)->Unit(benchmark::kMillisecond);
 void BM_GroupLeaks(benchmark::State& state) {
     std::vector<LeakedThread> threads(state.range(0));
     for (size_t i = 0; i < threads.size(); i++) {
-        threads[i].pid = 1;
-        threads[i].tid = static_cast<int>(i + 2);
+        threads[i].thread.pid = 1;
+        threads[i].thread.tid = static_cast<int>(i + 2);
         for (int f = 0; f < 20; f++)
             threads[i].created_by.push_back(Frame{0, "/lib/libc.so.6", uint64_t(f + (i % 10)), {}, 0, {}, {}});
         threads[i].blocked_in = BlockedIn{"futex", {}, {}, {}, threads[i].created_by};

@@ -19,7 +19,7 @@ TEST_F(LostEventsTest, TinyRingBufferCountsLostRecordsInJsonAndText) {
   EXPECT_EQ(run.exit_code, 66) << run.Describe();
 
   RunResult text = RunThreadleak({"run", "--ringbuf-size", "16384", "--", "build/fixtures/many_threads"});
-  EXPECT_NE(text.err.find("events lost: the report may be incomplete; raise --ringbuf-size"),
+  EXPECT_NE(text.err.find("dropped (ring buffer full): the report may be incomplete; raise --ringbuf-size"),
             std::string::npos)
       << text.Describe();
 }

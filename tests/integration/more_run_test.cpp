@@ -375,7 +375,8 @@ TEST_F(MoreRunTest, ThreadleakDoesNotLeakItself) {
 
   // Outer report (A): threadleak itself leaked no thread. The outer one follows
   // every descendant, so the fixture's own leak is legitimately there too, and
-  // must be the very thread the inner one reported.
+  // must be the very thread the inner one reported, and the only one.
+  ASSERT_EQ(Get(outer.report, "/leaks").size(), 1u) << context;
   for (const auto &outer_leak : Get(outer.report, "/leaks")) {
     EXPECT_NE(GetInt(outer_leak, "/pid"), inner_pid)
         << "threadleak leaked a thread of its own\n" << context;

@@ -8,6 +8,7 @@
 // wall-clock guard, so a hung tool or fixture fails one test instead of the suite.
 #pragma once
 
+#include <cctype>
 #include <elf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -237,11 +238,23 @@ inline long GetInt(const json &j, const std::string &pointer, long fallback = -1
 
 inline std::string FunctionOf(const json &frame) { return GetString(frame, "/function"); }
 
-/// True if some frame's function name contains `needle`.
+/// True if `needle` occurs in `name` as whole identifiers: "main" matches
+/// "main" and "ns::main(int)", not "__libc_start_call_main".
+inline bool NameHasIdentifiers(std::string_view name, std::string_view needle) {
+  auto is_ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (size_t at = name.find(needle); at != std::string_view::npos; at = name.find(needle, at + 1)) {
+    const size_t end = at + needle.size();
+    if ((at == 0 || !is_ident(name[at - 1])) && (end == name.size() || !is_ident(name[end])))
+      return true;
+  }
+  return false;
+}
+
+/// True if some frame's function name holds `needle` as whole identifiers.
 inline bool FramesContain(const json &frames, std::string_view needle) {
   if (!frames.is_array()) return false;
   for (const auto &frame : frames)
-    if (FunctionOf(frame).find(needle) != std::string::npos) return true;
+    if (NameHasIdentifiers(FunctionOf(frame), needle)) return true;
   return false;
 }
 

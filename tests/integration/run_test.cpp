@@ -79,7 +79,7 @@ TEST_F(RunTest, PipeReaderIsBlockedInReadOnAPipe) {
   const std::string context = run.Describe();
   EXPECT_EQ(GetString(leak, "/blocked_in/syscall"), "read") << context;
   EXPECT_EQ(GetString(leak, "/blocked_in/args/fd_kind"), "pipe") << context;
-  EXPECT_TRUE(FramesContain(BlockedFrames(leak), "pipe_reader")) << context;
+  EXPECT_TRUE(FramesContain(BlockedFrames(leak), "pipe_reader_loop")) << context;
   EXPECT_TRUE(FramesContain(Get(leak, "/created_by/frames"), "start_pipe_reader")) << context;
 }
 

@@ -29,7 +29,7 @@ TEST_F(TimeoutTest, SpinningThreadAndItsJoinerAreBothShownWithStacks) {
 
   EXPECT_EQ(GetString(main_thread, "/state"), "blocked") << run.Describe();
   EXPECT_EQ(GetString(main_thread, "/blocked_in/syscall"), "futex") << run.Describe();
-  EXPECT_TRUE(FramesContain(BlockedFrames(main_thread), "pthread_clockjoin_ex") ||
+  EXPECT_TRUE(FramesContain(BlockedFrames(main_thread), "__pthread_clockjoin_ex") ||
               FramesContain(BlockedFrames(main_thread), "pthread_join"))
       << run.Describe();
   EXPECT_TRUE(FramesContain(BlockedFrames(main_thread), "main")) << run.Describe();

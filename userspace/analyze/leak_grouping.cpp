@@ -44,7 +44,7 @@ std::string name_shape(const std::string& name) {
 }
 
 GroupKey key_of(const LeakedThread& t) {
-    GroupKey k{t.kind, t.pid, name_shape(t.thread_name), frame_key(t.created_by), t.state, {}, {}};
+    GroupKey k{t.kind, t.thread.pid, name_shape(t.thread.name), frame_key(t.created_by), t.state, {}, {}};
     if (t.state == ThreadState::Running) {
         k.stack = frame_key(t.running_frames);
     } else if (t.blocked_in) {
@@ -56,20 +56,10 @@ GroupKey key_of(const LeakedThread& t) {
 
 /// `members` sorted by tid, not empty.
 LeakGroup make_group(std::vector<LeakedThread>& members) {
-    LeakedThread& first = members.front();
     LeakGroup g;
-    g.kind = first.kind;
-    g.pid = first.pid;
-    g.exe = first.exe;
-    g.comm = first.thread_name;
-    g.creator_tid = first.creator_tid;
-    g.created_by = std::move(first.created_by);
-    g.state = first.state;
-    g.running_frames = std::move(first.running_frames);
-    g.blocked_in = std::move(first.blocked_in);
+    static_cast<LeakFindings&>(g) = std::move(members.front());
     for (const auto& t : members) {
-        g.tids.push_back(t.tid);
-        g.thread_names.push_back(t.thread_name);
+        g.threads.push_back(t.thread);
         // The group reports its longest-parked thread.
         if (g.blocked_in && t.blocked_in && t.blocked_in->blocked_for_ns &&
             (!g.blocked_in->blocked_for_ns ||
@@ -83,7 +73,7 @@ LeakGroup make_group(std::vector<LeakedThread>& members) {
 
 std::vector<LeakGroup> group_leaks(std::vector<LeakedThread> threads) {
     std::sort(threads.begin(), threads.end(),
-              [](const LeakedThread& a, const LeakedThread& b) { return a.tid < b.tid; });
+              [](const LeakedThread& a, const LeakedThread& b) { return a.thread.tid < b.thread.tid; });
     std::map<GroupKey, std::vector<LeakedThread>> by_key;
     for (auto& t : threads) {
         GroupKey k = key_of(t);
@@ -95,9 +85,9 @@ std::vector<LeakGroup> group_leaks(std::vector<LeakedThread> threads) {
     for (auto& [key, members] : by_key) groups.push_back(make_group(members));
 
     std::sort(groups.begin(), groups.end(), [](const LeakGroup& a, const LeakGroup& b) {
-        if (a.pid != b.pid) return a.pid < b.pid;
-        if (a.tids.size() != b.tids.size()) return a.tids.size() > b.tids.size();
-        return a.tids.front() < b.tids.front();
+        if (a.first().pid != b.first().pid) return a.first().pid < b.first().pid;
+        if (a.threads.size() != b.threads.size()) return a.threads.size() > b.threads.size();
+        return a.first().tid < b.first().tid;
     });
     return groups;
 }

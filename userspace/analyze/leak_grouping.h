@@ -9,20 +9,6 @@
 
 namespace threadleak {
 
-/// One leaked thread, before grouping.
-struct LeakedThread {
-    LeakKind kind = LeakKind::Unjoined;
-    int pid = 0;
-    std::string exe;
-    int tid = 0;
-    std::string thread_name;
-    std::optional<int> creator_tid;
-    Stack created_by;
-    ThreadState state = ThreadState::Blocked;
-    std::optional<BlockedIn> blocked_in;
-    Stack running_frames;
-};
-
 /// Threads with the same kind, pid, name shape (digits aside: "worker-1" and
 /// "worker-2" match), creation stack, state, syscall and blocking (or running)
 /// stack form one group. Frames compare by (module, offset): the creator tid,

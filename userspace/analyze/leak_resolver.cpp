@@ -12,13 +12,10 @@ Stack resolve(const PendingStack& pending, int tid) {
 LeakedThread resolve_leak(const PendingLeak& leak) {
     LeakedThread t;
     t.kind = leak.kind;
-    t.pid = leak.pid;
-    t.exe = leak.exe;
-    t.tid = leak.tid;
-    t.thread_name = leak.thread_name;
-    t.creator_tid = leak.creator_tid;
-    if (leak.creation) t.created_by = resolve(*leak.creation, leak.creator_tid.value_or(leak.tid));
-    Stack frames = resolve(leak.at_exit, leak.tid);
+    t.thread = leak.thread;
+    const int tid = leak.thread.tid;
+    if (leak.creation) t.created_by = resolve(*leak.creation, leak.thread.creator_tid.value_or(tid));
+    Stack frames = resolve(leak.at_exit, tid);
     const RawSyscall& sc = leak.at_exit.stack.syscall;
     if (sc.nr < 0) {
         t.state = ThreadState::Running;

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "analyze/leak_grouping.h"
+#include "report/report.h"
 #include "track/thread_tracker.h"
 
 namespace threadleak {

@@ -146,7 +146,8 @@ uint64_t BpfSession::stat(uint32_t index) const {
     return sum;
 }
 
-uint64_t BpfSession::lost_events() const { return stat(TL_STAT_RB_LOST) + stat(TL_STAT_TRACED_FULL); }
+uint64_t BpfSession::ringbuf_drops() const { return stat(TL_STAT_RB_LOST); }
+uint64_t BpfSession::traced_map_full() const { return stat(TL_STAT_TRACED_FULL); }
 uint64_t BpfSession::stack_copy_failures() const { return stat(TL_STAT_STACK_READ_FAIL); }
 
 }  // namespace threadleak

@@ -35,8 +35,11 @@ public:
     void drain();
     /// Records when each traced thread that is asleep went to sleep.
     void sample_sleepers();
-    /// Records dropped because the ring buffer was full, plus failed stack copies.
-    uint64_t lost_events() const;
+    /// Records dropped because the ring buffer was full.
+    uint64_t ringbuf_drops() const;
+    /// New processes not followed because the traced-process map was full.
+    uint64_t traced_map_full() const;
+    /// User stacks that could not be copied.
     uint64_t stack_copy_failures() const;
 
 private:

@@ -56,18 +56,29 @@ json blocked_in_json(const BlockedIn& b) {
 }
 
 json leak_json(const LeakGroup& g) {
+    const ThreadIdentity& first = g.first();
     json j;
     j["kind"] = to_string(g.kind);
-    j["count"] = g.tids.size();
-    j["pid"] = g.pid;
-    j["exe"] = g.exe;
-    j["tids"] = g.tids;
-    j["comm"] = g.comm;
-    j["thread_names"] = g.thread_names;
-    j["created_by"] = {{"tid", or_null(g.creator_tid)}, {"frames", stack_json(g.created_by)}};
+    j["count"] = g.threads.size();
+    j["pid"] = first.pid;
+    j["exe"] = first.exe;
+    j["tids"] = g.tids();
+    j["comm"] = first.name;
+    j["thread_names"] = g.thread_names();
+    j["created_by"] = {{"tid", or_null(first.creator_tid)}, {"frames", stack_json(g.created_by)}};
     j["state"] = to_string(g.state);
     j["blocked_in"] = g.blocked_in ? blocked_in_json(*g.blocked_in) : json(nullptr);
     j["running_frames"] = stack_json(g.running_frames);
+    return j;
+}
+
+json health_json(const Health& h) {
+    json j;
+    j["ringbuf_drops"] = h.ringbuf_drops;
+    j["traced_map_full"] = h.traced_map_full;
+    j["malformed_records"] = h.malformed_records;
+    j["stack_copy_failures"] = h.stack_copy_failures;
+    j["unreadable_memory"] = h.unreadable_memory;
     return j;
 }
 
@@ -86,12 +97,16 @@ class JsonFormat final : public ReportFormat {
 public:
     void write(const Report& r, std::ostream& out) const override {
         json j;
+        const SessionInfo& s = r.session;
         j["schema"] = "threadleak/1";
-        j["command"] = r.command;
-        j["exit_code"] = or_null(r.exit_code);
-        j["signal"] = or_null(r.signal);
-        j["timed_out"] = r.timed_out;
-        j["lost_events"] = r.lost_events;
+        j["mode"] = to_string(s.mode);
+        j["command"] = s.command;
+        if (s.mode == Mode::Attach) j["pids"] = s.pids;
+        j["exit_code"] = or_null(s.exit_code);
+        j["signal"] = or_null(s.signal);
+        j["timed_out"] = s.timed_out;
+        j["lost_events"] = r.health.lost_events();
+        j["health"] = health_json(r.health);
         j["leaked_threads"] = r.leaked_thread_count();
         j["processes"] = json::array();
         for (const auto& p : r.processes) j["processes"].push_back(process_json(p));

@@ -49,7 +49,7 @@ std::string format_duration(uint64_t ns) {
 }
 
 /// "exited with code 0", "was killed by SIGKILL", ... for the traced command.
-std::string command_status(const Report& r) {
+std::string command_status(const SessionInfo& r) {
     std::string s;
     if (r.signal)
         s = "command was killed by " + printable(*r.signal);
@@ -86,33 +86,49 @@ public:
 
     void write() {
         if (r_.leaks.empty()) {
-            out_ << "threadleak: no leaked threads (" << command_status(r_) << ")" << lost_text()
+            out_ << "threadleak: no leaked threads (" << command_status(r_.session) << ")" << health_text()
                  << '\n';
             return;
         }
         for (const auto& g : r_.leaks) write_group(g);
         std::set<int> pids;
-        for (const auto& g : r_.leaks) pids.insert(g.pid);
+        for (const auto& g : r_.leaks) pids.insert(g.first().pid);
         out_ << "SUMMARY: threadleak: "
              << plural(r_.leaked_thread_count(), "leaked thread", "leaked threads") << " ("
              << plural(r_.leaks.size(), "site", "sites") << ") in "
-             << plural(pids.size(), "process", "processes") << "; " << command_status(r_)
-             << lost_text() << '\n';
+             << plural(pids.size(), "process", "processes") << "; " << command_status(r_.session)
+             << health_text() << '\n';
     }
 
 private:
-    std::string lost_text() const {
-        if (r_.lost_events == 0) return "";
-        return "; " + plural(r_.lost_events, "event", "events") +
-               " lost: the report may be incomplete; raise --ringbuf-size";
+    /// Each kind of loss with the knob that prevents it.
+    std::string health_text() const {
+        const Health& h = r_.health;
+        std::string s;
+        if (h.ringbuf_drops)
+            s += "; " + plural(h.ringbuf_drops, "record", "records") +
+                 " dropped (ring buffer full): the report may be incomplete; raise --ringbuf-size";
+        if (h.traced_map_full)
+            s += "; " + plural(h.traced_map_full, "process was", "processes were") +
+                 " not followed (traced-process map full): raise --max-processes";
+        if (h.malformed_records)
+            s += "; " + plural(h.malformed_records, "malformed record", "malformed records") +
+                 " dropped (a threadleak bug: please report it)";
+        if (h.stack_copy_failures)
+            s += "; " + plural(h.stack_copy_failures, "stack", "stacks") + " could not be copied";
+        if (h.unreadable_memory)
+            s += "; " + plural(h.unreadable_memory, "live thread", "live threads") +
+                 " could not be read from /proc";
+        return s;
     }
 
     void write_group(const LeakGroup& g) {
-        const std::string pfx = "==" + std::to_string(g.pid) + "== ";
-        const int tid = g.tids.empty() ? 0 : g.tids.front();
-        const bool main_thread = tid == g.pid;  // the lowest tid of its group, when grouped
-        out_ << pfx << "threadleak: " << (main_thread ? "main thread T" : "thread T") << tid << " \""
-             << printable(g.comm) << "\" of pid " << g.pid << " (" << printable(g.exe) << ") ";
+        const ThreadIdentity& first = g.first();
+        const std::string pfx = "==" + std::to_string(first.pid) + "== ";
+        const bool main_thread = first.tid == first.pid;  // the lowest tid of its group, when grouped
+        out_ << pfx << "threadleak: " << (main_thread ? "main thread T" : "thread T") << first.tid
+             << " \"" << printable(first.name) << "\" of pid " << first.pid << " ("
+             << printable(first.exe) << ") ";
         if (g.kind == LeakKind::Hung)
             out_ << "was still alive when the --timeout expired";
         else
@@ -126,7 +142,7 @@ private:
             const BlockedIn& b = *g.blocked_in;
             out_ << pfx << "  blocked in " << call_text(b);
             if (b.blocked_for_ns)
-                out_ << " for " << (g.tids.size() > 1 ? "up to " : "")
+                out_ << " for " << (g.threads.size() > 1 ? "up to " : "")
                      << format_duration(*b.blocked_for_ns);
             out_ << '\n';
             write_stack(b.frames);
@@ -134,20 +150,20 @@ private:
             out_ << pfx << "  blocked (syscall unknown)\n";
         }
 
-        if (g.creator_tid)
-            out_ << pfx << "  created by thread T" << *g.creator_tid << " at:\n";
+        if (first.creator_tid)
+            out_ << pfx << "  created by thread T" << *first.creator_tid << " at:\n";
         else if (main_thread)
             out_ << pfx << "  (the process's main thread)\n";
         else
             out_ << pfx << "  created before tracing began" << (g.created_by.empty() ? "\n" : " at:\n");
-        if (g.creator_tid || !g.created_by.empty()) write_stack(g.created_by);
+        if (first.creator_tid || !g.created_by.empty()) write_stack(g.created_by);
 
-        if (g.tids.size() > 1) {
-            out_ << pfx << "  and " << plural(g.tids.size() - 1, "more thread", "more threads")
+        if (g.threads.size() > 1) {
+            out_ << pfx << "  and " << plural(g.threads.size() - 1, "more thread", "more threads")
                  << " like this:";
-            for (size_t i = 1; i < g.tids.size() && i <= kMaxListedTids; ++i)
-                out_ << " T" << g.tids[i];
-            if (g.tids.size() - 1 > kMaxListedTids) out_ << " ...";
+            for (size_t i = 1; i < g.threads.size() && i <= kMaxListedTids; ++i)
+                out_ << " T" << g.threads[i].tid;
+            if (g.threads.size() - 1 > kMaxListedTids) out_ << " ...";
             out_ << '\n';
         }
         out_ << '\n';

@@ -1,7 +1,28 @@
-// Names of the report model's enums, as they appear in every output format.
+// Names of the report model's enums, as they appear in every output format,
+// and the model's derived values.
 #include "report/report.h"
 
 namespace threadleak {
+
+std::vector<int> LeakGroup::tids() const {
+    std::vector<int> out;
+    out.reserve(threads.size());
+    for (const auto& t : threads) out.push_back(t.tid);
+    return out;
+}
+
+std::vector<std::string> LeakGroup::thread_names() const {
+    std::vector<std::string> out;
+    out.reserve(threads.size());
+    for (const auto& t : threads) out.push_back(t.name);
+    return out;
+}
+
+size_t Report::leaked_thread_count() const {
+    size_t n = 0;
+    for (const auto& g : leaks) n += g.threads.size();
+    return n;
+}
 
 const char* to_string(LeakKind k) {
     switch (k) {
@@ -15,6 +36,14 @@ const char* to_string(ThreadState s) {
     switch (s) {
     case ThreadState::Blocked: return "blocked";
     case ThreadState::Running: return "running";
+    }
+    return "unknown";
+}
+
+const char* to_string(Mode m) {
+    switch (m) {
+    case Mode::Run: return "run";
+    case Mode::Attach: return "attach";
     }
     return "unknown";
 }

@@ -1,17 +1,28 @@
-// The one report model every output format renders. Built by report_builder.cpp
-// from the tracker's leaks; knows nothing about BPF or /proc.
+// The one report model every mode produces and every output format renders:
+// a session header, health counters, the processes seen and the leaks found.
+// Plain values; knows nothing about BPF, /proc or libdwfl. Built in one place
+// (analyze/report_pipeline.h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "stacks/stack_types.h"
 #include "syscalls/syscall_types.h"
 
 namespace threadleak {
+
+/// Who a thread is. Every leak struct, pending or resolved, carries this one.
+struct ThreadIdentity {
+    int pid = 0;
+    std::string exe;                    ///< its process's executable
+    int tid = 0;
+    std::string name;                   ///< comm
+    std::optional<int> creator_tid;     ///< nullopt if created before tracing began
+};
 
 /// What a thread sat in when it was captured.
 struct BlockedIn : DecodedSyscall {
@@ -22,19 +33,28 @@ struct BlockedIn : DecodedSyscall {
 enum class LeakKind { Unjoined, Hung };
 enum class ThreadState { Blocked, Running };
 
-/// Identical leaked threads (same creation stack, same state and blocking stack).
-struct LeakGroup {
+/// What a leaked thread was found doing: the part that the members of a group share.
+struct LeakFindings {
     LeakKind kind = LeakKind::Unjoined;
-    int pid = 0;
-    std::string exe;
-    std::string comm;                   ///< thread name (comm) of the first tid
-    std::vector<int> tids;              ///< sorted ascending
-    std::vector<std::string> thread_names; ///< comm of each tid, same order
-    std::optional<int> creator_tid;     ///< nullopt if created before tracing began
-    Stack created_by;
+    Stack created_by;                   ///< innermost first; empty if unknown
     ThreadState state = ThreadState::Blocked;
     std::optional<BlockedIn> blocked_in;///< set when state == Blocked
     Stack running_frames;               ///< set when state == Running
+};
+
+/// One leaked thread, resolved (stacks symbolized, syscall decoded).
+struct LeakedThread : LeakFindings {
+    ThreadIdentity thread;
+};
+
+/// Identical leaked threads (same creation stack, same state and blocking stack).
+/// The findings are the lowest tid's, but blocked_for_ns is the group's longest.
+struct LeakGroup : LeakFindings {
+    std::vector<ThreadIdentity> threads; ///< ascending tid; never empty once built
+
+    const ThreadIdentity& first() const { return threads.front(); }
+    std::vector<int> tids() const;
+    std::vector<std::string> thread_names() const;
 };
 
 struct ProcessInfo {
@@ -46,24 +66,44 @@ struct ProcessInfo {
     std::optional<std::string> signal;  ///< "SIGKILL" etc. when a signal ended it
 };
 
+enum class Mode { Run, Attach };
+
+/// What was observed and how it ended: the header of a report.
+struct SessionInfo {
+    Mode mode = Mode::Run;
+    std::vector<std::string> command;   ///< run: the traced command line
+    std::vector<int> pids;              ///< attach: the processes attached to
+    std::optional<int> exit_code;       ///< run: the command's exit code
+    std::optional<std::string> signal;  ///< run: the signal that ended the command
+    bool timed_out = false;             ///< run: --timeout expired
+};
+
+/// What could not be observed, kept apart by cause so each names its own fix.
+struct Health {
+    uint64_t ringbuf_drops = 0;         ///< records dropped: ring buffer full (--ringbuf-size)
+    uint64_t traced_map_full = 0;       ///< processes not followed: map full (--max-processes)
+    uint64_t malformed_records = 0;     ///< records that failed validation (a bug)
+    uint64_t stack_copy_failures = 0;   ///< user stacks that could not be copied (frames missing)
+    uint64_t unreadable_memory = 0;     ///< live threads whose /proc state or memory could not be read
+
+    /// Events lost on the way: any of these can hide a leak.
+    uint64_t lost_events() const { return ringbuf_drops + traced_map_full + malformed_records; }
+};
+
 struct Report {
-    std::vector<std::string> command;
-    std::optional<int> exit_code;
-    std::optional<std::string> signal;
-    bool timed_out = false;
-    uint64_t lost_events = 0;
+    SessionInfo session;
+    Health health;
     std::vector<ProcessInfo> processes;
     std::vector<LeakGroup> leaks;
+    // Findings of later analyses (creation sites, deadlocks, timers, goroutines,
+    // what was suppressed) are added here as lists of their own types.
 
     /// Total leaked threads over all groups.
-    size_t leaked_thread_count() const {
-        size_t n = 0;
-        for (const auto& g : leaks) n += g.tids.size();
-        return n;
-    }
+    size_t leaked_thread_count() const;
 };
 
 const char* to_string(LeakKind k);
 const char* to_string(ThreadState s);
+const char* to_string(Mode m);
 
 }  // namespace threadleak

@@ -1,15 +1,10 @@
 #include "track/thread_tracker.h"
 
-#include <signal.h>
-#include <string.h>
 #include <sys/wait.h>
 
-namespace threadleak {
+#include "common/wait_status.h"
 
-std::string signal_name(int sig) {
-    const char* abbrev = sigabbrev_np(sig);
-    return abbrev ? std::string("SIG") + abbrev : "SIG" + std::to_string(sig);
-}
+namespace threadleak {
 
 ThreadTracker::ThreadTracker(ImageFactory make_image) : make_image_(std::move(make_image)) {}
 
@@ -83,19 +78,30 @@ void ThreadTracker::on(ThreadExitEvent& e) {
     // the process is not leaked.
     if (!judging_exits_ || e.how != ExitHow::Killed || e.tid == e.pid || !e.stack) return;
 
+    add_leak(LeakKind::Unjoined, p, e.tid, e.comm, std::move(thread), std::move(*e.stack), e.blocked_for_ns);
+}
+
+void ThreadTracker::add_leak(LeakKind kind, Process& p, int tid, const std::string& name,
+                             std::optional<Thread> thread, CapturedStack stack,
+                             std::optional<uint64_t> blocked_for_ns) {
     PendingLeak leak;
-    leak.kind = LeakKind::Unjoined;
-    leak.pid = e.pid;
-    leak.exe = p.info.exe;
-    leak.tid = e.tid;
-    leak.thread_name = e.comm;
+    leak.kind = kind;
+    leak.thread = ThreadIdentity{p.info.pid, p.info.exe, tid, name, std::nullopt};
     if (thread) {
-        leak.creator_tid = thread->creator_tid;
+        leak.thread.creator_tid = thread->creator_tid;
         leak.creation = std::move(thread->creation);
     }
-    leak.at_exit = PendingStack{std::move(*e.stack), p.image};
-    leak.blocked_for_ns = e.blocked_for_ns;
+    leak.at_exit = PendingStack{std::move(stack), p.image};
+    leak.blocked_for_ns = blocked_for_ns;
     leaks_.push_back(std::move(leak));
+}
+
+void ThreadTracker::add_live_leak(LeakKind kind, int pid, int tid, const std::string& name,
+                                  CapturedStack stack, std::optional<uint64_t> blocked_for_ns) {
+    Process& p = process(pid);
+    std::optional<Thread> thread;
+    if (auto it = p.threads.find(tid); it != p.threads.end()) thread = it->second;
+    add_leak(kind, p, tid, name, std::move(thread), std::move(stack), blocked_for_ns);
 }
 
 void ThreadTracker::on(const ProcessExitEvent& e) {
@@ -131,20 +137,6 @@ std::vector<int> ThreadTracker::live_pids() const {
 std::shared_ptr<ProcessImage> ThreadTracker::image(int pid) const {
     auto it = processes_.find(pid);
     return it == processes_.end() ? nullptr : it->second.image;
-}
-
-std::string ThreadTracker::exe(int pid) const {
-    auto it = processes_.find(pid);
-    return it == processes_.end() ? std::string() : it->second.info.exe;
-}
-
-std::optional<std::pair<int, PendingStack>> ThreadTracker::creation_of(int pid, int tid) const {
-    auto p = processes_.find(pid);
-    if (p == processes_.end()) return std::nullopt;
-    auto t = p->second.threads.find(tid);
-    if (t == p->second.threads.end() || !t->second.creation || !t->second.creator_tid)
-        return std::nullopt;
-    return std::make_pair(*t->second.creator_tid, *t->second.creation);
 }
 
 }  // namespace threadleak

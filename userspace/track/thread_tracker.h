@@ -29,11 +29,7 @@ struct PendingStack {
 /// A leaked thread before symbolization.
 struct PendingLeak {
     LeakKind kind = LeakKind::Unjoined;
-    int pid = 0;
-    std::string exe;
-    int tid = 0;
-    std::string thread_name;
-    std::optional<int> creator_tid;
+    ThreadIdentity thread;
     std::optional<PendingStack> creation;   ///< nullopt: created before tracing began
     PendingStack at_exit;                   ///< where it was blocked/running
     std::optional<uint64_t> blocked_for_ns;
@@ -51,15 +47,15 @@ public:
     void stop_judging_exits() { judging_exits_ = false; }
 
     const std::vector<PendingLeak>& leaks() const { return leaks_; }
-    void add_leak(PendingLeak leak) { leaks_.push_back(std::move(leak)); }
+    /// Records a thread of a live process as a leak of `kind` (a hung thread
+    /// read from /proc): its identity and creation come from what was traced.
+    void add_live_leak(LeakKind kind, int pid, int tid, const std::string& name,
+                       CapturedStack stack, std::optional<uint64_t> blocked_for_ns);
     std::vector<ProcessInfo> processes() const;
     /// Pids of traced processes that have not exited.
     std::vector<int> live_pids() const;
     /// The current address space of a live process (nullptr once it exited).
     std::shared_ptr<ProcessImage> image(int pid) const;
-    std::string exe(int pid) const;
-    /// Creator and creation stack of a live thread, if its creation was seen.
-    std::optional<std::pair<int, PendingStack>> creation_of(int pid, int tid) const;
 
 private:
     struct Thread {
@@ -74,6 +70,9 @@ private:
     };
 
     Process& process(int pid);
+    /// The one place a PendingLeak is made: `thread` is its entry in `p`, if its creation was seen.
+    void add_leak(LeakKind kind, Process& p, int tid, const std::string& name, std::optional<Thread> thread,
+                  CapturedStack stack, std::optional<uint64_t> blocked_for_ns);
 
     void on(const ProcessForkEvent& e);
     void on(const ExecEvent& e);
@@ -88,8 +87,5 @@ private:
     std::vector<PendingLeak> leaks_;
     bool judging_exits_ = true;
 };
-
-/// "SIGKILL" for 9, "SIG42" when unnamed.
-std::string signal_name(int sig);
 
 }  // namespace threadleak

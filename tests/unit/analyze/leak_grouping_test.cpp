@@ -16,11 +16,7 @@ Frame frame(const std::string& module, uint64_t offset, uint64_t bias = 0x7f0000
 
 LeakedThread blocked_thread(int pid, int tid, uint64_t park_offset = 0x8ab2c) {
     LeakedThread t;
-    t.pid = pid;
-    t.exe = "/bin/demo";
-    t.tid = tid;
-    t.thread_name = "worker-" + std::to_string(tid);
-    t.creator_tid = pid;
+    t.thread = ThreadIdentity{pid, "/bin/demo", tid, "worker-" + std::to_string(tid), pid};
     t.created_by = {frame("/lib/libc.so.6", 0x11c3c0), frame("/bin/demo", 0x1234)};
     t.state = ThreadState::Blocked;
     BlockedIn b;
@@ -45,7 +41,7 @@ TEST(LeakGroupingTest, FiftyIdenticalThreadsFormOneGroupWithSortedTids) {
     for (int i = 49; i >= 0; --i) {
         LeakedThread t = blocked_thread(100, 200 + i);
         // Differences that must not split the group:
-        t.creator_tid = 100 + i % 3;
+        t.thread.creator_tid = 100 + i % 3;
         t.blocked_in->args[0].value = "0x" + std::to_string(1000 + i);
         t.blocked_in->blocked_for_ns = 1'000'000'000 + uint64_t(i) * 1000;
         for (auto& f : t.blocked_in->frames) f.address += uint64_t(i) << 20;  // other bias
@@ -54,17 +50,19 @@ TEST(LeakGroupingTest, FiftyIdenticalThreadsFormOneGroupWithSortedTids) {
     std::vector<LeakGroup> groups = group_leaks(threads);
     ASSERT_EQ(groups.size(), 1u);
     const LeakGroup& g = groups[0];
-    ASSERT_EQ(g.tids.size(), 50u);
-    EXPECT_TRUE(std::is_sorted(g.tids.begin(), g.tids.end()));
-    EXPECT_EQ(g.tids.front(), 200);
-    EXPECT_EQ(g.tids.back(), 249);
-    ASSERT_EQ(g.thread_names.size(), 50u);
-    EXPECT_EQ(g.thread_names[0], "worker-200");
-    EXPECT_EQ(g.thread_names[49], "worker-249");
-    EXPECT_EQ(g.comm, "worker-200");
-    EXPECT_EQ(g.creator_tid, 100);  // tid 200's creator (i = 0)
-    EXPECT_EQ(g.pid, 100);
-    EXPECT_EQ(g.exe, "/bin/demo");
+    const std::vector<int> tids = g.tids();
+    ASSERT_EQ(tids.size(), 50u);
+    EXPECT_TRUE(std::is_sorted(tids.begin(), tids.end()));
+    EXPECT_EQ(tids.front(), 200);
+    EXPECT_EQ(tids.back(), 249);
+    const std::vector<std::string> names = g.thread_names();
+    ASSERT_EQ(names.size(), 50u);
+    EXPECT_EQ(names[0], "worker-200");
+    EXPECT_EQ(names[49], "worker-249");
+    EXPECT_EQ(g.first().name, "worker-200");
+    EXPECT_EQ(g.first().creator_tid, 100);  // tid 200's creator (i = 0)
+    EXPECT_EQ(g.first().pid, 100);
+    EXPECT_EQ(g.first().exe, "/bin/demo");
     ASSERT_TRUE(g.blocked_in);
     EXPECT_EQ(g.blocked_in->blocked_for_ns, 1'000'000'000u + 49 * 1000);  // the longest
     EXPECT_EQ(g.blocked_in->args[0].value, (std::variant<int64_t, std::string>("0x1000")));
@@ -76,8 +74,8 @@ TEST(LeakGroupingTest, DifferentBlockingStackSplitsTheGroup) {
                                          blocked_thread(100, 203, 0x9999)};
     std::vector<LeakGroup> groups = group_leaks(threads);
     ASSERT_EQ(groups.size(), 2u);
-    EXPECT_EQ(groups[0].tids, (std::vector<int>{201, 202}));
-    EXPECT_EQ(groups[1].tids, (std::vector<int>{203}));
+    EXPECT_EQ(groups[0].tids(), (std::vector<int>{201, 202}));
+    EXPECT_EQ(groups[1].tids(), (std::vector<int>{203}));
 }
 
 TEST(LeakGroupingTest, DifferentSyscallSplitsTheGroup) {
@@ -97,10 +95,10 @@ TEST(LeakGroupingTest, DifferentPidsAreSeparateGroupsOrderedByPid) {
     std::vector<LeakGroup> groups = group_leaks(
         {blocked_thread(300, 301), blocked_thread(100, 101), blocked_thread(300, 302)});
     ASSERT_EQ(groups.size(), 2u);
-    EXPECT_EQ(groups[0].pid, 100);
-    EXPECT_EQ(groups[0].tids, (std::vector<int>{101}));
-    EXPECT_EQ(groups[1].pid, 300);
-    EXPECT_EQ(groups[1].tids, (std::vector<int>{301, 302}));
+    EXPECT_EQ(groups[0].first().pid, 100);
+    EXPECT_EQ(groups[0].tids(), (std::vector<int>{101}));
+    EXPECT_EQ(groups[1].first().pid, 300);
+    EXPECT_EQ(groups[1].tids(), (std::vector<int>{301, 302}));
 }
 
 TEST(LeakGroupingTest, RunningAndBlockedAreSeparate) {
@@ -128,10 +126,10 @@ TEST(LeakGroupingTest, OrderedByPidThenSizeThenLowestTid) {
     };
     std::vector<LeakGroup> groups = group_leaks(threads);
     ASSERT_EQ(groups.size(), 4u);
-    EXPECT_EQ(groups[0].pid, 50);
-    EXPECT_EQ(groups[1].tids, (std::vector<int>{120, 121}));
-    EXPECT_EQ(groups[2].tids, (std::vector<int>{105}));
-    EXPECT_EQ(groups[3].tids, (std::vector<int>{110}));
+    EXPECT_EQ(groups[0].first().pid, 50);
+    EXPECT_EQ(groups[1].tids(), (std::vector<int>{120, 121}));
+    EXPECT_EQ(groups[2].tids(), (std::vector<int>{105}));
+    EXPECT_EQ(groups[3].tids(), (std::vector<int>{110}));
 }
 
 TEST(LeakGroupingTest, UnmeasuredBlockedForTakesAMeasuredOne) {
@@ -146,14 +144,14 @@ TEST(LeakGroupingTest, UnmeasuredBlockedForTakesAMeasuredOne) {
 
 TEST(LeakGroupingTest, DifferentlyNamedThreadsWithAlikeStacksAreNotMerged) {
     LeakedThread a = blocked_thread(1, 10), b = blocked_thread(1, 11), c = blocked_thread(1, 12);
-    a.thread_name = "Finalizer";
-    b.thread_name = "app-waiter";
-    c.thread_name = "app-waiter";
+    a.thread.name = "Finalizer";
+    b.thread.name = "app-waiter";
+    c.thread.name = "app-waiter";
     auto groups = group_leaks({a, b, c});
     ASSERT_EQ(groups.size(), 2u);
-    EXPECT_EQ(groups[0].comm, "app-waiter");
-    EXPECT_EQ(groups[0].tids, (std::vector<int>{11, 12}));
-    EXPECT_EQ(groups[1].comm, "Finalizer");
+    EXPECT_EQ(groups[0].first().name, "app-waiter");
+    EXPECT_EQ(groups[0].tids(), (std::vector<int>{11, 12}));
+    EXPECT_EQ(groups[1].first().name, "Finalizer");
 }
 
 TEST(LeakGroupingTest, NoThreadsNoGroups) { EXPECT_TRUE(group_leaks({}).empty()); }

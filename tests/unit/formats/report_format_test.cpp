@@ -26,14 +26,8 @@ Frame frame(std::optional<std::string> function, const std::string& module, uint
 
 LeakGroup heartbeat_group(size_t n_threads) {
     LeakGroup g;
-    g.pid = 1234;
-    g.exe = "/path/demo";
-    g.comm = "heartbeat";
-    for (size_t i = 0; i < n_threads; ++i) {
-        g.tids.push_back(1235 + static_cast<int>(i));
-        g.thread_names.push_back("heartbeat");
-    }
-    g.creator_tid = 1234;
+    for (size_t i = 0; i < n_threads; ++i)
+        g.threads.push_back({1234, "/path/demo", 1235 + static_cast<int>(i), "heartbeat", 1234});
     g.created_by = {frame("__clone3", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0x11c3c0),
                     frame("start_heartbeat()", "/path/demo", 0x1234, "/src/demo.cpp", 14)};
     BlockedIn b;
@@ -52,8 +46,8 @@ LeakGroup heartbeat_group(size_t n_threads) {
 
 Report sample_report() {
     Report r;
-    r.command = {"/path/demo", "--flag"};
-    r.exit_code = 0;
+    r.session.command = {"/path/demo", "--flag"};
+    r.session.exit_code = 0;
     r.processes = {{1234, 1, "/path/demo", "demo", 0, std::nullopt}};
     r.leaks = {heartbeat_group(50)};
     return r;
@@ -89,9 +83,13 @@ TEST(ReportFormatTest, JsonHasTheSchemaFieldsInOrder) {
     ASSERT_FALSE(text.empty());
     EXPECT_EQ(text.back(), '\n');
     json j = json::parse(text);
+    // threadleak/1's keys keep their order; `mode` and `health` were added.
     EXPECT_EQ(keys_in_order(text), (std::vector<std::string>{
-                                       "schema", "command", "exit_code", "signal", "timed_out",
-                                       "lost_events", "leaked_threads", "processes", "leaks"}));
+                                       "schema", "mode", "command", "exit_code", "signal", "timed_out",
+                                       "lost_events", "health", "leaked_threads", "processes", "leaks"}));
+    EXPECT_EQ(j["mode"], "run");
+    EXPECT_EQ(j["health"], json({{"ringbuf_drops", 0}, {"traced_map_full", 0}, {"malformed_records", 0},
+                                 {"stack_copy_failures", 0}, {"unreadable_memory", 0}}));
 
     EXPECT_EQ(j["schema"], "threadleak/1");
     EXPECT_EQ(j["command"], json::array({"/path/demo", "--flag"}));
@@ -175,11 +173,11 @@ TEST(ReportFormatTest, JsonRunningThreadHasNullBlockedIn) {
     g.kind = LeakKind::Hung;
     g.state = ThreadState::Running;
     g.blocked_in.reset();
-    g.creator_tid.reset();
+    for (auto& t : g.threads) t.creator_tid.reset();
     g.running_frames = {frame("spin()", "/path/demo", 0x3000)};
-    r.exit_code.reset();
-    r.signal = "SIGKILL";
-    r.timed_out = true;
+    r.session.exit_code.reset();
+    r.session.signal = "SIGKILL";
+    r.session.timed_out = true;
     json j = json::parse(render("json", r));
     const json& l = j["leaks"][0];
     EXPECT_EQ(l["kind"], "hung");
@@ -192,11 +190,29 @@ TEST(ReportFormatTest, JsonRunningThreadHasNullBlockedIn) {
     EXPECT_EQ(j["timed_out"], true);
 }
 
+TEST(ReportFormatTest, EachKindOfLossNamesItsOwnFix) {
+    Report r = sample_report();
+    r.leaks.clear();
+    r.health.traced_map_full = 2;
+    r.health.malformed_records = 1;
+    const std::string text = render("text", r);
+    EXPECT_NE(text.find("; 2 processes were not followed (traced-process map full): raise --max-processes"),
+              std::string::npos) << text;
+    EXPECT_NE(text.find("; 1 malformed record dropped (a threadleak bug: please report it)"),
+              std::string::npos) << text;
+    EXPECT_EQ(text.find("--ringbuf-size"), std::string::npos) << text;
+    json j = json::parse(render("json", r));
+    EXPECT_EQ(j["lost_events"], 3);
+    EXPECT_EQ(j["health"]["traced_map_full"], 2);
+    EXPECT_EQ(j["health"]["malformed_records"], 1);
+    EXPECT_EQ(j["health"]["ringbuf_drops"], 0);
+}
+
 TEST(ReportFormatTest, JsonEscapesHostileSymbolNames) {
     Report r = sample_report();
     const std::string hostile = std::string("op\"er\\ator\n\t\x01") + "\xff\xfe" + "end";
     r.leaks[0].blocked_in->frames[0].function = hostile;
-    r.leaks[0].comm = "bad\xc3";  // truncated UTF-8 sequence
+    r.leaks[0].threads[0].name = "bad\xc3";  // truncated UTF-8 sequence
     const std::string text = render("json", r);
     json j;
     ASSERT_NO_THROW(j = json::parse(text));
@@ -210,8 +226,8 @@ TEST(ReportFormatTest, JsonEscapesHostileSymbolNames) {
 
 TEST(ReportFormatTest, JsonEmptyReport) {
     Report r;
-    r.command = {"true"};
-    r.exit_code = 0;
+    r.session.command = {"true"};
+    r.session.exit_code = 0;
     json j = json::parse(render("json", r));
     EXPECT_EQ(j["leaked_threads"], 0);
     EXPECT_TRUE(j["leaks"].is_array());
@@ -256,9 +272,9 @@ TEST(ReportFormatTest, TextSingleThreadRunningAndHung) {
     r.leaks[0].state = ThreadState::Running;
     r.leaks[0].blocked_in.reset();
     r.leaks[0].running_frames = {frame("spin()", "/path/demo", 0x3000, "/src/demo.cpp", 30)};
-    r.exit_code.reset();
-    r.signal = "SIGKILL";
-    r.timed_out = true;
+    r.session.exit_code.reset();
+    r.session.signal = "SIGKILL";
+    r.session.timed_out = true;
     const std::string text = render("text", r);
     EXPECT_NE(text.find("was still alive when the --timeout expired"), std::string::npos) << text;
     EXPECT_NE(text.find("==1234==   running in user code (busy loop?)\n    #0 "), std::string::npos)
@@ -273,7 +289,7 @@ TEST(ReportFormatTest, TextSingleThreadRunningAndHung) {
 
 TEST(ReportFormatTest, TextShowsFdKindAndLostEvents) {
     Report r = sample_report();
-    r.lost_events = 3;
+    r.health.ringbuf_drops = 3;
     r.leaks[0].blocked_in->syscall = "read";
     r.leaks[0].blocked_in->args = {{"fd", int64_t{3}},
                                    {"fd_kind", std::string("pipe")},
@@ -283,21 +299,21 @@ TEST(ReportFormatTest, TextShowsFdKindAndLostEvents) {
     EXPECT_NE(text.find("blocked in read(fd=3 (pipe), buf=0x7ffd2000, count=4096)"),
               std::string::npos)
         << text;
-    EXPECT_NE(text.find("; 3 events lost: the report may be incomplete; raise --ringbuf-size\n"),
+    EXPECT_NE(text.find("; 3 records dropped (ring buffer full): the report may be incomplete; raise --ringbuf-size\n"),
               std::string::npos)
         << text;
 }
 
 TEST(ReportFormatTest, TextNoLeaksIsOneLine) {
     Report r;
-    r.command = {"true"};
-    r.exit_code = 3;
+    r.session.command = {"true"};
+    r.session.exit_code = 3;
     EXPECT_EQ(render("text", r), "threadleak: no leaked threads (command exited with code 3)\n");
 }
 
 TEST(ReportFormatTest, TextEscapesControlCharactersInNames) {
     Report r = sample_report();
-    r.leaks[0].comm = "evil\n==1== fake";
+    r.leaks[0].threads[0].name = "evil\n==1== fake";
     const std::string text = render("text", r);
     EXPECT_NE(text.find("\"evil\\x0a==1== fake\""), std::string::npos) << text;
 }

@@ -40,10 +40,11 @@ TEST(ThreadTracker, ThreadKilledByProcessExitIsALeakWithItsCreationStack) {
 
     ASSERT_EQ(t.leaks().size(), 1u);
     const PendingLeak& l = t.leaks()[0];
-    EXPECT_EQ(l.pid, 100);
-    EXPECT_EQ(l.tid, 101);
-    EXPECT_EQ(l.exe, "/bin/app");
-    EXPECT_EQ(l.creator_tid, 100);
+    EXPECT_EQ(l.thread.pid, 100);
+    EXPECT_EQ(l.thread.tid, 101);
+    EXPECT_EQ(l.thread.exe, "/bin/app");
+    EXPECT_EQ(l.thread.name, "worker");
+    EXPECT_EQ(l.thread.creator_tid, 100);
     ASSERT_TRUE(l.creation.has_value());
     EXPECT_EQ(l.creation->stack.snapshot.regs[16], 0x1234u);
     EXPECT_EQ(l.at_exit.stack.syscall.nr, 202);
@@ -74,7 +75,7 @@ TEST(ThreadTracker, ThreadCreatedBeforeTracingHasNoCreationStack) {
     t.on_event(exited(100, 105, ExitHow::Killed));
     ASSERT_EQ(t.leaks().size(), 1u);
     EXPECT_FALSE(t.leaks()[0].creation.has_value());
-    EXPECT_FALSE(t.leaks()[0].creator_tid.has_value());
+    EXPECT_FALSE(t.leaks()[0].thread.creator_tid.has_value());
 }
 
 TEST(ThreadTracker, ForkedChildIsTrackedWithItsParentAndExitStatus) {
@@ -86,7 +87,7 @@ TEST(ThreadTracker, ForkedChildIsTrackedWithItsParentAndExitStatus) {
     t.on_event(ProcessExitEvent{3, 200, 3 << 8});
 
     ASSERT_EQ(t.leaks().size(), 1u);
-    EXPECT_EQ(t.leaks()[0].pid, 200);
+    EXPECT_EQ(t.leaks()[0].thread.pid, 200);
     auto procs = t.processes();
     ASSERT_EQ(procs.size(), 2u);
     EXPECT_EQ(procs[1].pid, 200);
@@ -113,10 +114,14 @@ TEST(ThreadTracker, ExecStartsANewImageAndForgetsOldThreads) {
     t.on_event(exited(100, 101, ExitHow::Killed));  // killed by the exec
     t.on_event(ExecEvent{2, 100, "/bin/app", "app"});
     EXPECT_NE(t.image(100), before);
-    EXPECT_EQ(t.exe(100), "/bin/app");
     ASSERT_EQ(t.leaks().size(), 1u);
     EXPECT_EQ(t.leaks()[0].at_exit.image, before);  // symbolized in the old image
-    EXPECT_FALSE(t.creation_of(100, 101).has_value());
+    EXPECT_EQ(t.processes()[0].exe, "/bin/app");
+    // A thread with tid 101 seen alive after the exec is a new one: no creation known.
+    t.add_live_leak(LeakKind::Hung, 100, 101, "w", stack_at(0x5000, 202), std::nullopt);
+    ASSERT_EQ(t.leaks().size(), 2u);
+    EXPECT_FALSE(t.leaks()[1].creation.has_value());
+    EXPECT_EQ(t.leaks()[1].thread.exe, "/bin/app");
 }
 
 TEST(ThreadTracker, ExitsAfterStopJudgingAreNotLeaks) {
@@ -128,14 +133,20 @@ TEST(ThreadTracker, ExitsAfterStopJudgingAreNotLeaks) {
     EXPECT_TRUE(t.leaks().empty());
 }
 
-TEST(ThreadTracker, CreationOfALiveThreadIsKnown) {
+TEST(ThreadTracker, HungLiveThreadKeepsItsTracedCreation) {
     ThreadTracker t(fake_image);
     t.add_root_process(100, 1, "/bin/app");
     t.on_event(created(100, 101, 100, 0x1234));
-    auto c = t.creation_of(100, 101);
-    ASSERT_TRUE(c.has_value());
-    EXPECT_EQ(c->first, 100);
-    EXPECT_EQ(c->second.stack.snapshot.regs[16], 0x1234u);
+    t.add_live_leak(LeakKind::Hung, 100, 101, "worker", stack_at(0x5000, 202), 7u);
+    ASSERT_EQ(t.leaks().size(), 1u);
+    const PendingLeak& l = t.leaks()[0];
+    EXPECT_EQ(l.kind, LeakKind::Hung);
+    EXPECT_EQ(l.thread.creator_tid, 100);
+    ASSERT_TRUE(l.creation.has_value());
+    EXPECT_EQ(l.creation->stack.snapshot.regs[16], 0x1234u);
+    EXPECT_EQ(l.at_exit.stack.snapshot.regs[16], 0x5000u);
+    EXPECT_EQ(l.at_exit.image, t.image(100));
+    EXPECT_EQ(l.blocked_for_ns, 7u);
 }
 
 TEST(ThreadTracker, ReusedPidStartsAFreshProcessAndKeepsTheOldOneInTheReport) {

@@ -1,0 +1,55 @@
+#include "modes/hung_capture.h"
+
+#include <chrono>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "capture/live_snapshot.h"
+
+namespace threadleak {
+namespace {
+
+/// Rereads the threads that were on a CPU (no saved registers) once stopped.
+void reread_running_threads(int pid, std::vector<LiveThread>& threads, size_t stack_size) {
+    for (auto& t : threads) {
+        if (t.has_registers) continue;
+        for (int attempt = 0; attempt < 100; attempt++) {
+            auto again = snapshot_thread(pid, t.tid, stack_size);
+            if (!again) break;
+            if (again->has_registers) {
+                again->state = 'R';  // it was running before the stop
+                t = std::move(*again);
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    }
+}
+
+}  // namespace
+
+void capture_hung_threads(ThreadTracker& tracker, const std::function<void()>& stop_all,
+                          size_t stack_size, Health& health) {
+    std::vector<std::pair<int, std::vector<LiveThread>>> snapshots;
+    bool any_running = false;
+    for (int pid : tracker.live_pids()) {
+        auto image = tracker.image(pid);
+        if (!image) continue;
+        image->load_proc_maps();
+        snapshots.emplace_back(pid, snapshot_live_threads(pid, stack_size));
+        for (const auto& t : snapshots.back().second) any_running |= !t.has_registers;
+    }
+    if (any_running) {
+        stop_all();
+        for (auto& [pid, threads] : snapshots) reread_running_threads(pid, threads, stack_size);
+    }
+    for (auto& [pid, threads] : snapshots) {
+        for (LiveThread& t : threads) {
+            if (!t.has_registers) health.unreadable_memory++;
+            tracker.add_live_leak(LeakKind::Hung, pid, t.tid, t.comm, std::move(t.stack), t.blocked_for_ns);
+        }
+    }
+}
+
+}  // namespace threadleak

@@ -1,0 +1,21 @@
+// When --timeout expires: every live thread of every traced process is
+// recorded in the tracker as a hung leak, with its blocking (or running)
+// stack and its creation stack if that was traced.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+#include "report/report.h"
+#include "track/thread_tracker.h"
+
+namespace threadleak {
+
+/// Blocked threads are read first, undisturbed. Threads that were on a CPU
+/// have no saved registers, so then `stop_all()` is called once (it must stop
+/// every traced process: they are about to be killed anyway) and those are
+/// read again. Threads that stay unreadable are counted in `health`.
+void capture_hung_threads(ThreadTracker& tracker, const std::function<void()>& stop_all,
+                          size_t stack_size, Health& health);
+
+}  // namespace threadleak

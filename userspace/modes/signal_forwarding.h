@@ -1,0 +1,34 @@
+// Ctrl-C, SIGTERM, SIGHUP and SIGQUIT go to the traced command's process
+// group while threadleak keeps tracing until it exits and still writes the
+// report. A second one kills the group: a command that ignores signals
+// cannot keep threadleak waiting.
+#pragma once
+
+#include <signal.h>
+
+namespace threadleak {
+
+class SignalForwarding {
+public:
+    /// Installs the handlers (and SIGCHLD's default action, so an inherited
+    /// SIG_IGN cannot let the kernel reap the command behind our back).
+    SignalForwarding();
+    /// Restores the previous handlers.
+    ~SignalForwarding();
+    SignalForwarding(const SignalForwarding&) = delete;
+    SignalForwarding& operator=(const SignalForwarding&) = delete;
+
+    /// Forwards from now on to process group `pgid` (0: nowhere, e.g. once
+    /// the command is reaped and its pgid may be reused). A signal that
+    /// arrived before the group was known is sent to it now.
+    void forward_to(int pgid);
+    /// The last signal received, 0 if none.
+    int received() const;
+
+private:
+    static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    static constexpr int kCount = 4;
+    struct sigaction old_[kCount];
+};
+
+}  // namespace threadleak
