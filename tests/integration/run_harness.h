@@ -300,6 +300,11 @@ inline void ExpectWellFormed(const RunResult &run, const std::string &fixture) {
 
 class RunTest : public ::testing::Test {
  protected:
+  static void ExpectFixtureBuilt(const std::string &name) {
+    ASSERT_TRUE(fs::exists(RepoRoot() / "build/fixtures" / name))
+        << "build/fixtures/" << name << " is missing: run `make fixtures` first";
+  }
+
   // Processes threadleak leaves behind are reparented to this binary, so they can
   // be reaped and checked (PID 1 does not reap orphans in every container).
   static void SetUpTestSuite() { prctl(PR_SET_CHILD_SUBREAPER, 1); }

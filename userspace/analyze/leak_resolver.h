@@ -9,6 +9,9 @@
 
 namespace threadleak {
 
+/// What a captured thread was doing, from its syscall and registers.
+ThreadState state_of(const CapturedStack& captured);
+
 /// Unwinds and symbolizes one captured stack in its own address space.
 Stack resolve(const PendingStack& pending, int tid);
 

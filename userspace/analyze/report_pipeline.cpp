@@ -10,7 +10,8 @@ Report build_report(const ThreadTracker& tracker, SessionInfo session, Health he
     r.session = std::move(session);
     r.health = health;
     r.processes = tracker.processes();
-    r.leaks = group_leaks(resolve_leaks(tracker.leaks()));
+    for (LeakGroup& g : group_leaks(resolve_leaks(tracker.leaks())))
+        (is_leak(g.kind) ? r.leaks : r.alive_at_crash).push_back(std::move(g));
     return r;
 }
 

@@ -85,9 +85,10 @@ public:
     TextWriter(const Report& r, std::ostream& out) : r_(r), out_(out) {}
 
     void write() {
+        for (const auto& g : r_.alive_at_crash) write_group(g);
         if (r_.leaks.empty()) {
-            out_ << "threadleak: no leaked threads (" << command_status(r_.session) << ")" << health_text()
-                 << '\n';
+            out_ << "threadleak: no leaked threads (" << command_status(r_.session) << ")" << crash_text()
+                 << health_text() << '\n';
             return;
         }
         for (const auto& g : r_.leaks) write_group(g);
@@ -97,10 +98,26 @@ public:
              << plural(r_.leaked_thread_count(), "leaked thread", "leaked threads") << " ("
              << plural(r_.leaks.size(), "site", "sites") << ") in "
              << plural(pids.size(), "process", "processes") << "; " << command_status(r_.session)
-             << health_text() << '\n';
+             << crash_text() << health_text() << '\n';
     }
 
 private:
+    /// Threads that died with a crashed process are context, not leaks.
+    std::string crash_text() const {
+        size_t n = 0;
+        for (const auto& g : r_.alive_at_crash) n += g.threads.size();
+        if (n == 0) return "";
+        return "; " + plural(n, "thread was", "threads were") +
+               " alive when a signal killed its process (not counted as leaks)";
+    }
+
+    /// The signal that ended `pid`, if one did.
+    std::string killing_signal(int pid) const {
+        for (auto it = r_.processes.rbegin(); it != r_.processes.rend(); ++it)
+            if (it->pid == pid && it->signal) return printable(*it->signal);
+        return "a signal";
+    }
+
     /// Each kind of loss with the knob that prevents it.
     std::string health_text() const {
         const Health& h = r_.health;
@@ -129,15 +146,27 @@ private:
         out_ << pfx << "threadleak: " << (main_thread ? "main thread T" : "thread T") << first.tid
              << " \"" << printable(first.name) << "\" of pid " << first.pid << " ("
              << printable(first.exe) << ") ";
-        if (g.kind == LeakKind::Hung)
-            out_ << "was still alive when the --timeout expired";
-        else
-            out_ << "was never joined: still alive when the process exited";
+        switch (g.kind) {
+        case LeakKind::Hung: out_ << "was still alive when the --timeout expired"; break;
+        case LeakKind::Unjoined: out_ << "was never joined: still alive when the process exited"; break;
+        case LeakKind::KilledByExec:
+            out_ << "was never joined: killed by exec (another thread of its process called execve)";
+            break;
+        case LeakKind::AliveAtCrash:
+            out_ << "was alive when " << killing_signal(first.pid)
+                 << " killed the process (not counted as a leak)";
+            break;
+        }
         out_ << '\n';
 
         if (g.state == ThreadState::Running) {
             out_ << pfx << "  running in user code (busy loop?)\n";
             write_stack(g.running_frames);
+        } else if (g.state == ThreadState::Starting) {
+            out_ << pfx << "  starting: created, but killed before it first ran\n";
+        } else if (g.state == ThreadState::Execing && g.blocked_in) {
+            out_ << pfx << "  exec'ing: in " << call_text(*g.blocked_in) << '\n';
+            write_stack(g.blocked_in->frames);
         } else if (g.blocked_in) {
             const BlockedIn& b = *g.blocked_in;
             out_ << pfx << "  blocked in " << call_text(b);

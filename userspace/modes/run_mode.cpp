@@ -100,8 +100,11 @@ int run_mode(const RunOptions& opt) {
     output.finish();
 
     if (timed_out) return exit_code::kTimedOut;
-    if (!report.leaks.empty()) return opt.error_exitcode;
-    return shell_exit_code(status).value_or(exit_code::kInternal);
+    // The command's own failure is never hidden by ours: only a command that
+    // succeeded gets --error-exitcode for its leaks.
+    const int command_code = shell_exit_code(status).value_or(exit_code::kInternal);
+    if (command_code != 0) return command_code;
+    return report.leaks.empty() ? 0 : opt.error_exitcode;
 }
 
 }  // namespace threadleak

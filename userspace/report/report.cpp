@@ -20,14 +20,18 @@ std::vector<std::string> LeakGroup::thread_names() const {
 
 size_t Report::leaked_thread_count() const {
     size_t n = 0;
-    for (const auto& g : leaks) n += g.threads.size();
+    for (const auto& g : leaks) n += g.threads.size();  // alive_at_crash are not leaks
     return n;
 }
+
+bool is_leak(LeakKind k) { return k != LeakKind::AliveAtCrash; }
 
 const char* to_string(LeakKind k) {
     switch (k) {
     case LeakKind::Unjoined: return "unjoined";
     case LeakKind::Hung: return "hung";
+    case LeakKind::KilledByExec: return "killed_by_exec";
+    case LeakKind::AliveAtCrash: return "alive_at_crash";
     }
     return "unknown";
 }
@@ -36,6 +40,8 @@ const char* to_string(ThreadState s) {
     switch (s) {
     case ThreadState::Blocked: return "blocked";
     case ThreadState::Running: return "running";
+    case ThreadState::Starting: return "starting";
+    case ThreadState::Execing: return "execing";
     }
     return "unknown";
 }

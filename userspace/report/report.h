@@ -30,8 +30,22 @@ struct BlockedIn : DecodedSyscall {
     Stack frames;
 };
 
-enum class LeakKind { Unjoined, Hung };
-enum class ThreadState { Blocked, Running };
+/// How the thread came to be reported.
+enum class LeakKind {
+    Unjoined,      ///< alive, never joined, when its process exited
+    Hung,          ///< alive when --timeout expired
+    KilledByExec,  ///< alive, never joined, when another thread of its process called execve
+    AliveAtCrash,  ///< alive when a signal killed its process: context, not a leak
+};
+/// True for the kinds that count as leaks (and set the exit code).
+bool is_leak(LeakKind k);
+
+enum class ThreadState {
+    Blocked,   ///< in a syscall (blocked_in)
+    Running,   ///< in user code (running_frames)
+    Starting,  ///< created but never ran: its registers are still its creator's
+    Execing,   ///< inside execve (blocked_in holds the call and its stack)
+};
 
 /// What a leaked thread was found doing: the part that the members of a group share.
 struct LeakFindings {
@@ -94,7 +108,8 @@ struct Report {
     SessionInfo session;
     Health health;
     std::vector<ProcessInfo> processes;
-    std::vector<LeakGroup> leaks;
+    std::vector<LeakGroup> leaks;           ///< only kinds for which is_leak()
+    std::vector<LeakGroup> alive_at_crash;  ///< threads a signal killed with their process
     // Findings of later analyses (creation sites, deadlocks, timers, goroutines,
     // what was suppressed) are added here as lists of their own types.
 

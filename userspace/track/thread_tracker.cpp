@@ -10,8 +10,12 @@ ThreadTracker::ThreadTracker(ImageFactory make_image) : make_image_(std::move(ma
 
 ThreadTracker::Process& ThreadTracker::process(int pid) {
     auto it = processes_.find(pid);
+    return it != processes_.end() ? it->second : new_process(pid);
+}
+
+ThreadTracker::Process& ThreadTracker::new_process(int pid) {
+    auto it = processes_.find(pid);
     if (it != processes_.end()) {
-        if (!it->second.exited) return it->second;
         // The pid was reused by a new process: file the old one away.
         finished_.push_back(std::move(it->second.info));
         processes_.erase(it);
@@ -22,8 +26,13 @@ ThreadTracker::Process& ThreadTracker::process(int pid) {
     return p;
 }
 
+void ThreadTracker::relabel_leaks(Process& p, LeakKind kind) {
+    for (size_t i : p.leaks)
+        if (leaks_[i].kind == LeakKind::Unjoined) leaks_[i].kind = kind;
+}
+
 void ThreadTracker::add_root_process(int pid, int ppid, const std::string& exe) {
-    Process& p = process(pid);
+    Process& p = new_process(pid);
     p.info.ppid = ppid;
     p.info.exe = exe;
 }
@@ -41,7 +50,7 @@ void ThreadTracker::on(const ModulesEvent& e) {
 
 void ThreadTracker::on(const ProcessForkEvent& e) {
     Process& parent = process(e.parent_pid);
-    Process& child = process(e.pid);
+    Process& child = new_process(e.pid);
     child.info.ppid = e.parent_pid;
     child.info.exe = parent.info.exe;  // until it execs
     child.info.comm = e.comm;
@@ -54,7 +63,10 @@ void ThreadTracker::on(const ExecEvent& e) {
     p.image = make_image_(e.pid);
     p.info.exe = e.filename;
     p.info.comm = e.comm;
-    p.threads.clear();  // exec killed every other thread (their exits came first)
+    // exec killed every other thread (their exits came first): not at the process's exit.
+    relabel_leaks(p, LeakKind::KilledByExec);
+    p.leaks.clear();
+    p.threads.clear();
 }
 
 void ThreadTracker::on(ThreadCreateEvent& e) {
@@ -93,6 +105,9 @@ void ThreadTracker::add_leak(LeakKind kind, Process& p, int tid, const std::stri
     }
     leak.at_exit = PendingStack{std::move(stack), p.image};
     leak.blocked_for_ns = blocked_for_ns;
+    // A signal that killed the process already: its threads did not leak, they died with it.
+    if (kind == LeakKind::Unjoined && p.exited && p.info.signal) leak.kind = LeakKind::AliveAtCrash;
+    p.leaks.push_back(leaks_.size());
     leaks_.push_back(std::move(leak));
 }
 
@@ -115,6 +130,7 @@ void ThreadTracker::on(const ProcessExitEvent& e) {
     if (WIFSIGNALED(status)) {
         p.info.signal = signal_name(WTERMSIG(status));
         p.info.exit_code.reset();
+        relabel_leaks(p, LeakKind::AliveAtCrash);
     } else {
         p.info.exit_code = WEXITSTATUS(status);
         p.info.signal.reset();

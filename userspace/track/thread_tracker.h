@@ -67,9 +67,17 @@ private:
         std::shared_ptr<ProcessImage> image;
         bool exited = false;
         std::map<int, Thread> threads;
+        std::vector<size_t> leaks;  ///< indices in leaks_ of this address space's leaks
     };
 
+    /// The process with this pid: the live one, or the last one if it exited
+    /// (a thread's exit record can come after its process's).
     Process& process(int pid);
+    /// A new process with this pid; an exited one with the same pid is filed away.
+    Process& new_process(int pid);
+    /// Gives the leaks recorded so far in `p` the kind that their end turned
+    /// out to have (KilledByExec, AliveAtCrash).
+    void relabel_leaks(Process& p, LeakKind kind);
     /// The one place a PendingLeak is made: `thread` is its entry in `p`, if its creation was seen.
     void add_leak(LeakKind kind, Process& p, int tid, const std::string& name, std::optional<Thread> thread,
                   CapturedStack stack, std::optional<uint64_t> blocked_for_ns);

@@ -86,7 +86,8 @@ TEST(ReportFormatTest, JsonHasTheSchemaFieldsInOrder) {
     // threadleak/1's keys keep their order; `mode` and `health` were added.
     EXPECT_EQ(keys_in_order(text), (std::vector<std::string>{
                                        "schema", "mode", "command", "exit_code", "signal", "timed_out",
-                                       "lost_events", "health", "leaked_threads", "processes", "leaks"}));
+                                       "lost_events", "health", "leaked_threads", "processes", "leaks",
+                                       "alive_at_crash"}));
     EXPECT_EQ(j["mode"], "run");
     EXPECT_EQ(j["health"], json({{"ringbuf_drops", 0}, {"traced_map_full", 0}, {"malformed_records", 0},
                                  {"stack_copy_failures", 0}, {"unreadable_memory", 0}}));
@@ -206,6 +207,51 @@ TEST(ReportFormatTest, EachKindOfLossNamesItsOwnFix) {
     EXPECT_EQ(j["health"]["traced_map_full"], 2);
     EXPECT_EQ(j["health"]["malformed_records"], 1);
     EXPECT_EQ(j["health"]["ringbuf_drops"], 0);
+}
+
+TEST(ReportFormatTest, ThreadsAliveAtACrashAreContextNotLeaks) {
+    Report r = sample_report();
+    r.session.exit_code.reset();
+    r.session.signal = "SIGABRT";
+    r.processes[0].exit_code.reset();
+    r.processes[0].signal = "SIGABRT";
+    r.alive_at_crash = std::move(r.leaks);
+    r.leaks.clear();
+    r.alive_at_crash[0].kind = LeakKind::AliveAtCrash;
+    const std::string text = render("text", r);
+    EXPECT_NE(text.find("==1234== threadleak: thread T1235 \"heartbeat\" of pid 1234 (/path/demo) was alive "
+                        "when SIGABRT killed the process (not counted as a leak)\n"),
+              std::string::npos) << text;
+    EXPECT_NE(text.find("threadleak: no leaked threads (command was killed by SIGABRT); 50 threads were "
+                        "alive when a signal killed its process (not counted as leaks)\n"),
+              std::string::npos) << text;
+    json j = json::parse(render("json", r));
+    EXPECT_EQ(j["leaked_threads"], 0);
+    EXPECT_TRUE(j["leaks"].empty());
+    ASSERT_EQ(j["alive_at_crash"].size(), 1u);
+    EXPECT_EQ(j["alive_at_crash"][0]["kind"], "alive_at_crash");
+    EXPECT_EQ(j["alive_at_crash"][0]["count"], 50);
+}
+
+TEST(ReportFormatTest, StartingAndExecingThreadsAreNotCalledBlocked) {
+    Report r = sample_report();
+    r.leaks[0].state = ThreadState::Starting;
+    r.leaks[0].blocked_in.reset();
+    std::string text = render("text", r);
+    EXPECT_NE(text.find("  starting: created, but killed before it first ran\n"), std::string::npos) << text;
+    EXPECT_EQ(text.find("blocked in"), std::string::npos) << text;
+    EXPECT_EQ(json::parse(render("json", r))["leaks"][0]["state"], "starting");
+
+    r = sample_report();
+    r.leaks[0].kind = LeakKind::KilledByExec;
+    r.leaks[0].state = ThreadState::Execing;
+    text = render("text", r);
+    EXPECT_NE(text.find("was never joined: killed by exec (another thread of its process called execve)"),
+              std::string::npos) << text;
+    EXPECT_NE(text.find("  exec'ing: in futex("), std::string::npos) << text;
+    json j = json::parse(render("json", r));
+    EXPECT_EQ(j["leaks"][0]["kind"], "killed_by_exec");
+    EXPECT_EQ(j["leaks"][0]["state"], "execing");
 }
 
 TEST(ReportFormatTest, JsonEscapesHostileSymbolNames) {

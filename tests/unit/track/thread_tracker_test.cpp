@@ -167,3 +167,37 @@ TEST(ThreadTracker, ReusedPidStartsAFreshProcessAndKeepsTheOldOneInTheReport) {
     EXPECT_EQ(procs[2].exe, "/bin/other");
     EXPECT_FALSE(procs[2].exit_code.has_value());
 }
+
+TEST(ThreadTracker, ThreadsKilledByExecAreKilledByExecNotUnjoined) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/sh");
+    t.on_event(created(100, 101, 100, 0x1234));
+    t.on_event(exited(100, 101, ExitHow::Killed));
+    t.on_event(ExecEvent{2, 100, "/bin/app", "app"});
+    t.on_event(created(100, 102, 100, 0x1234));
+    t.on_event(exited(100, 102, ExitHow::Killed));
+    t.on_event(ProcessExitEvent{3, 100, 0});
+    ASSERT_EQ(t.leaks().size(), 2u);
+    EXPECT_EQ(t.leaks()[0].kind, LeakKind::KilledByExec);
+    EXPECT_EQ(t.leaks()[1].kind, LeakKind::Unjoined);  // the exec'd program's own leak
+}
+
+TEST(ThreadTracker, ThreadsOfAProcessASignalKilledAreAliveAtCrash) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app"});
+    t.on_event(created(100, 101, 100, 0x1234));
+    t.on_event(created(200, 201, 200, 0x1234));
+    t.on_event(exited(200, 201, ExitHow::Killed));
+    t.on_event(ProcessExitEvent{2, 200, 0});  // the child exited 0, leaking 201
+    t.on_event(exited(100, 101, ExitHow::Killed));
+    t.on_event(ProcessExitEvent{3, 100, SIGABRT});
+    // A thread's exit record may come after its process's: it died with it too.
+    t.on_event(exited(100, 102, ExitHow::Killed));
+    ASSERT_EQ(t.leaks().size(), 3u);
+    EXPECT_EQ(t.leaks()[0].kind, LeakKind::Unjoined);
+    EXPECT_EQ(t.leaks()[0].thread.pid, 200);
+    EXPECT_EQ(t.leaks()[1].kind, LeakKind::AliveAtCrash);
+    EXPECT_EQ(t.leaks()[2].kind, LeakKind::AliveAtCrash);
+    EXPECT_EQ(t.processes().size(), 2u);  // the late record made no new process
+}
