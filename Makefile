@@ -1,8 +1,15 @@
 # threadleak build. Outputs go to build/ only; `make V=1` shows the commands.
-#   make            build/threadleak (+ BPF object and skeleton)
+#   make            build/threadleak (+ BPF object and skeleton), man page, bash completion
 #   make demo       run threadleak on the bundled leaky demo (tools/leaky_demo.cpp)
 #   make test       install deps, build, run unit + integration tests
 #   make bench      Google Benchmark micro-benchmarks + traced/plain workload ratios
+#   make install    PREFIX=/usr/local DESTDIR=: binary, man page, bash completion
+#   make deb        build/threadleak_$(VERSION)_amd64.deb (the files of make install PREFIX=/usr)
+# CXXFLAGS (default -O2 -g) and BPF_CFLAGS (default -O2) may be overridden; the
+# flags the build needs are kept apart in REQUIRED_CXXFLAGS / REQUIRED_BPF_CFLAGS.
+
+# The one place the version is defined: --version, the man page and the .deb use it.
+VERSION    := 0.3.0
 BUILD      := build
 OBJ        := $(BUILD)/obj
 CXX        ?= g++
@@ -19,9 +26,25 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 CXXFLAGS   ?= -O2 -g
-CXXFLAGS   += -std=c++20 -Wall -Wextra -Werror -MMD -MP -I$(BUILD) -Ibpf -Iuserspace
+REQUIRED_CXXFLAGS := -std=c++20 -Wall -Wextra -Werror -MMD -MP -I$(BUILD) -Ibpf -Iuserspace
+ALL_CXXFLAGS = $(REQUIRED_CXXFLAGS) $(CPPFLAGS) $(CXXFLAGS)
+# -O2 by default: the verifier rejects most of what clang emits for BPF at -O0.
+BPF_CFLAGS ?= -O2
+# -g: BTF for the CO-RE relocations and the skeleton's map and program types.
+REQUIRED_BPF_CFLAGS := -g -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -I$(BUILD) -Ibpf -Wall -Werror
 LDLIBS     := -lbpf -ldw -lelf -lz -liberty -lpthread
 GTEST_LIBS := -lgtest -lgtest_main -lpthread
+
+# make install: DESTDIR is prepended to every path (staging, packaging).
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR      ?= $(PREFIX)/share/doc/threadleak
+INSTALLED   := $(BUILD)/threadleak $(BUILD)/threadleak.1.gz $(BUILD)/threadleak.bash-completion \
+               LICENSE docs/json-schema.md
+# x86_64 only (ARCH above): the BPF object reads x86 registers.
+DEB         := $(BUILD)/threadleak_$(VERSION)_amd64.deb
 
 LIB_SRCS   := $(filter-out userspace/cli/main.cpp,$(wildcard userspace/*/*.cpp))
 LIB_OBJS   := $(patsubst userspace/%.cpp,$(OBJ)/%.o,$(LIB_SRCS))
@@ -43,8 +66,11 @@ FIXTURES   += $(patsubst %,$(BUILD)/fixtures/%_stripped,$(STRIPPED_FIXTURES))
 FIXTURE_LIBS := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%.so,$(wildcard tests/fixtures/lib*.c))
 FIXTURES   := $(filter-out $(FIXTURE_LIBS:.so=),$(FIXTURES))
 
-.PHONY: all demo test bench deps clean fixtures
-all: $(BUILD)/threadleak
+.PHONY: all demo test bench deps clean fixtures install uninstall deb FORCE
+all: $(BUILD)/threadleak $(BUILD)/threadleak.1.gz $(BUILD)/threadleak.bash-completion
+
+# A recipe that fails (or is interrupted) leaves no half-written target behind.
+.DELETE_ON_ERROR:
 
 deps:
 	$(Q)bash scripts/install-deps.sh
@@ -59,18 +85,31 @@ $(BUILD)/vmlinux.h:
 
 $(BUILD)/threadleak.bpf.o: bpf/threadleak.bpf.c bpf/events.h $(BUILD)/vmlinux.h
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -I$(BUILD) -Ibpf \
-		-Wall -Werror -c $< -o $@.tmp.o
+	$(Q)$(CLANG) $(REQUIRED_BPF_CFLAGS) $(BPF_CFLAGS) -c $< -o $@.tmp.o
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
 
 $(BUILD)/threadleak.skel.h: $(BUILD)/threadleak.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name threadleak_bpf > $@.tmp && mv $@.tmp $@
 
-$(OBJ)/%.o: userspace/%.cpp $(BUILD)/threadleak.skel.h
+# Only the sources that include the skeleton wait for it: the first build must
+# generate it before they compile; afterwards their -MMD files track it, and the
+# other objects do not rebuild when bpf/threadleak.bpf.c changes.
+SKEL_USERS := $(shell grep -l 'include "threadleak.skel.h"' $(LIB_SRCS) $(UNIT_SRCS))
+$(patsubst userspace/%.cpp,$(OBJ)/%.o,$(patsubst tests/unit/%.cpp,$(OBJ)/unit/%.o,$(SKEL_USERS))): \
+	$(BUILD)/threadleak.skel.h
+
+$(OBJ)/%.o: userspace/%.cpp
 	$(Q)mkdir -p $(@D)
 	$(call msg,CXX,$@)
-	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+
+# main.o takes the version as a macro; the stamp changes only when VERSION does.
+$(BUILD)/version.stamp: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(OBJ)/cli/main.o: $(BUILD)/version.stamp
+$(OBJ)/cli/main.o: REQUIRED_CXXFLAGS += -DTHREADLEAK_VERSION='"$(VERSION)"'
 
 $(BUILD)/libthreadleak.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -78,25 +117,25 @@ $(BUILD)/libthreadleak.a: $(LIB_OBJS)
 
 $(BUILD)/threadleak: $(OBJ)/cli/main.o $(BUILD)/libthreadleak.a
 	$(call msg,LINK,$@)
-	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(OBJ)/unit/%.o: tests/unit/%.cpp $(BUILD)/threadleak.skel.h
+$(OBJ)/unit/%.o: tests/unit/%.cpp
 	$(Q)mkdir -p $(@D)
 	$(call msg,CXX,$@)
-	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
 $(OBJ)/integration/%.o: tests/integration/%.cpp
 	$(Q)mkdir -p $(@D)
 	$(call msg,CXX,$@)
-	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libthreadleak.a
 	$(call msg,LINK,$@)
-	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS) $(GTEST_LIBS)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(GTEST_LIBS)
 
 $(BUILD)/integration_tests: $(INTEG_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(GTEST_LIBS)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) $(LDFLAGS) -o $@ $^ $(GTEST_LIBS)
 
 # Fixtures omit frame pointers (like Debian's glibc) so the unwinder is exercised
 # on CFI alone; -fno-inline keeps their distinctive functions as real frames.
@@ -124,6 +163,39 @@ $(REAL_LIB_FIXTURES): $(BUILD)/fixtures/%: tests/fixtures/%.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(FIXTURE_CFLAGS) $(REAL_LIB_CFLAGS) -o $@ $< $(REAL_LIB_LDLIBS)
 
+# The man page and the completion are generated from --help (run --help for the
+# subcommand's options), so they list the flags the binary has.
+$(BUILD)/threadleak.1: $(BUILD)/threadleak scripts/help-for-man.sh docs/threadleak.h2m
+	$(call msg,MAN,$@)
+	$(Q)command -v help2man >/dev/null || { echo "error: help2man is missing: run scripts/install-deps.sh (or apt-get install help2man)" >&2; exit 1; }
+	$(Q)THREADLEAK_BIN=$(BUILD)/threadleak help2man --include=docs/threadleak.h2m --output=$@ scripts/help-for-man.sh
+$(BUILD)/threadleak.1.gz: $(BUILD)/threadleak.1
+	$(Q)gzip -9 -n -c $< > $@
+$(BUILD)/threadleak.bash-completion: $(BUILD)/threadleak scripts/gen-bash-completion.sh
+	$(call msg,GEN,$@)
+	$(Q)bash scripts/gen-bash-completion.sh $(BUILD)/threadleak > $@
+
+install: $(INSTALLED)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
+	$(Q)install -m 0755 $(BUILD)/threadleak $(DESTDIR)$(BINDIR)/threadleak
+	$(Q)install -m 0644 $(BUILD)/threadleak.1.gz $(DESTDIR)$(MANDIR)/man1/threadleak.1.gz
+	$(Q)install -m 0644 $(BUILD)/threadleak.bash-completion $(DESTDIR)$(BASHCOMPDIR)/threadleak
+	$(Q)install -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/copyright
+	$(Q)install -m 0644 docs/json-schema.md $(DESTDIR)$(DOCDIR)/json-schema.md
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/threadleak $(DESTDIR)$(MANDIR)/man1/threadleak.1.gz \
+		$(DESTDIR)$(BASHCOMPDIR)/threadleak $(DESTDIR)$(DOCDIR)/copyright $(DESTDIR)$(DOCDIR)/json-schema.md
+	-rmdir $(DESTDIR)$(DOCDIR)
+
+# The package holds exactly the files of `make install PREFIX=/usr`.
+deb: $(DEB)
+$(DEB): $(INSTALLED) scripts/build-deb.sh
+	$(call msg,DEB,$@)
+	$(Q)rm -rf $(BUILD)/deb
+	$(Q)$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(BUILD)/deb/debian/threadleak
+	$(Q)bash scripts/build-deb.sh $(VERSION) $(BUILD)/deb $@
+
 fixtures: $(FIXTURES)
 fixtures: $(FIXTURE_LIBS)
 $(BUILD)/fixtures/%.so: tests/fixtures/%.c
@@ -136,7 +208,10 @@ $(BUILD)/leaky_demo: tools/leaky_demo.cpp
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++20 -g -O1 -pthread -o $@ $<
 
-demo: deps $(BUILD)/threadleak $(BUILD)/leaky_demo
+# demo and test install the packages first, then build in a sub-make: with -j,
+# prerequisites of one target start together, so a compile would race apt.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/threadleak $(BUILD)/leaky_demo
 	$(Q)sudo_cmd=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	$$sudo_cmd $(BUILD)/threadleak run -- $(BUILD)/leaky_demo; \
 	echo "(threadleak exited with $$?)"
@@ -144,11 +219,11 @@ demo: deps $(BUILD)/threadleak $(BUILD)/leaky_demo
 test: deps
 	$(Q)bash scripts/check-layers.sh
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/threadleak $(BUILD)/unit_tests $(BUILD)/integration_tests fixtures \
-		$(BUILD)/bench $(BUILD)/bench_workload  # built so they cannot rot; run by make bench
+		$(DEB) $(BUILD)/bench $(BUILD)/bench_workload  # bench: built so it cannot rot; run by make bench
 	$(Q)bash scripts/run-tests.sh
 
 $(BUILD)/bench: $(BENCH_SRCS) $(BUILD)/libthreadleak.a
-	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS) -lbenchmark -lpthread
+	$(Q)$(CXX) $(ALL_CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lbenchmark -lpthread
 $(BUILD)/bench_workload: tools/bench_workload.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -pthread -o $@ $<

@@ -128,7 +128,8 @@ static __always_inline void submit(void *rec, __u64 size)
 	if (size > sizeof(union scratch_record))
 		size = sizeof(union scratch_record);
 	/* No wake-up: userspace drains on a short timer. Waking the reader per
-	 * event costs the traced process ~40 us per event (kernel.md). */
+	 * event cost the traced process ~35-45 us per event (measured: thread
+	 * churn 1.25-1.43x with wake-ups, 0.91-1.03x without). */
 	if (bpf_ringbuf_output(&events, rec, size, BPF_RB_NO_WAKEUP))
 		count(TL_STAT_RB_LOST);
 }
@@ -488,7 +489,9 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 	e->blocked_for_ns = 0;
 	e->blocked_known = 0;
 	if (e->how == TL_EXIT_KILLED) {
-		/* Still readable here: mm, user stack and registers (kernel.md). */
+		/* Still readable here (verified on 6.18): current->mm, the user
+		 * stack and bpf_task_pt_regs(), whose orig_ax is the syscall the
+		 * thread was stopped in. */
 		send_modules(p, &sc->rec.modules);
 		fill_header(&e->h, TL_EV_THREAD_EXIT, 0, p);
 		e->how = TL_EXIT_KILLED;

@@ -7,6 +7,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev binutils procps
   libiberty-dev  # binutils' demangler: C++, Rust legacy and Rust v0 names
   libzmq3-dev librdkafka-dev  # real-library fixtures (tests/integration/real_library_test.cpp): libzmq and librdkafka background threads
+  help2man  # build/threadleak.1 from --help
+  dpkg-dev  # dpkg-shlibdeps: the .deb's Depends (make deb)
+  man-db    # man -l in tests/integration/packaging_test.cpp
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -25,6 +25,7 @@ std::chrono::nanoseconds duration_flag(const std::string& flag, const std::strin
 int main(int argc, char** argv) {
     CLI::App app{"threadleak: find leaked threads in unmodified Linux processes with eBPF"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", "threadleak " THREADLEAK_VERSION);
     app.footer(
         "EXAMPLES:\n"
         "  sudo threadleak run -- ./my_tests --gtest_filter=Foo.*\n"
@@ -58,6 +59,8 @@ int main(int argc, char** argv) {
         } catch (const CLI::CallForHelp& e) {
             return app.exit(e);
         } catch (const CLI::CallForAllHelp& e) {
+            return app.exit(e);
+        } catch (const CLI::CallForVersion& e) {
             return app.exit(e);
         } catch (const CLI::ParseError& e) {
             throw UserError(exit_code::kUsage, std::string(e.what()) + "; see threadleak run --help");

@@ -29,8 +29,7 @@ std::string demangle_symbol(const char* name) {
         style = DMGL_RUST;
     else
         return raw;
-    // libiberty (binutils' demangler) knows C++, Rust legacy and Rust v0;
-    // __cxa_demangle knows only C++.
+    // libiberty (binutils' demangler) knows C++, Rust legacy and Rust v0.
     std::unique_ptr<char, decltype(&std::free)> demangled(
         cplus_demangle(raw.c_str(), DMGL_PARAMS | DMGL_ANSI | style), &std::free);
     if (demangled) return demangled.get();
@@ -169,10 +168,6 @@ Frame collapse_inline_frames(const std::vector<Frame>& frames) {
     f.file = frames.front().file;
     f.line = frames.front().line;
     return f;
-}
-
-Frame symbolize_with(const DwflSession& session, const RawFrame& raw) {
-    return collapse_inline_frames(symbolize_inline_with(session, raw));
 }
 
 }  // namespace threadleak

@@ -10,19 +10,14 @@
 
 namespace threadleak {
 
-/// Symbolizes `frame` with the modules of `session` (none reported: all
-/// "[unknown]"). A return address is looked up at pc - 1, the call
+/// Symbolizes `frame` with the modules of `session` (none reported: one
+/// "[unknown]" frame). A return address is looked up at pc - 1, the call
 /// instruction, but reported with address = pc. `offset` is relative to the
 /// module's load bias, as `addr2line -e module offset` expects (an absolute
 /// address for fixed-address executables). Symbols come from .symtab,
 /// .dynsym or .gnu_debugdata, lines from separate or embedded debug info.
 ///
-/// One frame: the physical function (symbol name) with the innermost
-/// file:line, i.e. inlined calls collapsed (collapse_inline_frames of
-/// symbolize_inline_with).
-Frame symbolize_with(const DwflSession& session, const RawFrame& frame);
-
-/// As symbolize_with, but with inlined calls expanded as `addr2line -i` does:
+/// Inlined calls are expanded as `addr2line -i` does:
 /// one frame per inline level, innermost first, never empty. The first frame
 /// is the innermost inlined function at its own file:line; each following
 /// frame is the function that inlined the one before it, at the call site
@@ -30,16 +25,16 @@ Frame symbolize_with(const DwflSession& session, const RawFrame& frame);
 /// named from the symbol table. All of them share address, module, offset and
 /// function_offset (the pc's offset into the physical symbol). Inline levels
 /// are named by their demangled linkage name, else their plain DWARF name.
-/// Without DWARF for the pc the result is the one frame of symbolize_with.
+/// Without inline information for the pc the result is one frame.
 std::vector<Frame> symbolize_inline_with(const DwflSession& session, const RawFrame& frame);
 
 /// The one-frame view of symbolize_inline_with's frames: the last (physical)
 /// frame with the first (innermost) frame's file and line.
 Frame collapse_inline_frames(const std::vector<Frame>& frames);
 
-/// abi::__cxa_demangle of a "_Z..." `name`, or `name` unchanged when it is
-/// not a mangled C++ symbol or fails to demangle. A symbol version suffix ("write@@GLIBC_2.2.5") is
-/// dropped first.
+/// libiberty's demangling of a "_Z..." (C++, Rust legacy) or "_R..." (Rust v0)
+/// `name`, or `name` unchanged when it is not a mangled symbol or fails to
+/// demangle. A symbol version suffix ("write@@GLIBC_2.2.5") is dropped first.
 std::string demangle_symbol(const char* name);
 
 }  // namespace threadleak

@@ -40,9 +40,10 @@ struct ModuleFile {
     uint64_t ino = 0;
 };
 
-/// Opens the regular file mapped by `m`, trying `root_dir` + path, the plain
-/// path, then /proc/`pid`/map_files/START-END (the mapped file itself, even
-/// when deleted; needs CAP_SYS_ADMIN). With `m.ino` != 0 a candidate whose
+/// Opens the regular file mapped by `m`: its path resolved inside `root_dir`
+/// (the plain path only when `root_dir` is "", "/" or not accessible), then
+/// /proc/`pid`/map_files/START-END (the mapped file itself, even when deleted;
+/// needs CAP_SYS_ADMIN). With `m.ino` != 0 a candidate whose
 /// inode matches wins; if none matches, the first path that opens is used
 /// unless the mapping's file was deleted (then the path names another file).
 /// nullopt if nothing suitable opens.

@@ -3,9 +3,10 @@
 // symbolizes stacks of that process (one Dwfl per process, reused and cached).
 //
 // Mappings come from the kernel with each stack (tl_module records), so stacks
-// can be resolved after the process is gone. Files are opened through
-// `root_dir` (e.g. "/proc/PID/root" while the process lives, so binaries in
-// other mount namespaces resolve) and then through the plain path.
+// can be resolved after the process is gone. Files are opened inside
+// `root_dir` (the target's /proc/PID/root, held open as /proc/self/fd/N, so
+// binaries in other mount namespaces resolve); the host's file of the same
+// name is tried only when that root is unknown or gone (see open_module_file).
 #pragma once
 
 #include <array>
