@@ -42,12 +42,9 @@ enum class Parsed { kOk, kMalformed, kTooLarge };
 /// Decimal digits only; more than uint64 holds is kTooLarge, not wrapped.
 Parsed parse_digits(std::string_view text, uint64_t* out) {
     if (text.empty() || text[0] < '0' || text[0] > '9') return Parsed::kMalformed;
+    // from_chars consumes every digit even when the number overflows.
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-    if (end != text.data() + text.size()) {
-        // from_chars stops at the first non-digit; past an overflow it stops too early.
-        for (const char* p = end; p != text.data() + text.size(); ++p)
-            if (*p < '0' || *p > '9') return Parsed::kMalformed;
-    }
+    if (end != text.data() + text.size()) return Parsed::kMalformed;
     return ec == std::errc::result_out_of_range ? Parsed::kTooLarge : Parsed::kOk;
 }
 
@@ -91,11 +88,11 @@ CLI::Validator whole_number(uint64_t min, uint64_t max) {
 
 CLI::Validator byte_size(uint64_t min, uint64_t max, bool power_of_two) {
     const std::string range = "from " + bytes_text(min) + " to " + bytes_text(max);
-    const std::string form = "a byte count like 16384 or 16K, " + range;
+    const std::string examples = "like 16384 or 16K, " + range;
     return CLI::Validator(
         [=](std::string& value) -> std::string {
-            if (missing(value)) return "needs a value; use " + form;
-            if (negative_number(value)) return shown(value) + " is negative; use " + form;
+            if (missing(value)) return "needs a value; use a byte count " + examples;
+            if (negative_number(value)) return shown(value) + " is negative; use a byte count " + examples;
             std::string_view digits = value;
             uint64_t scale = 1;
             switch (digits.empty() ? '\0' : digits.back()) {
@@ -106,7 +103,7 @@ CLI::Validator byte_size(uint64_t min, uint64_t max, bool power_of_two) {
             if (scale != 1) digits.remove_suffix(1);
             uint64_t n = 0;
             const Parsed p = parse_digits(digits, &n);
-            if (p == Parsed::kMalformed) return shown(value) + " is not a byte count; use " + form;
+            if (p == Parsed::kMalformed) return shown(value) + " is not a byte count; use one " + examples;
             if (p == Parsed::kTooLarge || n > max / scale)
                 return shown(value) + " is too large; the maximum is " + bytes_text(max);
             n *= scale;

@@ -134,9 +134,9 @@ TEST(Options, BadStackSize) {
     EXPECT_EQ(refusal_of("--stack-size", "-5"),
               usage("--stack-size '-5' is negative; use a byte count like 16384 or 16K, from 512 to 32K"));
     EXPECT_EQ(refusal_of("--stack-size", "16KB"),
-              usage("--stack-size '16KB' is not a byte count; use a byte count like 16384 or 16K, from 512 to 32K"));
+              usage("--stack-size '16KB' is not a byte count; use one like 16384 or 16K, from 512 to 32K"));
     EXPECT_EQ(refusal_of("--stack-size", "K"),
-              usage("--stack-size 'K' is not a byte count; use a byte count like 16384 or 16K, from 512 to 32K"));
+              usage("--stack-size 'K' is not a byte count; use one like 16384 or 16K, from 512 to 32K"));
 }
 
 TEST(Options, BadRingbufSize) {
