@@ -104,12 +104,12 @@ $(OBJ)/%.o: userspace/%.cpp
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
-# main.o takes the version as a macro; the stamp changes only when VERSION does.
+# options.o takes the version as a macro; the stamp changes only when VERSION does.
 $(BUILD)/version.stamp: FORCE
 	$(Q)mkdir -p $(@D)
 	$(Q)echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
-$(OBJ)/cli/main.o: $(BUILD)/version.stamp
-$(OBJ)/cli/main.o: REQUIRED_CXXFLAGS += -DTHREADLEAK_VERSION='"$(VERSION)"'
+$(OBJ)/cli/options.o: $(BUILD)/version.stamp
+$(OBJ)/cli/options.o: REQUIRED_CXXFLAGS += -DTHREADLEAK_VERSION='"$(VERSION)"'
 
 $(BUILD)/libthreadleak.a: $(LIB_OBJS)
 	$(call msg,AR,$@)

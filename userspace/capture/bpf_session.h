@@ -7,15 +7,29 @@
 #include <memory>
 #include <span>
 
+#include "events.h"
+
 struct threadleak_bpf;
 struct ring_buffer;
 
 namespace threadleak {
 
+/// Defaults and limits of BpfOptions, stated here only: the command line's
+/// checks and its --help text are built from them.
+inline constexpr uint32_t kDefaultStackSize = 16384;  ///< deep frames (libgomp's) need more than 8 KiB
+inline constexpr uint32_t kMinStackSize = 512;
+inline constexpr uint32_t kMaxStackSize = TL_MAX_STACK_BYTES;  ///< the BPF side's copy buffer
+inline constexpr uint32_t kDefaultRingbufBytes = 32u << 20;
+inline constexpr uint32_t kMinRingbufBytes = 4096;    ///< one page; sizes are powers of two
+inline constexpr uint32_t kMaxRingbufBytes = 1u << 30;
+inline constexpr uint32_t kDefaultMaxProcesses = 4096;
+inline constexpr uint32_t kMinMaxProcesses = 1;
+inline constexpr uint32_t kMaxMaxProcesses = 1u << 22;
+
 struct BpfOptions {
-    uint32_t stack_size = 16384;         ///< bytes of user stack copied per capture
-    uint32_t ringbuf_bytes = 32u << 20;  ///< power of two
-    uint32_t max_processes = 4096;       ///< traced-process map capacity
+    uint32_t stack_size = kDefaultStackSize;       ///< bytes of user stack copied per capture
+    uint32_t ringbuf_bytes = kDefaultRingbufBytes; ///< power of two
+    uint32_t max_processes = kDefaultMaxProcesses; ///< traced-process map capacity
     int verbose = 0;  ///< 1: what was loaded; 2: also libbpf's debug log (verifier)
 };
 

@@ -1,6 +1,6 @@
-// The list of output formats. Each format lives in its own file and exports
-// only its maker, declared here rather than in a header: adding a format is one
-// new file plus one line below.
+// The registry of output formats. Each format lives in its own file and
+// exports only its maker, declared here rather than in a header: adding a
+// format is one new file plus its maker's declaration and its row below.
 #include "formats/report_format.h"
 
 namespace threadleak {
@@ -8,9 +8,17 @@ namespace threadleak {
 std::unique_ptr<ReportFormat> make_text_format();  // text_format.cpp
 std::unique_ptr<ReportFormat> make_json_format();  // json_format.cpp
 
+const std::vector<FormatInfo>& report_formats() {
+    static const std::vector<FormatInfo> formats = {
+        {"text", "sanitizer-style report, for people", "txt", make_text_format},
+        {"json", "for programs (docs/json-schema.md)", "json", make_json_format},
+    };
+    return formats;
+}
+
 std::unique_ptr<ReportFormat> make_report_format(std::string_view name) {
-    if (name == "text") return make_text_format();
-    if (name == "json") return make_json_format();
+    for (const FormatInfo& f : report_formats())
+        if (f.name == name) return f.make();
     return nullptr;
 }
 

@@ -1,10 +1,12 @@
-// Output formats: each renders the one Report model to a std::ostream.
-// A new format is one new file plus one line in make_report_format().
+// Output formats: each renders the one Report model to a std::ostream. The
+// registry (report_format.cpp) lists them; the command line's --format check
+// and help, and the golden-output test, are built from that one table.
 #pragma once
 
 #include <memory>
 #include <ostream>
 #include <string_view>
+#include <vector>
 
 #include "report/report.h"
 
@@ -16,7 +18,19 @@ public:
     virtual void write(const Report& report, std::ostream& out) const = 0;
 };
 
-/// "text" or "json"; nullptr for an unknown name.
+/// One row of the registry. Adding a format is one new file (defining its
+/// maker) plus its row.
+struct FormatInfo {
+    std::string_view name;         ///< the --format value
+    std::string_view description;  ///< one line for --help
+    std::string_view extension;    ///< file name extension, without the dot
+    std::unique_ptr<ReportFormat> (*make)();
+};
+
+/// Every format, in the order --help lists them.
+const std::vector<FormatInfo>& report_formats();
+
+/// The format called `name`; nullptr for an unknown name.
 std::unique_ptr<ReportFormat> make_report_format(std::string_view name);
 
 }  // namespace threadleak

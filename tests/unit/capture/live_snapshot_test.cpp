@@ -1,29 +1,10 @@
-// Durations and /proc syscall lines, as the CLI and the live snapshot read them.
+// /proc/PID/task/TID/syscall lines, as the live snapshot reads them
+// (userspace/capture/live_snapshot.h).
 #include <gtest/gtest.h>
 
-#include "common/duration.h"
 #include "capture/live_snapshot.h"
 
 using namespace threadleak;
-using namespace std::chrono_literals;
-
-TEST(ParseDuration, AcceptsUnitsAndBareSeconds) {
-    EXPECT_EQ(parse_duration("500ms"), 500ms);
-    EXPECT_EQ(parse_duration("3s"), 3s);
-    EXPECT_EQ(parse_duration("3"), 3s);
-    EXPECT_EQ(parse_duration("1.5s"), 1500ms);
-    EXPECT_EQ(parse_duration("2m"), 120s);
-    EXPECT_EQ(parse_duration("1h"), 3600s);
-}
-
-TEST(ParseDuration, RejectsGarbage) {
-    EXPECT_FALSE(parse_duration("").has_value());
-    EXPECT_FALSE(parse_duration("abc").has_value());
-    EXPECT_FALSE(parse_duration("-1s").has_value());
-    EXPECT_FALSE(parse_duration("5x").has_value());
-    EXPECT_FALSE(parse_duration("1.2.3").has_value());
-    EXPECT_FALSE(parse_duration("s").has_value());
-}
 
 TEST(ParseProcSyscall, BlockedThreadGivesArgsSpAndPc) {
     RawSyscall raw;

@@ -1,0 +1,215 @@
+// Golden-output test: one Report with representative content, rendered by
+// every format in the registry (formats/report_format.h) and compared in full
+// with tests/unit/formats/golden/<name>.<extension>. A new format is covered
+// by its registry row alone; its golden file is then missing and the test
+// says how to make it.
+//
+// After an intended change of the output, regenerate the files and review
+// their diff before committing:
+//   THREADLEAK_UPDATE_GOLDEN=1 build/unit_tests --gtest_filter='Golden*'
+// (scripts/update-golden.sh does this). The source tree is found through
+// THREADLEAK_ROOT (set by scripts/run-tests.sh), else through __FILE__.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "formats/report_format.h"
+#include "syscalls/syscall_decode.h"
+
+namespace threadleak {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kLibc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+constexpr const char* kServer = "/usr/bin/server";
+constexpr const char* kWorker = "/usr/libexec/worker";
+
+Frame frame(std::optional<std::string> function, const std::string& module, uint64_t offset,
+            std::optional<std::string> file = std::nullopt, std::optional<int> line = std::nullopt) {
+    Frame f;
+    f.address = 0x7f3e9c200000 + offset;
+    f.module = module;
+    f.offset = offset;
+    f.function = std::move(function);
+    f.file = std::move(file);
+    f.line = line;
+    return f;
+}
+
+/// A return address in no known mapping (JIT code, say): no module, no symbol.
+Frame unmapped_frame(uint64_t address) {
+    Frame f;
+    f.address = address;
+    f.module = "[unknown]";
+    f.offset = address;
+    return f;
+}
+
+/// The syscall part comes from decode_syscall on raw numbers, as the resolver
+/// builds it: the test follows whatever the decoder makes of them.
+BlockedIn blocked_in(const RawSyscall& raw, std::optional<uint64_t> blocked_for_ns, Stack frames) {
+    BlockedIn b;
+    static_cast<DecodedSyscall&>(b) = decode_syscall(raw);
+    b.blocked_for_ns = blocked_for_ns;
+    b.frames = std::move(frames);
+    return b;
+}
+
+RawSyscall raw_syscall(int64_t nr, std::array<uint64_t, 6> args) {
+    RawSyscall r;
+    r.nr = nr;
+    r.args = args;
+    return r;
+}
+
+Stack created_in_worker(const std::string& function, int line) {
+    return {frame("__clone3", kLibc, 0x11c3c0),
+            frame("start_thread", kLibc, 0x89134),
+            frame(function, kWorker, 0x1a40, "/src/worker/pool.cpp", line),
+            frame("main", kWorker, 0x1100, "/src/worker/main.cpp", 88)};
+}
+
+/// Three pool threads of the worker, created at one site, waiting on a futex.
+LeakGroup pool_group() {
+    LeakGroup g;
+    g.pid = 4123;
+    g.exe = kWorker;
+    g.comm = "pool-1";
+    g.tids = {4124, 4125, 4126};
+    g.thread_names = {"pool-1", "pool-2", "pool-3"};
+    g.creator_tid = 4123;
+    g.created_by = created_in_worker("Pool::Pool(int)", 42);
+    constexpr uint64_t kFutexWaitPrivate = 0 | 128;
+    g.blocked_in = blocked_in(raw_syscall(202, {0x55d0c3e0e0a8, kFutexWaitPrivate, 0, 0, 0, 0}), 2'500'000'000,
+                              {frame("__futex_abstimed_wait_common64", kLibc, 0x8ab2c, "./nptl/futex-internal.c", 57),
+                               frame("std::condition_variable::wait(std::unique_lock<std::mutex>&)",
+                                     "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", 0xd8f10),
+                               frame("Pool::worker_loop()", kWorker, 0x1c80, "/src/worker/pool.cpp", 17)});
+    return g;
+}
+
+/// A worker thread busy in user code when its process exited.
+LeakGroup spinning_group() {
+    LeakGroup g;
+    g.pid = 4123;
+    g.exe = kWorker;
+    g.comm = "spin";
+    g.tids = {4127};
+    g.thread_names = {"spin"};
+    g.creator_tid = 4124;
+    g.created_by = created_in_worker("start_spinner()", 63);
+    g.state = ThreadState::Running;
+    g.running_frames = {frame(std::nullopt, kWorker, 0x2f00),  // no symbol covers it
+                        frame("spin_forever(void*)", kWorker, 0x2e10, "/src/worker/spin.cpp", 30)};
+    return g;
+}
+
+/// A server thread with a hostile name, still reading a pipe when --timeout expired.
+LeakGroup hung_reader_group() {
+    LeakGroup g;
+    g.kind = LeakKind::Hung;
+    g.pid = 4100;
+    g.exe = kServer;
+    g.comm = "io\"\x01q";
+    g.tids = {4101};
+    g.thread_names = {"io\"\x01q"};
+    g.creator_tid = 4100;
+    g.created_by = {frame("__clone3", kLibc, 0x11c3c0),
+                    frame("Server::start_io()", kServer, 0x3300, "/src/server/io.cpp", 12)};
+    RawSyscall read = raw_syscall(0, {3, 0x7ffd2000, 4096, 0, 0, 0});
+    read.fd_mode = S_IFIFO | 0600;
+    read.fd_name = "pipe:[98765]";
+    g.blocked_in = blocked_in(read, 30'000'000'000,
+                              {frame("read", kLibc, 0x1147d0),
+                               unmapped_frame(0x7f00dead1234),
+                               frame("Server::io_loop()", kServer, 0x3450, "/src/server/io.cpp", 31)});
+    return g;
+}
+
+/// The server's main thread, asleep with a timeout when --timeout expired.
+LeakGroup hung_main_group() {
+    LeakGroup g;
+    g.kind = LeakKind::Hung;
+    g.pid = 4100;
+    g.exe = kServer;
+    g.comm = "server";
+    g.tids = {4100};
+    g.thread_names = {"server"};
+    RawSyscall sleep = raw_syscall(35, {0x7ffd1000, 0x7ffd1000, 0, 0, 0, 0});
+    sleep.timeout_valid = true;
+    sleep.timeout = {5, 0};
+    g.blocked_in = blocked_in(sleep, 4'000'000,
+                              {frame("__GI___nanosleep", kLibc, 0xeb7e5, "../sysdeps/unix/sysv/linux/nanosleep.c", 25),
+                               frame("main", kServer, 0x1200, "/src/server/main.cpp", 77)});
+    return g;
+}
+
+Report golden_report() {
+    Report r;
+    r.command = {kServer, "--workers", "3"};
+    r.signal = "SIGKILL";
+    r.timed_out = true;
+    r.lost_events = 7;
+    r.processes = {{4100, 4000, kServer, "server", std::nullopt, "SIGKILL"},
+                   {4123, 4100, kWorker, "worker", 3, std::nullopt}};
+    r.leaks = {pool_group(), spinning_group(), hung_reader_group(), hung_main_group()};
+    return r;
+}
+
+fs::path golden_dir() {
+    if (const char* root = std::getenv("THREADLEAK_ROOT"); root && *root)
+        return fs::path(root) / "tests/unit/formats/golden";
+    return fs::path(__FILE__).parent_path() / "golden";
+}
+
+bool updating() {
+    const char* update = std::getenv("THREADLEAK_UPDATE_GOLDEN");
+    return update && *update && std::string(update) != "0";
+}
+
+std::vector<std::string> format_names() {
+    std::vector<std::string> names;
+    for (const FormatInfo& f : report_formats()) names.emplace_back(f.name);
+    return names;
+}
+
+const FormatInfo& format_named(const std::string& name) {
+    for (const FormatInfo& f : report_formats())
+        if (f.name == name) return f;
+    throw std::logic_error("no format " + name);
+}
+
+class GoldenOutput : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenOutput, MatchesTheCheckedInFile) {
+    const FormatInfo& format = format_named(GetParam());
+    const fs::path golden = golden_dir() / (std::string(format.name) + "." + std::string(format.extension));
+    std::ostringstream out;
+    format.make()->write(golden_report(), out);
+
+    if (updating()) {
+        std::ofstream(golden, std::ios::binary) << out.str();
+        std::cout << "updated " << golden.string() << "\n";
+        return;
+    }
+    std::ifstream in(golden, std::ios::binary);
+    ASSERT_TRUE(in) << golden << " is missing: run scripts/update-golden.sh, review it and commit it";
+    std::ostringstream expected;
+    expected << in.rdbuf();
+    EXPECT_EQ(out.str(), expected.str())
+        << "the " << format.name << " output changed; if that is intended, run scripts/update-golden.sh "
+        << "and commit " << golden;
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, GoldenOutput, ::testing::ValuesIn(format_names()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace threadleak

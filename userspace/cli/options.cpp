@@ -1,0 +1,207 @@
+#include "cli/options.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <optional>
+
+#include "capture/bpf_session.h"
+#include "cli/flag_values.h"
+#include "common/duration.h"
+#include "common/errors.h"
+#include "formats/report_format.h"
+
+#ifndef THREADLEAK_VERSION
+#error "THREADLEAK_VERSION is set by the Makefile (VERSION), its one definition"
+#endif
+
+namespace threadleak {
+namespace {
+
+constexpr const char* kRunUsage = "use: threadleak run -- CMD (see threadleak --help)";
+
+constexpr const char* kFooter =
+    "BYTES: a count, or one with a K, M or G suffix (x1024) like 16K.\n"
+    "DURATION: a number and a unit (ns, us, ms, s, m, h) like 500ms or 30s.\n"
+    "\n"
+    "EXAMPLES:\n"
+    "  sudo threadleak run -- ./my_tests --gtest_filter=Foo.*\n"
+    "  sudo threadleak run --format json --output leaks.json -- ./server --selftest\n"
+    "  sudo threadleak run --timeout 30s -- ./maybe_hangs\n";
+
+/// A flag's help: `text` broken at spaces into lines of at most 50 columns
+/// (CLI11 indents the next lines to its description column, 30, so the help
+/// fits 80 columns), then `(default X)` unless `default_value` is empty,
+/// never split across lines.
+std::string help(const std::string& text, const std::string& default_value = "") {
+    constexpr size_t kWidth = 50;
+    std::vector<std::string> words;
+    for (size_t start = 0; start < text.size();) {
+        const size_t end = std::min(text.find(' ', start), text.size());
+        words.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    if (!default_value.empty()) words.push_back("(default " + default_value + ")");
+    std::string out;
+    size_t line = 0;
+    for (const std::string& word : words) {
+        if (line > 0 && line + 1 + word.size() > kWidth) {
+            out += '\n';
+            line = 0;
+        } else if (line > 0) {
+            out += ' ';
+            line++;
+        }
+        out += word;
+        line += word.size();
+    }
+    return out;
+}
+
+/// "report format (default text):" and one line per registry row.
+std::string format_help(const std::string& default_name) {
+    size_t width = 0;
+    for (const FormatInfo& f : report_formats()) width = std::max(width, f.name.size());
+    std::string text = "report format (default " + default_name + "):";
+    for (const FormatInfo& f : report_formats())
+        text += "\n  " + std::string(f.name) + std::string(width - f.name.size() + 2, ' ') +
+                std::string(f.description);
+    return text;
+}
+
+std::vector<std::string> format_names() {
+    std::vector<std::string> names;
+    for (const FormatInfo& f : report_formats()) names.emplace_back(f.name);
+    return names;
+}
+
+std::string range(uint64_t min, uint64_t max) { return std::to_string(min) + " to " + std::to_string(max); }
+std::string byte_range(uint64_t min, uint64_t max) { return bytes_text(min) + " to " + bytes_text(max); }
+
+/// The `run` subcommand, writing into `opt`. Help texts take their defaults
+/// from a default-constructed RunOptions (whose BpfOptions defaults are the
+/// constants of bpf_session.h) and their limits from the validators' limits.
+CLI::App* add_run_command(CLI::App& app, RunOptions& opt) {
+    const RunOptions defaults;
+    const std::string durations = duration_text(kMinDuration) + " to " + duration_text(kMaxDuration);
+    auto* run = app.add_subcommand("run", "run CMD, report threads it leaked when it exits");
+    run->allow_extras();  // unknown flags are reported after parsing, by name
+    run->footer(kFooter);
+
+    run->add_option("--format", opt.format, format_help(defaults.format))
+        ->type_name("FORMAT")
+        ->check(one_of(format_names()));
+    run->add_option("-o,--output", opt.output, help("write the report to FILE", "stderr"))
+        ->type_name("FILE")
+        ->check(file_name("write to stderr"));
+    run->add_option("--error-exitcode", opt.error_exitcode,
+                    help("exit code if threads leaked, " + range(0, 255),
+                         std::to_string(defaults.error_exitcode)))
+        ->type_name("N")
+        ->check(whole_number(0, 255));
+    run->add_option_function<int64_t>(
+           "--timeout", [&opt](int64_t ns) { opt.timeout = std::chrono::nanoseconds(ns); },
+           help("report every live thread as hung and kill the command after DURATION, " + durations,
+                "none"))
+        ->type_name("DURATION")
+        ->transform(duration_ns(kMinDuration, kMaxDuration));
+    run->add_option("--stack-size", opt.bpf.stack_size,
+                    help("bytes of user stack copied per capture, " +
+                             byte_range(kMinStackSize, kMaxStackSize),
+                         bytes_text(defaults.bpf.stack_size)))
+        ->type_name("BYTES")
+        ->transform(byte_size(kMinStackSize, kMaxStackSize, false));
+    run->add_option("--ringbuf-size", opt.bpf.ringbuf_bytes,
+                    help("kernel ring buffer, a power of two from " +
+                             byte_range(kMinRingbufBytes, kMaxRingbufBytes) +
+                             "; records lost when it is full are counted",
+                         bytes_text(defaults.bpf.ringbuf_bytes)))
+        ->type_name("BYTES")
+        ->transform(byte_size(kMinRingbufBytes, kMaxRingbufBytes, true));
+    run->add_option("--max-processes", opt.bpf.max_processes,
+                    help("processes followed at once, " + range(kMinMaxProcesses, kMaxMaxProcesses),
+                         std::to_string(defaults.bpf.max_processes)))
+        ->type_name("N")
+        ->check(whole_number(kMinMaxProcesses, kMaxMaxProcesses));
+    run->add_option_function<int64_t>(
+           "--sample-interval",
+           [&opt](int64_t ns) {
+               opt.sample_interval =
+                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(ns));
+           },
+           help("how often parked threads are sampled to measure how long they were blocked, " +
+                    durations,
+                duration_text(defaults.sample_interval)))
+        ->type_name("DURATION")
+        ->transform(duration_ns(kMinDuration, kMaxDuration));
+    run->add_flag("-v,--verbose", opt.verbose,
+                  help("say what threadleak loads and drops; -vv adds libbpf's debug log (verifier)"));
+    run->add_option("command", opt.command, "the command to run, after --")->required();
+    run->positionals_at_end();  // `run ls -l`: flags after the command are the command's
+    return run;
+}
+
+/// The first argument `app` did not recognize. CLI11 keeps the "--" that
+/// ends the flags among them; it is not one.
+std::optional<std::string> first_unknown(const CLI::App& app) {
+    for (const std::string& arg : app.remaining())
+        if (arg != "--") return arg;
+    return std::nullopt;
+}
+
+UserError usage(const std::string& message) { return UserError(exit_code::kUsage, message); }
+
+/// The one-line message for a CLI11 parse error. CLI11 spells a failed
+/// validator "NAME: TEXT", and flag_values.h's texts continue a sentence
+/// that starts with the flag's name.
+std::string parse_error_message(const CLI::ParseError& e, const CLI::App& run, const RunOptions& opt) {
+    const std::string what = e.what();
+    const std::string name = what.substr(0, what.find(':'));
+    if (dynamic_cast<const CLI::ValidationError*>(&e) && what.size() > name.size() + 2)
+        return name + " " + what.substr(name.size() + 2);
+    if (dynamic_cast<const CLI::ArgumentMismatch*>(&e))
+        return name + " needs a value; see threadleak run --help";
+    if (dynamic_cast<const CLI::RequiredError*>(&e) && run.parsed() && opt.command.empty())
+        return "run needs a command; use: threadleak run [OPTIONS] -- CMD (see threadleak run --help)";
+    return what + "; see threadleak --help";
+}
+
+}  // namespace
+
+CommandLine parse_command_line(const std::vector<std::string>& args) {
+    CLI::App app{"threadleak: find leaked threads in unmodified Linux processes with eBPF", "threadleak"};
+    app.footer(kFooter);
+    app.set_version_flag("--version", std::string("threadleak ") + THREADLEAK_VERSION);
+    // A repeated flag takes its last value, as in most Unix tools.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    app.require_subcommand(0, 1);  // a missing or unknown one is reported after parsing, by name
+    app.allow_extras();
+
+    CommandLine result;
+    CLI::App* run = add_run_command(app, result.run);
+    try {
+        app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 takes them reversed
+    } catch (const CLI::CallForHelp&) {
+        result.action = CommandLine::Action::kPrintHelp;
+        result.text = app.help();  // the subcommand's help after `run --help`
+        return result;
+    } catch (const CLI::CallForVersion& e) {
+        result.action = CommandLine::Action::kPrintVersion;
+        result.text = std::string(e.what()) + "\n";
+        return result;
+    } catch (const CLI::ParseError& e) {
+        throw usage(parse_error_message(e, *run, result.run));
+    }
+
+    if (auto word = first_unknown(app)) {
+        if (word->starts_with("-")) throw usage("unknown flag '" + *word + "'; see threadleak --help");
+        throw usage("unknown subcommand '" + *word + "'; " + kRunUsage);
+    }
+    if (!run->parsed()) throw usage(std::string("missing subcommand; ") + kRunUsage);
+    if (auto flag = first_unknown(*run))
+        throw usage("unknown flag '" + *flag + "'; see threadleak run --help");
+    result.run.bpf.verbose = result.run.verbose;
+    return result;
+}
+
+}  // namespace threadleak
