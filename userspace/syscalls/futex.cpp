@@ -48,7 +48,7 @@ void decode_futex(const RawSyscall& raw, DecodedSyscall& out) {
         args.push_back({"timeout", Timeout, a[3]});
         set_timeout(out, deadline_timeout(raw, a[3], clock));
     };
-    if (!parts.cmd) {
+    if (!parts.cmd) {  // undefined: keep val, which all but the PI commands read
         val();
         out.futex = f;
         return;
