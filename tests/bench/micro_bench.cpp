@@ -81,7 +81,10 @@ void BM_GroupLeaks(benchmark::State& state) {
         threads[i].thread.tid = static_cast<int>(i + 2);
         for (int f = 0; f < 20; f++)
             threads[i].created_by.push_back(Frame{0, "/lib/libc.so.6", uint64_t(f + (i % 10)), {}, 0, {}, {}});
-        threads[i].blocked_in = BlockedIn{"futex", {}, {}, {}, threads[i].created_by};
+        BlockedIn b;
+        b.syscall = "futex";
+        b.frames = threads[i].created_by;
+        threads[i].blocked_in = std::move(b);
     }
     for (auto _ : state) benchmark::DoNotOptimize(group_leaks(threads));
 }

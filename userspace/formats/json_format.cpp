@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/report_format.h"
+#include "formats/syscall_text.h"
 
 namespace threadleak {
 namespace {
@@ -44,8 +45,8 @@ json stack_json(const Stack& stack) {
 
 json blocked_in_json(const BlockedIn& b) {
     json args = json::object();
-    for (const auto& a : b.args)
-        std::visit([&](const auto& v) { args[a.name] = v; }, a.value);
+    for (const auto& p : args_pairs(b))
+        std::visit([&](const auto& v) { args[p.name] = v; }, p.value);
     json j;
     j["syscall"] = b.syscall;
     j["args"] = std::move(args);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "formats/report_format.h"
+#include "formats/syscall_text.h"
 
 namespace threadleak {
 namespace {
@@ -61,21 +62,22 @@ std::string command_status(const SessionInfo& r) {
     return s;
 }
 
+std::string value_text(const ArgPair& p) {
+    if (const auto* n = std::get_if<int64_t>(&p.value)) return std::to_string(*n);
+    return printable(std::get<std::string>(p.value));
+}
+
 /// futex(uaddr=0x..., op=FUTEX_WAIT_PRIVATE, val=0, timeout=none); read(fd=3 (pipe), ...)
 std::string call_text(const BlockedIn& b) {
     std::string s = printable(b.syscall) + "(";
     bool first = true;
-    for (const auto& a : b.args) {
-        const std::string value = std::holds_alternative<int64_t>(a.value)
-                                      ? std::to_string(std::get<int64_t>(a.value))
-                                      : printable(std::get<std::string>(a.value));
-        if (a.name == "fd_kind") {
-            s += " (" + value + ")";
-            continue;
+    for (size_t i = 0; i < b.args.size(); ++i) {
+        for (const ArgPair& p : arg_pairs(b, i)) {
+            if (!first) s += ", ";
+            first = false;
+            s += printable(p.name) + "=" + value_text(p);
         }
-        if (!first) s += ", ";
-        first = false;
-        s += printable(a.name) + "=" + value;
+        if (auto kind = fd_kind_text(b, i)) s += " (" + printable(*kind) + ")";
     }
     return s + ")";
 }

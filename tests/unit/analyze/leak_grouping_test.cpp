@@ -21,7 +21,7 @@ LeakedThread blocked_thread(int pid, int tid, uint64_t park_offset = 0x8ab2c) {
     t.state = ThreadState::Blocked;
     BlockedIn b;
     b.syscall = "futex";
-    b.args = {{"uaddr", std::string("0x1000")}, {"val", int64_t{0}}};
+    b.args = {{"uaddr", ArgType::Address, 0x1000}, {"val", ArgType::Int, 0}};
     b.blocked_for_ns = 1'000'000'000;
     b.frames = {frame("/lib/libc.so.6", park_offset), frame("/bin/demo", 0x2000)};
     t.blocked_in = b;
@@ -42,7 +42,7 @@ TEST(LeakGroupingTest, FiftyIdenticalThreadsFormOneGroupWithSortedTids) {
         LeakedThread t = blocked_thread(100, 200 + i);
         // Differences that must not split the group:
         t.thread.creator_tid = 100 + i % 3;
-        t.blocked_in->args[0].value = "0x" + std::to_string(1000 + i);
+        t.blocked_in->args[0].raw = 0x1000 + uint64_t(i);
         t.blocked_in->blocked_for_ns = 1'000'000'000 + uint64_t(i) * 1000;
         for (auto& f : t.blocked_in->frames) f.address += uint64_t(i) << 20;  // other bias
         threads.push_back(t);
@@ -65,7 +65,7 @@ TEST(LeakGroupingTest, FiftyIdenticalThreadsFormOneGroupWithSortedTids) {
     EXPECT_EQ(g.first().exe, "/bin/demo");
     ASSERT_TRUE(g.blocked_in);
     EXPECT_EQ(g.blocked_in->blocked_for_ns, 1'000'000'000u + 49 * 1000);  // the longest
-    EXPECT_EQ(g.blocked_in->args[0].value, (std::variant<int64_t, std::string>("0x1000")));
+    EXPECT_EQ(g.blocked_in->args[0].raw, 0x1000u);  // tid 200's (i = 0)
     EXPECT_EQ(g.created_by.size(), 2u);
 }
 

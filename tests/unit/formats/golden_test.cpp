@@ -79,12 +79,9 @@ Stack created_in_worker(const std::string& function, int line) {
 /// Three pool threads of the worker, created at one site, waiting on a futex.
 LeakGroup pool_group() {
     LeakGroup g;
-    g.pid = 4123;
-    g.exe = kWorker;
-    g.comm = "pool-1";
-    g.tids = {4124, 4125, 4126};
-    g.thread_names = {"pool-1", "pool-2", "pool-3"};
-    g.creator_tid = 4123;
+    g.threads = {{4123, kWorker, 4124, "pool-1", 4123},
+                 {4123, kWorker, 4125, "pool-2", 4123},
+                 {4123, kWorker, 4126, "pool-3", 4124}};
     g.created_by = created_in_worker("Pool::Pool(int)", 42);
     constexpr uint64_t kFutexWaitPrivate = 0 | 128;
     g.blocked_in = blocked_in(raw_syscall(202, {0x55d0c3e0e0a8, kFutexWaitPrivate, 0, 0, 0, 0}), 2'500'000'000,
@@ -98,12 +95,7 @@ LeakGroup pool_group() {
 /// A worker thread busy in user code when its process exited.
 LeakGroup spinning_group() {
     LeakGroup g;
-    g.pid = 4123;
-    g.exe = kWorker;
-    g.comm = "spin";
-    g.tids = {4127};
-    g.thread_names = {"spin"};
-    g.creator_tid = 4124;
+    g.threads = {{4123, kWorker, 4127, "spin", 4124}};
     g.created_by = created_in_worker("start_spinner()", 63);
     g.state = ThreadState::Running;
     g.running_frames = {frame(std::nullopt, kWorker, 0x2f00),  // no symbol covers it
@@ -115,12 +107,7 @@ LeakGroup spinning_group() {
 LeakGroup hung_reader_group() {
     LeakGroup g;
     g.kind = LeakKind::Hung;
-    g.pid = 4100;
-    g.exe = kServer;
-    g.comm = "io\"\x01q";
-    g.tids = {4101};
-    g.thread_names = {"io\"\x01q"};
-    g.creator_tid = 4100;
+    g.threads = {{4100, kServer, 4101, "io\"\x01q", 4100}};
     g.created_by = {frame("__clone3", kLibc, 0x11c3c0),
                     frame("Server::start_io()", kServer, 0x3300, "/src/server/io.cpp", 12)};
     RawSyscall read = raw_syscall(0, {3, 0x7ffd2000, 4096, 0, 0, 0});
@@ -137,11 +124,7 @@ LeakGroup hung_reader_group() {
 LeakGroup hung_main_group() {
     LeakGroup g;
     g.kind = LeakKind::Hung;
-    g.pid = 4100;
-    g.exe = kServer;
-    g.comm = "server";
-    g.tids = {4100};
-    g.thread_names = {"server"};
+    g.threads = {{4100, kServer, 4100, "server", std::nullopt}};
     RawSyscall sleep = raw_syscall(35, {0x7ffd1000, 0x7ffd1000, 0, 0, 0, 0});
     sleep.timeout_valid = true;
     sleep.timeout = {5, 0};
@@ -151,15 +134,31 @@ LeakGroup hung_main_group() {
     return g;
 }
 
+/// A thread of a helper that crashed: context, not a leak.
+LeakGroup crashed_helper_group() {
+    LeakGroup g;
+    g.kind = LeakKind::AliveAtCrash;
+    g.threads = {{4200, kWorker, 4201, "helper", 4200}};
+    g.created_by = created_in_worker("start_helper()", 90);
+    g.state = ThreadState::Starting;
+    return g;
+}
+
 Report golden_report() {
     Report r;
-    r.command = {kServer, "--workers", "3"};
-    r.signal = "SIGKILL";
-    r.timed_out = true;
-    r.lost_events = 7;
+    r.session.command = {kServer, "--workers", "3"};
+    r.session.signal = "SIGKILL";
+    r.session.timed_out = true;
+    r.health.ringbuf_drops = 5;
+    r.health.traced_map_full = 1;
+    r.health.malformed_records = 1;
+    r.health.stack_copy_failures = 2;
+    r.health.unreadable_memory = 1;
     r.processes = {{4100, 4000, kServer, "server", std::nullopt, "SIGKILL"},
-                   {4123, 4100, kWorker, "worker", 3, std::nullopt}};
+                   {4123, 4100, kWorker, "worker", 3, std::nullopt},
+                   {4200, 4100, kWorker, "worker", std::nullopt, "SIGSEGV"}};
     r.leaks = {pool_group(), spinning_group(), hung_reader_group(), hung_main_group()};
+    r.alive_at_crash = {crashed_helper_group()};
     return r;
 }
 

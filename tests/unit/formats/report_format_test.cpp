@@ -31,11 +31,15 @@ LeakGroup heartbeat_group(size_t n_threads) {
     g.created_by = {frame("__clone3", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0x11c3c0),
                     frame("start_heartbeat()", "/path/demo", 0x1234, "/src/demo.cpp", 14)};
     BlockedIn b;
+    b.nr = 202;
     b.syscall = "futex";
-    b.args = {{"uaddr", std::string("0x55d0c3e0e0a8")},
-              {"op", std::string("FUTEX_WAIT_PRIVATE")},
-              {"val", int64_t{0}},
-              {"timeout", std::string("none")}};
+    b.args = {{"uaddr", ArgType::Address, 0x55d0c3e0e0a8},
+              {"op", ArgType::FutexOp, 128},  // FUTEX_WAIT | FUTEX_PRIVATE_FLAG
+              {"val", ArgType::Int, 0},
+              {"timeout", ArgType::Timeout, 0}};
+    b.futex = FutexFact{.uaddr = 0x55d0c3e0e0a8, .op = 128, .cmd = FutexCmd::Wait,
+                        .is_private = true, .val = 0};
+    b.timeout = TimeoutFact{.form = TimeoutForm::None};
     b.blocked_for_ns = 2'000'000'000;
     b.frames = {frame("__futex_abstimed_wait_common64", "/usr/lib/x86_64-linux-gnu/libc.so.6",
                       0x8ab2c, "./nptl/futex-internal.c", 57),
@@ -166,6 +170,27 @@ TEST(ReportFormatTest, JsonLeakGroup) {
 TEST(ReportFormatTest, JsonArgsKeepTheirOrder) {
     EXPECT_EQ(keys_in_order(render("json", sample_report()), "/leaks/0/blocked_in/args"),
               (std::vector<std::string>{"uaddr", "op", "val", "timeout"}));
+}
+
+TEST(ReportFormatTest, JsonPutsFdKindRightAfterFd) {
+    Report r = sample_report();
+    BlockedIn& b = *r.leaks[0].blocked_in;
+    b.nr = 232;
+    b.syscall = "epoll_wait";
+    b.args = {{"fd", ArgType::Fd, 5}, {"events", ArgType::Address, 0x7ffd3000},
+              {"maxevents", ArgType::Int, 64}, {"timeout_ms", ArgType::TimeoutMs, 0xffffffff}};
+    b.fd = FdFact{.number = 5, .kind = FdKind::Epoll};
+    b.futex.reset();
+    b.timeout = TimeoutFact{.form = TimeoutForm::None};
+    const std::string text = render("json", r);
+    EXPECT_EQ(keys_in_order(text, "/leaks/0/blocked_in/args"),
+              (std::vector<std::string>{"fd", "fd_kind", "events", "maxevents", "timeout_ms"}));
+    const json args = json::parse(text)["leaks"][0]["blocked_in"]["args"];
+    EXPECT_EQ(args["fd"], 5);
+    EXPECT_EQ(args["fd_kind"], "epoll");
+    EXPECT_EQ(args["events"], "0x7ffd3000");
+    EXPECT_EQ(args["maxevents"], 64);
+    EXPECT_EQ(args["timeout_ms"], -1);
 }
 
 TEST(ReportFormatTest, JsonRunningThreadHasNullBlockedIn) {
@@ -336,11 +361,14 @@ TEST(ReportFormatTest, TextSingleThreadRunningAndHung) {
 TEST(ReportFormatTest, TextShowsFdKindAndLostEvents) {
     Report r = sample_report();
     r.health.ringbuf_drops = 3;
-    r.leaks[0].blocked_in->syscall = "read";
-    r.leaks[0].blocked_in->args = {{"fd", int64_t{3}},
-                                   {"fd_kind", std::string("pipe")},
-                                   {"buf", std::string("0x7ffd2000")},
-                                   {"count", int64_t{4096}}};
+    BlockedIn& b = *r.leaks[0].blocked_in;
+    b.nr = 0;
+    b.syscall = "read";
+    b.args = {{"fd", ArgType::Fd, 3}, {"buf", ArgType::Address, 0x7ffd2000},
+              {"count", ArgType::Long, 4096}};
+    b.fd = FdFact{.number = 3, .kind = FdKind::Pipe};
+    b.futex.reset();
+    b.timeout.reset();
     const std::string text = render("text", r);
     EXPECT_NE(text.find("blocked in read(fd=3 (pipe), buf=0x7ffd2000, count=4096)"),
               std::string::npos)

@@ -1,4 +1,7 @@
-// Unit tests for userspace/syscalls/syscall_decode.cpp: names, futex ops, timeouts, fd kinds.
+// Unit tests for userspace/syscalls/syscall_decode.cpp and futex.cpp: the typed
+// facts a decode yields (futex address and op, fd and its kind, timeout form,
+// length, deadline and clock). How they read in a report is tested in
+// tests/unit/formats/syscall_text_test.cpp.
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
@@ -8,6 +11,8 @@
 namespace threadleak {
 namespace {
 
+using enum ArgType;
+
 RawSyscall call(int64_t nr, std::array<uint64_t, 6> args) {
     RawSyscall r;
     r.nr = nr;
@@ -15,137 +20,190 @@ RawSyscall call(int64_t nr, std::array<uint64_t, 6> args) {
     return r;
 }
 
-const SyscallArg* find_arg(const DecodedSyscall& b, const std::string& name) {
-    for (const auto& a : b.args)
+RawSyscall with_timeout(RawSyscall r, int64_t sec, int64_t subsec) {
+    r.timeout_valid = true;
+    r.timeout = {sec, subsec};
+    return r;
+}
+
+const SyscallArg* find_arg(const DecodedSyscall& d, const std::string& name) {
+    for (const auto& a : d.args)
         if (a.name == name) return &a;
     return nullptr;
 }
 
-std::string str_arg(const DecodedSyscall& b, const std::string& name) {
-    const SyscallArg* a = find_arg(b, name);
-    if (!a) return "<missing " + name + ">";
-    if (auto* s = std::get_if<std::string>(&a->value)) return *s;
-    return "<int " + std::to_string(std::get<int64_t>(a->value)) + ">";
-}
-
-int64_t int_arg(const DecodedSyscall& b, const std::string& name) {
-    const SyscallArg* a = find_arg(b, name);
+/// The argument `name`, which must be there with type `type`; its raw register.
+uint64_t arg(const DecodedSyscall& d, const std::string& name, ArgType type) {
+    const SyscallArg* a = find_arg(d, name);
     EXPECT_NE(a, nullptr) << name;
-    if (!a) return -12345;
-    EXPECT_TRUE(std::holds_alternative<int64_t>(a->value)) << name;
-    return std::holds_alternative<int64_t>(a->value) ? std::get<int64_t>(a->value) : -12345;
+    if (!a) return 0xdeadbeef;
+    EXPECT_EQ(a->type, type) << name;
+    return a->raw;
 }
 
 constexpr int64_t kRead = 0, kPoll = 7, kFutex = 202, kClockNanosleep = 230,
                   kEpollWait = 232, kSelect = 23, kIoUringEnter = 426, kFutexWaitv = 449;
-
-TEST(SyscallNameTest, KnowsTheWholeX86_64Table) {
-    EXPECT_EQ(syscall_name(0), "read");
-    EXPECT_EQ(syscall_name(7), "poll");
-    EXPECT_EQ(syscall_name(202), "futex");
-    EXPECT_EQ(syscall_name(230), "clock_nanosleep");
-    EXPECT_EQ(syscall_name(231), "exit_group");
-    EXPECT_EQ(syscall_name(334), "rseq");
-    EXPECT_EQ(syscall_name(424), "pidfd_send_signal");
-    EXPECT_EQ(syscall_name(435), "clone3");
-    EXPECT_EQ(syscall_name(449), "futex_waitv");
-    EXPECT_EQ(syscall_name(462), "mseal");
-}
-
-TEST(SyscallNameTest, UnknownNumbersAreSyscallN) {
-    EXPECT_EQ(syscall_name(999), "syscall_999");
-    EXPECT_EQ(syscall_name(400), "syscall_400");  // the x86_64 hole 336..423
-    EXPECT_EQ(syscall_name(463), "syscall_463");
-    EXPECT_EQ(syscall_name(-1), "syscall_-1");
-}
+constexpr int64_t kRealtime = 0, kMonotonic = 1;
 
 TEST(SyscallDecodeTest, UnknownSyscallKeepsRawArgs) {
-    DecodedSyscall b = decode_syscall(call(999, {1, 2, 3, 4, 5, 0xff}));
-    EXPECT_EQ(b.syscall, "syscall_999");
-    ASSERT_EQ(b.args.size(), 6u);
-    EXPECT_EQ(str_arg(b, "arg5"), "0xff");
-    EXPECT_FALSE(b.timeout_ns);
+    DecodedSyscall d = decode_syscall(call(999, {1, 2, 3, 4, 5, 0xff}));
+    EXPECT_EQ(d.nr, 999);
+    EXPECT_EQ(d.syscall, "syscall_999");
+    ASSERT_EQ(d.args.size(), 6u);
+    EXPECT_EQ(d.args[5], (SyscallArg{"arg5", Raw, 0xff}));
+    EXPECT_EQ(d.args[0], (SyscallArg{"arg0", Raw, 1}));
+    EXPECT_FALSE(d.timeout_ns);
+    EXPECT_FALSE(d.timeout);
+    EXPECT_FALSE(d.fd);
+    EXPECT_FALSE(d.futex);
 }
 
 TEST(SyscallDecodeTest, FutexWaitPrivateWithoutTimeoutWaitsForever) {
-    DecodedSyscall b = decode_syscall(call(kFutex, {0x7f3e9c0010a8, 128, 0, 0, 0, 0}));
-    EXPECT_EQ(b.syscall, "futex");
-    EXPECT_EQ(str_arg(b, "uaddr"), "0x7f3e9c0010a8");
-    EXPECT_EQ(str_arg(b, "op"), "FUTEX_WAIT_PRIVATE");
-    EXPECT_EQ(int_arg(b, "val"), 0);
-    EXPECT_EQ(str_arg(b, "timeout"), "none");
-    EXPECT_FALSE(b.timeout_ns);
-    EXPECT_EQ(b.args[0].name, "uaddr");
-    EXPECT_EQ(b.args[1].name, "op");
+    DecodedSyscall d = decode_syscall(call(kFutex, {0x7f3e9c0010a8, 128, 0, 0, 0, 0}));
+    EXPECT_EQ(d.syscall, "futex");
+    ASSERT_TRUE(d.futex);
+    EXPECT_EQ(d.futex->uaddr, 0x7f3e9c0010a8u);
+    EXPECT_EQ(d.futex->cmd, FutexCmd::Wait);
+    EXPECT_TRUE(d.futex->is_private);
+    EXPECT_FALSE(d.futex->clock_realtime);
+    EXPECT_EQ(d.futex->val, 0);
+    EXPECT_FALSE(d.futex->uaddr2);
+    EXPECT_FALSE(d.futex->val3);
+    ASSERT_TRUE(d.timeout);
+    EXPECT_EQ(d.timeout->form, TimeoutForm::None);
+    EXPECT_FALSE(d.timeout->absolute);
+    EXPECT_FALSE(d.timeout_ns);
+    ASSERT_EQ(d.args.size(), 4u);
+    EXPECT_EQ(d.args[0], (SyscallArg{"uaddr", Address, 0x7f3e9c0010a8}));
+    EXPECT_EQ(d.args[1], (SyscallArg{"op", FutexOp, 128}));
+    EXPECT_EQ(d.args[2], (SyscallArg{"val", Int, 0}));
+    EXPECT_EQ(d.args[3], (SyscallArg{"timeout", Timeout, 0}));
 }
 
 TEST(SyscallDecodeTest, FutexWaitRelativeTimeoutGivesTimeoutNs) {
-    RawSyscall r = call(kFutex, {0x1000, 0, 2, 0x7ffd0000, 0, 0});
-    r.timeout_valid = true;
-    r.timeout = {2, 500'000'000};
-    DecodedSyscall b = decode_syscall(r);
-    EXPECT_EQ(str_arg(b, "op"), "FUTEX_WAIT");
-    EXPECT_EQ(int_arg(b, "val"), 2);
-    ASSERT_TRUE(b.timeout_ns);
-    EXPECT_EQ(*b.timeout_ns, 2'500'000'000);
-    EXPECT_EQ(str_arg(b, "timeout"), "2.5s");
+    const RawSyscall r = call(kFutex, {0x1000, 0, 2, 0x7ffd0000, 0, 0});
+    DecodedSyscall d = decode_syscall(with_timeout(r, 2, 500'000'000));
+    ASSERT_TRUE(d.futex);
+    EXPECT_EQ(d.futex->cmd, FutexCmd::Wait);
+    EXPECT_FALSE(d.futex->is_private);
+    EXPECT_EQ(d.futex->val, 2);
+    ASSERT_TRUE(d.timeout);
+    EXPECT_EQ(d.timeout->form, TimeoutForm::Relative);
+    EXPECT_FALSE(d.timeout->absolute);
+    EXPECT_EQ(d.timeout->relative_ns, 2'500'000'000);
+    EXPECT_EQ(d.timeout->pointer, 0x7ffd0000u);
+    ASSERT_TRUE(d.timeout_ns);
+    EXPECT_EQ(*d.timeout_ns, 2'500'000'000);
 }
 
 TEST(SyscallDecodeTest, FutexTimeoutPointerNotReadIsNotForever) {
-    DecodedSyscall b = decode_syscall(call(kFutex, {0x1000, 128, 0, 0x7ffd0010, 0, 0}));
-    EXPECT_EQ(str_arg(b, "timeout"), "0x7ffd0010 (unread)");
-    EXPECT_FALSE(b.timeout_ns);
+    DecodedSyscall d = decode_syscall(call(kFutex, {0x1000, 128, 0, 0x7ffd0010, 0, 0}));
+    ASSERT_TRUE(d.timeout);
+    EXPECT_EQ(d.timeout->form, TimeoutForm::Unread);
+    EXPECT_FALSE(d.timeout->absolute);
+    EXPECT_EQ(d.timeout->pointer, 0x7ffd0010u);
+    EXPECT_FALSE(d.timeout_ns);
 }
 
 TEST(SyscallDecodeTest, FutexWaitBitsetIsAnAbsoluteDeadline) {
-    RawSyscall r = call(kFutex, {0x1000, 9 | 128 | 256, 0, 0x7ffd0000, 0, 0xffffffff});
-    r.timeout_valid = true;
-    r.timeout = {1700000000, 5};
-    DecodedSyscall b = decode_syscall(r);
-    EXPECT_EQ(str_arg(b, "op"), "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME");
-    EXPECT_EQ(str_arg(b, "deadline"), "1700000000.000000005 (CLOCK_REALTIME)");
-    EXPECT_EQ(str_arg(b, "bitset"), "0xffffffff");
-    EXPECT_FALSE(b.timeout_ns);
+    DecodedSyscall d = decode_syscall(
+        with_timeout(call(kFutex, {0x1000, 9 | 128 | 256, 0, 0x7ffd0000, 0, 0xffffffff}),
+                     1700000000, 5));
+    ASSERT_TRUE(d.futex);
+    EXPECT_EQ(d.futex->uaddr, 0x1000u);
+    EXPECT_EQ(d.futex->cmd, FutexCmd::WaitBitset);
+    EXPECT_TRUE(d.futex->is_private);
+    EXPECT_TRUE(d.futex->clock_realtime);
+    EXPECT_EQ(d.futex->val, 0);
+    EXPECT_EQ(d.futex->val3, 0xffffffffu);
+    ASSERT_TRUE(d.timeout);
+    EXPECT_EQ(d.timeout->form, TimeoutForm::Absolute);
+    EXPECT_TRUE(d.timeout->absolute);
+    EXPECT_EQ(d.timeout->deadline_sec, 1700000000);
+    EXPECT_EQ(d.timeout->deadline_nsec, 5);
+    EXPECT_EQ(d.timeout->clock_id, kRealtime);
+    EXPECT_EQ(arg(d, "bitset", Bitset), 0xffffffffu);
+    EXPECT_FALSE(d.timeout_ns);
 }
 
 TEST(SyscallDecodeTest, FutexWaitBitsetDefaultsToMonotonic) {
-    RawSyscall r = call(kFutex, {0x1000, 9, 0, 0x7ffd0000, 0, 0xffffffff});
-    r.timeout_valid = true;
-    r.timeout = {12, 0};
-    EXPECT_EQ(str_arg(decode_syscall(r), "deadline"), "12.000000000 (CLOCK_MONOTONIC)");
-    EXPECT_EQ(str_arg(decode_syscall(call(kFutex, {0x1000, 9 | 128, 0, 0, 0, 0xffffffff})),
-                      "timeout"),
-              "none");
+    DecodedSyscall d = decode_syscall(
+        with_timeout(call(kFutex, {0x1000, 9, 0, 0x7ffd0000, 0, 0xffffffff}), 12, 0));
+    ASSERT_TRUE(d.timeout);
+    EXPECT_EQ(d.timeout->form, TimeoutForm::Absolute);
+    EXPECT_EQ(d.timeout->clock_id, kMonotonic);
+    EXPECT_EQ(d.timeout->deadline_sec, 12);
+    EXPECT_EQ(d.timeout->deadline_nsec, 0);
+
+    DecodedSyscall forever = decode_syscall(call(kFutex, {0x1000, 9 | 128, 0, 0, 0, 0xffffffff}));
+    ASSERT_TRUE(forever.timeout);
+    EXPECT_EQ(forever.timeout->form, TimeoutForm::None);
+    EXPECT_TRUE(forever.timeout->absolute);
+    EXPECT_FALSE(forever.timeout_ns);
 }
 
 TEST(SyscallDecodeTest, FutexPiOps) {
-    EXPECT_EQ(str_arg(decode_syscall(call(kFutex, {0x1000, 6, 0, 0, 0, 0})), "op"),
-              "FUTEX_LOCK_PI");
-    EXPECT_EQ(str_arg(decode_syscall(call(kFutex, {0x1000, 6 | 128, 0, 0, 0, 0})), "op"),
-              "FUTEX_LOCK_PI_PRIVATE");
-    RawSyscall r = call(kFutex, {0x1000, 6 | 128, 0, 0x7ffd0000, 0, 0});
-    r.timeout_valid = true;
-    r.timeout = {3, 0};
-    EXPECT_EQ(str_arg(decode_syscall(r), "deadline"), "3.000000000 (CLOCK_REALTIME)");
+    DecodedSyscall lock = decode_syscall(call(kFutex, {0x1000, 6, 0, 0, 0, 0}));
+    ASSERT_TRUE(lock.futex);
+    EXPECT_EQ(lock.futex->cmd, FutexCmd::LockPi);
+    EXPECT_FALSE(lock.futex->is_private);
+    EXPECT_FALSE(lock.futex->val);  // LOCK_PI ignores val
+    EXPECT_FALSE(find_arg(lock, "val"));
 
-    DecodedSyscall b = decode_syscall(call(kFutex, {0x1000, 11 | 128, 7, 0, 0x2000, 0}));
-    EXPECT_EQ(str_arg(b, "op"), "FUTEX_WAIT_REQUEUE_PI_PRIVATE");
-    EXPECT_EQ(str_arg(b, "uaddr2"), "0x2000");
-    EXPECT_EQ(int_arg(b, "val"), 7);
+    DecodedSyscall priv = decode_syscall(call(kFutex, {0x1000, 6 | 128, 0, 0, 0, 0}));
+    ASSERT_TRUE(priv.futex);
+    EXPECT_EQ(priv.futex->cmd, FutexCmd::LockPi);
+    EXPECT_TRUE(priv.futex->is_private);
+
+    DecodedSyscall timed =
+        decode_syscall(with_timeout(call(kFutex, {0x1000, 6 | 128, 0, 0x7ffd0000, 0, 0}), 3, 0));
+    ASSERT_TRUE(timed.timeout);
+    EXPECT_EQ(timed.timeout->form, TimeoutForm::Absolute);
+    EXPECT_EQ(timed.timeout->clock_id, kRealtime);  // LOCK_PI: CLOCK_REALTIME always
+    EXPECT_EQ(timed.timeout->deadline_sec, 3);
+
+    DecodedSyscall requeue = decode_syscall(call(kFutex, {0x1000, 11 | 128, 7, 0, 0x2000, 0}));
+    ASSERT_TRUE(requeue.futex);
+    EXPECT_EQ(requeue.futex->cmd, FutexCmd::WaitRequeuePi);
+    EXPECT_TRUE(requeue.futex->is_private);
+    EXPECT_EQ(requeue.futex->uaddr2, 0x2000u);
+    EXPECT_EQ(requeue.futex->val, 7);
+    EXPECT_EQ(arg(requeue, "uaddr2", Address), 0x2000u);
+    EXPECT_EQ(arg(requeue, "val", Int), 7u);
 }
 
-TEST(SyscallDecodeTest, FutexUnknownOpIsHex) {
-    EXPECT_EQ(str_arg(decode_syscall(call(kFutex, {0x1000, 0x1f, 0, 0, 0, 0})), "op"), "0x1f");
+TEST(SyscallDecodeTest, FutexRequeueOpsCarryTheirSecondFutex) {
+    DecodedSyscall d = decode_syscall(call(kFutex, {0x1000, 4 | 128, 1, 0x7fffffff, 0x3000, 5}));
+    ASSERT_TRUE(d.futex);
+    EXPECT_EQ(d.futex->cmd, FutexCmd::CmpRequeue);
+    EXPECT_EQ(d.futex->val, 1);
+    EXPECT_EQ(d.futex->val2, 0x7fffffff);
+    EXPECT_EQ(d.futex->uaddr2, 0x3000u);
+    EXPECT_EQ(d.futex->val3, 5u);
+    EXPECT_FALSE(d.timeout);  // the timeout slot is val2 here
+}
+
+TEST(SyscallDecodeTest, FutexUnknownOpHasNoCommand) {
+    DecodedSyscall d = decode_syscall(call(kFutex, {0x1000, 0x1f, 0, 0, 0, 0}));
+    ASSERT_TRUE(d.futex);
+    EXPECT_FALSE(d.futex->cmd);
+    EXPECT_EQ(d.futex->op, 0x1fu);
+    EXPECT_EQ(arg(d, "op", FutexOp), 0x1fu);
 }
 
 TEST(SyscallDecodeTest, PollForeverVersus100ms) {
     DecodedSyscall forever = decode_syscall(call(kPoll, {0x7ffd1000, 2, 0xffffffff, 0, 0, 0}));
     EXPECT_EQ(forever.syscall, "poll");
-    EXPECT_EQ(int_arg(forever, "nfds"), 2);
-    EXPECT_EQ(int_arg(forever, "timeout_ms"), -1);
+    EXPECT_EQ(arg(forever, "nfds", Long), 2u);
+    EXPECT_EQ(arg(forever, "timeout_ms", TimeoutMs), 0xffffffffu);
+    ASSERT_TRUE(forever.timeout);
+    EXPECT_EQ(forever.timeout->form, TimeoutForm::None);
     EXPECT_FALSE(forever.timeout_ns);
 
     DecodedSyscall bounded = decode_syscall(call(kPoll, {0x7ffd1000, 1, 100, 0, 0, 0}));
+    ASSERT_TRUE(bounded.timeout);
+    EXPECT_EQ(bounded.timeout->form, TimeoutForm::Relative);
+    EXPECT_EQ(bounded.timeout->relative_ns, 100'000'000);
     ASSERT_TRUE(bounded.timeout_ns);
     EXPECT_EQ(*bounded.timeout_ns, 100'000'000);
 
@@ -158,145 +216,137 @@ TEST(SyscallDecodeTest, ReadOnAPipe) {
     RawSyscall r = call(kRead, {3, 0x7ffd2000, 4096, 0, 0, 0});
     r.fd_mode = S_IFIFO | 0600;
     r.fd_name = "pipe:";
-    DecodedSyscall b = decode_syscall(r);
-    EXPECT_EQ(b.syscall, "read");
-    ASSERT_EQ(b.args.size(), 4u);
-    EXPECT_EQ(b.args[0], (SyscallArg{"fd", int64_t{3}}));
-    EXPECT_EQ(b.args[1], (SyscallArg{"fd_kind", std::string("pipe")}));
-    EXPECT_EQ(str_arg(b, "buf"), "0x7ffd2000");
-    EXPECT_EQ(int_arg(b, "count"), 4096);
-    EXPECT_FALSE(b.timeout_ns);
+    DecodedSyscall d = decode_syscall(r);
+    EXPECT_EQ(d.syscall, "read");
+    ASSERT_EQ(d.args.size(), 3u);
+    EXPECT_EQ(d.args[0], (SyscallArg{"fd", Fd, 3}));
+    EXPECT_EQ(d.args[1], (SyscallArg{"buf", Address, 0x7ffd2000}));
+    EXPECT_EQ(d.args[2], (SyscallArg{"count", Long, 4096}));
+    ASSERT_TRUE(d.fd);
+    EXPECT_EQ(*d.fd, (FdFact{.number = 3, .kind = FdKind::Pipe}));
+    EXPECT_FALSE(d.timeout);
+    EXPECT_FALSE(d.timeout_ns);
 }
 
 TEST(SyscallDecodeTest, EpollWaitOnAnEpollFd) {
     RawSyscall r = call(kEpollWait, {5, 0x7ffd3000, 64, 0xffffffff, 0, 0});
     r.fd_mode = 0600;  // anon inode: no file type bits
     r.fd_name = "[eventpoll]";
-    DecodedSyscall b = decode_syscall(r);
-    EXPECT_EQ(b.syscall, "epoll_wait");
-    EXPECT_EQ(int_arg(b, "fd"), 5);
-    EXPECT_EQ(str_arg(b, "fd_kind"), "epoll");
-    EXPECT_EQ(int_arg(b, "maxevents"), 64);
-    EXPECT_EQ(int_arg(b, "timeout_ms"), -1);
-    EXPECT_FALSE(b.timeout_ns);
+    DecodedSyscall d = decode_syscall(r);
+    EXPECT_EQ(d.syscall, "epoll_wait");
+    ASSERT_TRUE(d.fd);
+    EXPECT_EQ(d.fd->number, 5);
+    EXPECT_EQ(d.fd->kind, FdKind::Epoll);
+    EXPECT_EQ(arg(d, "maxevents", Int), 64u);
+    EXPECT_EQ(arg(d, "timeout_ms", TimeoutMs), 0xffffffffu);
+    ASSERT_TRUE(d.timeout);
+    EXPECT_EQ(d.timeout->form, TimeoutForm::None);
+    EXPECT_FALSE(d.timeout_ns);
 }
 
 TEST(SyscallDecodeTest, ClockNanosleepRelativeAndAbsolute) {
-    RawSyscall rel = call(kClockNanosleep, {1, 0, 0x7ffd4000, 0, 0, 0});
-    rel.timeout_valid = true;
-    rel.timeout = {0, 250'000'000};
-    DecodedSyscall b = decode_syscall(rel);
-    EXPECT_EQ(str_arg(b, "clockid"), "CLOCK_MONOTONIC");
-    EXPECT_EQ(str_arg(b, "flags"), "0");
-    ASSERT_TRUE(b.timeout_ns);
-    EXPECT_EQ(*b.timeout_ns, 250'000'000);
-    EXPECT_EQ(str_arg(b, "timeout"), "250ms");
+    DecodedSyscall d = decode_syscall(
+        with_timeout(call(kClockNanosleep, {1, 0, 0x7ffd4000, 0, 0, 0}), 0, 250'000'000));
+    EXPECT_EQ(arg(d, "clockid", ClockId), 1u);
+    EXPECT_EQ(arg(d, "flags", SleepFlags), 0u);
+    ASSERT_TRUE(d.timeout);
+    EXPECT_EQ(d.timeout->form, TimeoutForm::Relative);
+    EXPECT_FALSE(d.timeout->absolute);
+    EXPECT_EQ(d.timeout->clock_id, kMonotonic);
+    EXPECT_EQ(d.timeout->relative_ns, 250'000'000);
+    ASSERT_TRUE(d.timeout_ns);
+    EXPECT_EQ(*d.timeout_ns, 250'000'000);
 
-    RawSyscall abs = call(kClockNanosleep, {0, 1, 0x7ffd4000, 0, 0, 0});
-    abs.timeout_valid = true;
-    abs.timeout = {1700000000, 123456789};
-    DecodedSyscall a = decode_syscall(abs);
-    EXPECT_EQ(str_arg(a, "clockid"), "CLOCK_REALTIME");
-    EXPECT_EQ(str_arg(a, "flags"), "TIMER_ABSTIME");
-    EXPECT_EQ(str_arg(a, "deadline"), "1700000000.123456789 (CLOCK_REALTIME)");
+    DecodedSyscall a = decode_syscall(
+        with_timeout(call(kClockNanosleep, {0, 1, 0x7ffd4000, 0, 0, 0}), 1700000000, 123456789));
+    EXPECT_EQ(arg(a, "clockid", ClockId), 0u);
+    EXPECT_EQ(arg(a, "flags", SleepFlags), 1u);
+    ASSERT_TRUE(a.timeout);
+    EXPECT_EQ(a.timeout->form, TimeoutForm::Absolute);
+    EXPECT_TRUE(a.timeout->absolute);
+    EXPECT_EQ(a.timeout->clock_id, kRealtime);
+    EXPECT_EQ(a.timeout->deadline_sec, 1700000000);
+    EXPECT_EQ(a.timeout->deadline_nsec, 123456789);
     EXPECT_FALSE(a.timeout_ns);
 }
 
 TEST(SyscallDecodeTest, SelectReadsATimeval) {
-    RawSyscall r = call(kSelect, {4, 0x1000, 0, 0, 0x7ffd5000, 0});
-    r.timeout_valid = true;
-    r.timeout = {1, 500};  // tv_sec, tv_usec
-    DecodedSyscall b = decode_syscall(r);
-    ASSERT_TRUE(b.timeout_ns);
-    EXPECT_EQ(*b.timeout_ns, 1'000'500'000);
-    EXPECT_EQ(str_arg(b, "writefds"), "0x0");
+    DecodedSyscall d =
+        decode_syscall(with_timeout(call(kSelect, {4, 0x1000, 0, 0, 0x7ffd5000, 0}), 1, 500));
+    ASSERT_TRUE(d.timeout);
+    EXPECT_EQ(d.timeout->form, TimeoutForm::Relative);
+    EXPECT_EQ(d.timeout->relative_ns, 1'000'500'000);  // tv_usec, not tv_nsec
+    ASSERT_TRUE(d.timeout_ns);
+    EXPECT_EQ(*d.timeout_ns, 1'000'500'000);
+    EXPECT_EQ(arg(d, "nfds", Int), 4u);
+    EXPECT_EQ(arg(d, "writefds", Address), 0u);
 }
 
 TEST(SyscallDecodeTest, InvalidTimespecIsNotATimeout) {
-    RawSyscall r = call(kFutex, {0x1000, 0, 0, 0x7ffd0000, 0, 0});
-    r.timeout_valid = true;
-    r.timeout = {1, 1'000'000'000};
-    DecodedSyscall b = decode_syscall(r);
-    EXPECT_FALSE(b.timeout_ns);
-    EXPECT_EQ(str_arg(b, "timeout"), "invalid {tv_sec=1, tv_nsec=1000000000}");
+    DecodedSyscall d = decode_syscall(
+        with_timeout(call(kFutex, {0x1000, 0, 0, 0x7ffd0000, 0, 0}), 1, 1'000'000'000));
+    EXPECT_FALSE(d.timeout_ns);
+    ASSERT_TRUE(d.timeout);
+    EXPECT_EQ(d.timeout->form, TimeoutForm::Invalid);
+    EXPECT_EQ(d.timeout->value_sec, 1);
+    EXPECT_EQ(d.timeout->value_subsec, 1'000'000'000);
 }
 
 TEST(SyscallDecodeTest, FutexWaitvHasAnAbsoluteDeadlineOnItsClock) {
-    RawSyscall r = call(kFutexWaitv, {0x1000, 2, 0, 0x7ffd0000, 1, 0});
-    r.timeout_valid = true;
-    r.timeout = {5, 0};
-    DecodedSyscall b = decode_syscall(r);
-    EXPECT_EQ(int_arg(b, "nr_futexes"), 2);
-    EXPECT_EQ(str_arg(b, "deadline"), "5.000000000 (CLOCK_MONOTONIC)");
+    DecodedSyscall d =
+        decode_syscall(with_timeout(call(kFutexWaitv, {0x1000, 2, 0, 0x7ffd0000, 1, 0}), 5, 0));
+    EXPECT_EQ(arg(d, "waiters", Address), 0x1000u);
+    EXPECT_EQ(arg(d, "nr_futexes", UInt), 2u);
+    ASSERT_TRUE(d.timeout);
+    EXPECT_EQ(d.timeout->form, TimeoutForm::Absolute);
+    EXPECT_EQ(d.timeout->clock_id, kMonotonic);
+    EXPECT_EQ(d.timeout->deadline_sec, 5);
+    EXPECT_FALSE(d.timeout_ns);
+    EXPECT_FALSE(d.futex);  // futex(2) only
 }
 
 TEST(SyscallDecodeTest, IoUringEnterNamesItsFd) {
     RawSyscall r = call(kIoUringEnter, {7, 0, 1, 1, 0, 0});
     r.fd_name = "[io_uring]";
-    DecodedSyscall b = decode_syscall(r);
-    EXPECT_EQ(str_arg(b, "fd_kind"), "io_uring");
-    EXPECT_EQ(int_arg(b, "min_complete"), 1);
+    DecodedSyscall d = decode_syscall(r);
+    ASSERT_TRUE(d.fd);
+    EXPECT_EQ(*d.fd, (FdFact{.number = 7, .kind = FdKind::IoUring}));
+    EXPECT_EQ(arg(d, "min_complete", UInt), 1u);
 }
 
 TEST(SyscallDecodeTest, NegativeFdStaysNegative) {
-    DecodedSyscall b = decode_syscall(call(kRead, {0xffffffff, 0, 1, 0, 0, 0}));
-    EXPECT_EQ(int_arg(b, "fd"), -1);
-    EXPECT_EQ(str_arg(b, "fd_kind"), "unknown");
+    DecodedSyscall d = decode_syscall(call(kRead, {0xffffffff, 0, 1, 0, 0, 0}));
+    ASSERT_TRUE(d.fd);
+    EXPECT_EQ(d.fd->number, -1);
+    EXPECT_EQ(d.fd->kind, FdKind::Unknown);
 }
 
-TEST(SyscallDescribeFdKindTest, ByInodeType) {
-    EXPECT_EQ(describe_fd_kind(S_IFIFO | 0600, "pipe:"), "pipe");
-    EXPECT_EQ(describe_fd_kind(S_IFSOCK | 0777, "TCP"), "socket");
-    EXPECT_EQ(describe_fd_kind(S_IFCHR | 0620, "pts"), "char device");
-    EXPECT_EQ(describe_fd_kind(S_IFREG | 0644, "data.log"), "file");
-    EXPECT_EQ(describe_fd_kind(S_IFDIR | 0755, "tmp"), "directory");
-    EXPECT_EQ(describe_fd_kind(S_IFBLK | 0660, "sda"), "block device");
-}
-
-TEST(SyscallDescribeFdKindTest, AnonInodesByName) {
-    EXPECT_EQ(describe_fd_kind(0600, "[eventfd]"), "eventfd");
-    EXPECT_EQ(describe_fd_kind(0600, "[timerfd]"), "timerfd");
-    EXPECT_EQ(describe_fd_kind(0600, "[eventpoll]"), "epoll");
-    EXPECT_EQ(describe_fd_kind(0600, "[signalfd]"), "signalfd");
-    EXPECT_EQ(describe_fd_kind(0600, "[io_uring]"), "io_uring");
-    EXPECT_EQ(describe_fd_kind(0, "inotify"), "inotify");
-    EXPECT_EQ(describe_fd_kind(S_IFREG | 0600, "[pidfd]"), "pidfd");  // pidfs, 6.9+
-    EXPECT_EQ(describe_fd_kind(0600, "[some_new_fd]"), "some_new_fd");
-}
-
-TEST(SyscallDescribeFdKindTest, NothingKnownIsUnknown) {
-    EXPECT_EQ(describe_fd_kind(0, ""), "unknown");
-    EXPECT_EQ(describe_fd_kind(0, "x"), "unknown");
+TEST(SyscallDecodeTest, OnlyTheFirstArgumentHasAnFdFact) {
+    DecodedSyscall d = decode_syscall(call(35, {0x7ffd1000, 0, 0, 0, 0, 0}));  // nanosleep
+    EXPECT_FALSE(d.fd);
+    RawSyscall r = call(40, {4, 5, 0, 100, 0, 0});  // sendfile(out_fd, in_fd, ...)
+    r.fd_mode = S_IFSOCK | 0777;
+    DecodedSyscall s = decode_syscall(r);
+    ASSERT_TRUE(s.fd);
+    EXPECT_EQ(*s.fd, (FdFact{.number = 4, .kind = FdKind::Socket}));
+    EXPECT_EQ(arg(s, "in_fd", Int), 5u);
 }
 
 TEST(SyscallDecodeTest, InterruptedSleepSharingItsRemainderBufferReportsOnlyTheTimeLeft) {
-    RawSyscall raw;
-    raw.nr = 230;  // clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem == req)
-    raw.args = {1, 0, 0x7ffd1000, 0x7ffd1000, 0, 0};
-    raw.timeout_valid = true;
-    raw.timeout = {0, 2'500'000};
-    EXPECT_TRUE(interruption_rewrites_timeout(raw));
+    RawSyscall raw = with_timeout(call(kClockNanosleep, {1, 0, 0x7ffd1000, 0x7ffd1000, 0, 0}), 0,
+                                  2'500'000);
     raw.captured_after_interruption = true;
-    DecodedSyscall b = decode_syscall(raw);
-    EXPECT_FALSE(b.timeout_ns.has_value());
-    EXPECT_NE(std::find(b.args.begin(), b.args.end(), SyscallArg{"timeout", std::string("unknown")}),
-              b.args.end());
-    EXPECT_NE(std::find(b.args.begin(), b.args.end(), SyscallArg{"remaining", std::string("2.5ms")}),
-              b.args.end());
-}
+    DecodedSyscall d = decode_syscall(raw);
+    EXPECT_FALSE(d.timeout_ns.has_value());
+    ASSERT_TRUE(d.timeout);
+    EXPECT_EQ(d.timeout->form, TimeoutForm::Overwritten);
+    EXPECT_EQ(d.timeout->remaining_ns, 2'500'000);
 
-TEST(SyscallDecodeTest, SleepWithSeparateRemainderBufferKeepsItsRequest) {
-    RawSyscall raw;
-    raw.nr = 35;  // nanosleep(req, rem) with rem elsewhere: req is intact
-    raw.args = {0x7ffd1000, 0x7ffd2000, 0, 0, 0, 0};
-    EXPECT_FALSE(interruption_rewrites_timeout(raw));
-    raw.args[1] = 0;
-    EXPECT_FALSE(interruption_rewrites_timeout(raw));
-    raw.nr = 230;  // absolute clock_nanosleep never writes back
-    raw.args = {1, 1, 0x7ffd1000, 0x7ffd1000, 0, 0};
-    EXPECT_FALSE(interruption_rewrites_timeout(raw));
-    raw.nr = 271;  // ppoll always does
-    EXPECT_TRUE(interruption_rewrites_timeout(raw));
+    raw.captured_after_interruption = false;  // captured alive: the request is intact
+    DecodedSyscall alive = decode_syscall(raw);
+    ASSERT_TRUE(alive.timeout);
+    EXPECT_EQ(alive.timeout->form, TimeoutForm::Relative);
+    EXPECT_EQ(alive.timeout_ns, 2'500'000);
 }
 
 }  // namespace
