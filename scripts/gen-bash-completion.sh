@@ -5,8 +5,10 @@
 #
 # From each CLI11 option line "  -o,--output TEXT   description" it takes the
 # names, whether a value follows (a type column: TEXT, INT, ...), and the value's
-# choices: a CLI11 set in the type column ("TEXT:{text,json}"), else a list after
-# the description's last colon ("report format: text (default) or json"). A value
+# choices: a CLI11 set in the type column ("TEXT:{text,json}"), else the first
+# words of the "name  description" lines under a description that ends in ":"
+# (the --format table), else a list after the description's last colon
+# ("report format: text (default) or json"). A value
 # the description calls FILE completes file names. After `--` (or the first word
 # that is no option) the rest is a command line, completed as one.
 # Usage: scripts/gen-bash-completion.sh build/threadleak > threadleak.bash-completion
@@ -21,7 +23,18 @@ section() { awk -v h="$1" '$0 == h { on = 1; next } on && /^$/ { exit } on'; }
 # NAMES space-separated, VALUE 1 if the option takes one, CHOICES space-separated.
 options() {
   section Options: | awk '
+    function flush() { if (names != "") printf "%s|%d|%s|%d\n", names, value, choices, file; names = "" }
+    # A value list on the lines after an option whose description ends in ":",
+    # one "name  description" a line (the --format table).
+    /^ +[a-z][a-z0-9_-]*  / && names != "" && listing {
+      line = $0
+      sub(/^ +/, "", line)
+      split(line, w, " ")
+      choices = choices == "" ? w[1] : choices " " w[1]
+      next
+    }
     /^ +-/ {
+      flush()
       line = $0
       sub(/^ +/, "", line)
       # Names and type column end at the first run of two spaces.
@@ -51,8 +64,12 @@ options() {
         }
       }
       file = (type != "" && desc ~ /(^|[^A-Za-z])FILE([^A-Za-z]|$)/) ? 1 : 0
-      printf "%s|%d|%s|%d\n", names, type != "" ? 1 : 0, choices, file
-    }'
+      value = type != "" ? 1 : 0
+      listing = type != "" && choices == "" && desc ~ /:$/
+      next
+    }
+    { listing = 0 }
+    END { flush() }'
 }
 
 # Quotes a word for a bash associative-array key or value.
