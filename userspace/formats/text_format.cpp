@@ -8,29 +8,13 @@
 #include <string>
 
 #include "formats/report_format.h"
+#include "formats/text_escape.h"
 #include "formats/syscall_text.h"
 
 namespace threadleak {
 namespace {
 
 constexpr size_t kMaxListedTids = 10;
-
-/// Strings from the target (comm, symbols, paths) may hold control characters;
-/// escape them so a thread name cannot forge report lines.
-std::string printable(const std::string& s) {
-    std::string out;
-    out.reserve(s.size());
-    for (unsigned char c : s) {
-        if (c < 0x20 || c == 0x7f) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\x%02x", c);
-            out += buf;
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out;
-}
 
 std::string plural(size_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
@@ -53,7 +37,7 @@ std::string format_duration(uint64_t ns) {
 std::string command_status(const SessionInfo& r) {
     std::string s;
     if (r.signal)
-        s = "command was killed by " + printable(*r.signal);
+        s = "command was killed by " + escape_text(*r.signal);
     else if (r.exit_code)
         s = "command exited with code " + std::to_string(*r.exit_code);
     else
@@ -64,20 +48,20 @@ std::string command_status(const SessionInfo& r) {
 
 std::string value_text(const ArgPair& p) {
     if (const auto* n = std::get_if<int64_t>(&p.value)) return std::to_string(*n);
-    return printable(std::get<std::string>(p.value));
+    return escape_text(std::get<std::string>(p.value));
 }
 
 /// futex(uaddr=0x..., op=FUTEX_WAIT_PRIVATE, val=0, timeout=none); read(fd=3 (pipe), ...)
 std::string call_text(const BlockedIn& b) {
-    std::string s = printable(b.syscall) + "(";
+    std::string s = escape_text(b.syscall) + "(";
     bool first = true;
     for (size_t i = 0; i < b.args.size(); ++i) {
         for (const ArgPair& p : arg_pairs(b, i)) {
             if (!first) s += ", ";
             first = false;
-            s += printable(p.name) + "=" + value_text(p);
+            s += escape_text(p.name) + "=" + value_text(p);
         }
-        if (auto kind = fd_kind_text(b, i)) s += " (" + printable(*kind) + ")";
+        if (auto kind = fd_kind_text(b, i)) s += " (" + escape_text(*kind) + ")";
     }
     return s + ")";
 }
@@ -116,7 +100,7 @@ private:
     /// The signal that ended `pid`, if one did.
     std::string killing_signal(int pid) const {
         for (auto it = r_.processes.rbegin(); it != r_.processes.rend(); ++it)
-            if (it->pid == pid && it->signal) return printable(*it->signal);
+            if (it->pid == pid && it->signal) return escape_text(*it->signal);
         return "a signal";
     }
 
@@ -146,8 +130,8 @@ private:
         const std::string pfx = "==" + std::to_string(first.pid) + "== ";
         const bool main_thread = first.tid == first.pid;  // the lowest tid of its group, when grouped
         out_ << pfx << "threadleak: " << (main_thread ? "main thread T" : "thread T") << first.tid
-             << " \"" << printable(first.name) << "\" of pid " << first.pid << " ("
-             << printable(first.exe) << ") ";
+             << " \"" << escape_quoted(first.name) << "\" of pid " << first.pid << " ("
+             << escape_text(first.exe) << ") ";
         switch (g.kind) {
         case LeakKind::Hung: out_ << "was still alive when the --timeout expired"; break;
         case LeakKind::Unjoined: out_ << "was never joined: still alive when the process exited"; break;
@@ -212,12 +196,12 @@ private:
             char off[24];
             std::snprintf(off, sizeof off, "+0x%" PRIx64, f.offset);
             out_ << "    #" << i << ' ' << addr << " in "
-                 << (f.function ? printable(*f.function) : std::string("??"));
+                 << (f.function ? escape_text(*f.function) : std::string("??"));
             if (f.file) {
-                out_ << ' ' << printable(*f.file);
+                out_ << ' ' << escape_text(*f.file);
                 if (f.line) out_ << ':' << *f.line;
             }
-            out_ << " (" << printable(f.module) << off << ")\n";
+            out_ << " (" << escape_text(f.module) << off << ")\n";
         }
     }
 

@@ -1,0 +1,21 @@
+// Makes strings from the target (thread names, symbols, paths, argv) safe to
+// print on a terminal: nothing in them can move the cursor, reorder the line
+// (bidi overrides), forge a report line or hide bytes.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace threadleak {
+
+/// Valid UTF-8 of printable characters passes unchanged. Escaped: `\` as
+/// `\\`; C0 controls and DEL as `\xNN`; C1 controls, bidi controls, line and
+/// paragraph separators, zero-width and BOM characters as `\uNNNN`; every byte
+/// of invalid UTF-8 (bad lead byte, truncated or overlong sequence, surrogate,
+/// above U+10FFFF) as `\xNN`.
+std::string escape_text(std::string_view s);
+
+/// escape_text for a string shown between double quotes: `"` becomes `\"` too.
+std::string escape_quoted(std::string_view s);
+
+}  // namespace threadleak
