@@ -220,6 +220,20 @@ inline RunResult RunFixture(const std::string &fixture, std::vector<std::string>
   return RunCommand({"build/fixtures/" + fixture}, std::move(extra));
 }
 
+/// `name` found in $PATH or the sbin directories (root's tools), or empty.
+inline std::string FindProgram(const std::string &name) {
+  const char *env = std::getenv("PATH");
+  std::stringstream dirs(std::string(env != nullptr ? env : "") +
+                         ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (dir.empty()) continue;
+    const fs::path path = fs::path(dir) / name;
+    if (access(path.c_str(), X_OK) == 0 && !fs::is_directory(path)) return path.string();
+  }
+  return {};
+}
+
 /// The value at JSON pointer `pointer`, or null when any step of it is missing.
 inline json Get(const json &j, const std::string &pointer) {
   const json::json_pointer ptr(pointer);
