@@ -1,6 +1,6 @@
 // More integration tests for `threadleak run`: leaks from a dlopen()ed library, a
 // binary that exists only in another mount namespace, threadleak tracing itself,
-// Ctrl-C / SIGTERM while tracing, and a C++ std::thread sleeping in a loop. Each one
+// and a C++ std::thread sleeping in a loop (Ctrl-C and SIGTERM: signal_detach_test). Each one
 // asserts what a user reads in the JSON report: which thread, created where, blocked
 // in what. Need root (BPF). Harness: run_harness.h.
 #include <signal.h>
