@@ -7,7 +7,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -144,6 +146,17 @@ uint64_t BpfSession::stat(uint32_t index) const {
     uint64_t sum = 0;
     for (uint64_t v : values) sum += v;
     return sum;
+}
+
+uint32_t min_ringbuf_bytes(uint32_t stack_size) {
+    // libbpf's ring buffer adds an 8-byte header to every record, rounded to 8.
+    constexpr size_t kRecordHeader = 8;
+    const size_t exit_record = offsetof(tl_thread_exit_event, s.stack) + stack_size;
+    const size_t create_record = offsetof(tl_thread_create_event, s.stack) + stack_size;
+    const size_t largest = std::max({exit_record, create_record, sizeof(tl_modules_event)}) + kRecordHeader;
+    uint32_t bytes = kMinRingbufBytes;
+    while (bytes < 4 * largest) bytes <<= 1;
+    return bytes;
 }
 
 uint64_t BpfSession::ringbuf_drops() const { return stat(TL_STAT_RB_LOST); }

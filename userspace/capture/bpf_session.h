@@ -22,6 +22,11 @@ inline constexpr uint32_t kMaxStackSize = TL_MAX_STACK_BYTES;  ///< the BPF side
 inline constexpr uint32_t kDefaultRingbufBytes = 32u << 20;
 inline constexpr uint32_t kMinRingbufBytes = 4096;    ///< one page; sizes are powers of two
 inline constexpr uint32_t kMaxRingbufBytes = 1u << 30;
+
+/// The smallest ring buffer that holds four of the largest records a stack
+/// copy of `stack_size` bytes makes (a power of two). A smaller one would
+/// drop every such record while the rest of the run looked clean.
+uint32_t min_ringbuf_bytes(uint32_t stack_size);
 inline constexpr uint32_t kDefaultMaxProcesses = 4096;
 inline constexpr uint32_t kMinMaxProcesses = 1;
 inline constexpr uint32_t kMaxMaxProcesses = 1u << 22;

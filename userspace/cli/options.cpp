@@ -200,6 +200,11 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     if (!run->parsed()) throw usage(std::string("missing subcommand; ") + kRunUsage);
     if (auto flag = first_unknown(*run))
         throw usage("unknown flag '" + *flag + "'; see threadleak run --help");
+    const uint32_t min_ring = min_ringbuf_bytes(result.run.bpf.stack_size);
+    if (result.run.bpf.ringbuf_bytes < min_ring)
+        throw usage("--ringbuf-size " + bytes_text(result.run.bpf.ringbuf_bytes) +
+                    " cannot hold four of the largest records (stack copies of --stack-size " +
+                    bytes_text(result.run.bpf.stack_size) + "); use at least " + bytes_text(min_ring));
     result.run.bpf.verbose = result.run.verbose;
     return result;
 }

@@ -73,8 +73,9 @@ public:
     void write() {
         for (const auto& g : r_.alive_at_crash) write_group(g);
         if (r_.leaks.empty()) {
-            out_ << "threadleak: no leaked threads (" << command_status(r_.session) << ")" << crash_text()
-                 << health_text() << '\n';
+            out_ << (r_.health.lost_events() ? "threadleak: report incomplete: no leaked threads found ("
+                                             : "threadleak: no leaked threads (")
+                 << command_status(r_.session) << ")" << crash_text() << health_text() << '\n';
             return;
         }
         for (const auto& g : r_.leaks) write_group(g);

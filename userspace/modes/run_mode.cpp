@@ -104,7 +104,10 @@ int run_mode(const RunOptions& opt) {
     // succeeded gets --error-exitcode for its leaks.
     const int command_code = shell_exit_code(status).value_or(exit_code::kInternal);
     if (command_code != 0) return command_code;
-    return report.leaks.empty() ? 0 : opt.error_exitcode;
+    if (!report.leaks.empty()) return opt.error_exitcode;
+    // A lossy run that found nothing is not a clean run: the lost records may
+    // have been the leaks.
+    return report.health.lost_events() > 0 ? exit_code::kIncomplete : 0;
 }
 
 }  // namespace threadleak

@@ -256,7 +256,7 @@ TEST(Options, ValuesAtTheLimitsAreAccepted) {
     EXPECT_EQ(with("--stack-size", "512").bpf.stack_size, kMinStackSize);
     EXPECT_EQ(with("--stack-size", "32768").bpf.stack_size, kMaxStackSize);
     EXPECT_EQ(with("--stack-size", "32K").bpf.stack_size, kMaxStackSize);
-    EXPECT_EQ(with("--ringbuf-size", "4096").bpf.ringbuf_bytes, kMinRingbufBytes);
+    EXPECT_EQ(with("--ringbuf-size", "128K").bpf.ringbuf_bytes, min_ringbuf_bytes(kDefaultStackSize));
     EXPECT_EQ(with("--ringbuf-size", "1G").bpf.ringbuf_bytes, kMaxRingbufBytes);
     EXPECT_EQ(with("--ringbuf-size", "1073741824").bpf.ringbuf_bytes, kMaxRingbufBytes);
     EXPECT_EQ(with("--max-processes", "1").bpf.max_processes, kMinMaxProcesses);
@@ -327,6 +327,21 @@ TEST(Options, VersionIsReturnedNotPrinted) {
     EXPECT_EQ(cl.text.rfind("threadleak ", 0), 0u) << cl.text;
     EXPECT_TRUE(cl.text.ends_with("\n"));
     EXPECT_EQ(cl.text.find('\n'), cl.text.size() - 1);
+}
+
+TEST(Options, RingBufferThatCannotHoldTheLargestRecordIsRefused) {
+    EXPECT_EQ(min_ringbuf_bytes(kDefaultStackSize), 128u * 1024);
+    EXPECT_EQ(min_ringbuf_bytes(kMaxStackSize), 256u * 1024);
+    try {
+        parse_command_line({"run", "--ringbuf-size", "4096", "--", "true"});
+        FAIL() << "a 4 KiB ring buffer was accepted";
+    } catch (const UserError& e) {
+        EXPECT_EQ(e.exit_code(), 64);
+        EXPECT_STREQ(e.what(), "--ringbuf-size 4K cannot hold four of the largest records (stack copies of "
+                               "--stack-size 16K); use at least 128K");
+    }
+    EXPECT_EQ(parse_command_line({"run", "--stack-size", "512", "--ringbuf-size", "64K", "--", "true"})
+                  .run.bpf.ringbuf_bytes, 64u * 1024);
 }
 
 }  // namespace
