@@ -2,6 +2,8 @@
 // builds it first) unpacked into a scratch root with dpkg -x, its binary run,
 // its man page rendered with man -l, its bash completion sourced and called, its
 // control file read; and `make install` staging the same files. No root needed.
+#include "run_harness.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -25,84 +27,22 @@
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-fs::path RepoRoot() {
-  if (const char *env = std::getenv("THREADLEAK_ROOT"); env != nullptr && *env != '\0')
-    return env;
-  return fs::read_symlink("/proc/self/exe").parent_path().parent_path();
-}
+using threadleak_test::MakeTempDir;
+using threadleak_test::RepoRoot;
 
 std::string ReadFile(const fs::path &path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-struct Result {
-  int exit_code = -1;  // 128 + signal if killed
-  std::string out, err;
-  std::string Describe() const {
-    return "exit code " + std::to_string(exit_code) + "\n--- stdout ---\n" + out +
-           "\n--- stderr ---\n" + err;
-  }
-};
+using Result = threadleak_test::RunResult;
 
 /// Runs `argv` (PATH searched) with `env` added to the environment and every
 /// variable in `unset` removed; kills it after `guard`.
 Result Exec(const std::vector<std::string> &argv, const std::map<std::string, std::string> &env = {},
-           const std::vector<std::string> &unset = {},
-           std::chrono::seconds guard = std::chrono::seconds(120)) {
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) std::abort();
-  std::vector<char *> args;
-  std::vector<std::string> storage = argv;
-  for (auto &a : storage) args.push_back(a.data());
-  args.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) std::abort();
-  if (pid == 0) {
-    setpgid(0, 0);
-    for (const auto &[k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    for (const auto &k : unset) unsetenv(k.c_str());
-    const int null_fd = open("/dev/null", O_RDONLY);
-    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_pipe[1], 1) < 0 || dup2(err_pipe[1], 2) < 0)
-      _exit(120);
-    execvp(args[0], args.data());
-    fprintf(stderr, "cannot execute %s: %s\n", args[0], strerror(errno));
-    _exit(127);
-  }
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  Result r;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  std::string *sinks[2] = {&r.out, &r.err};
-  const auto deadline = Clock::now() + guard;
-  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-    if (Clock::now() > deadline) {
-      kill(-pid, SIGKILL);
-      r.err += "\n(test: killed after " + std::to_string(guard.count()) + " s)";
-      break;
-    }
-    if (poll(fds, 2, 100) < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      char buffer[4096];
-      const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
-        sinks[i]->append(buffer, static_cast<size_t>(n));
-      } else {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-      }
-    }
-  }
-  for (auto &fd : fds)
-    if (fd.fd >= 0) close(fd.fd);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) r.exit_code = 128 + WTERMSIG(status);
-  return r;
+            const std::vector<std::string> &unset = {},
+            std::chrono::seconds guard = std::chrono::seconds(120)) {
+  return threadleak_test::CollectThreadleak(threadleak_test::SpawnProgram(argv, env, unset), guard);
 }
 
 /// VERSION from the Makefile: the one place it is defined.
@@ -111,13 +51,6 @@ std::string MakefileVersion() {
   std::smatch m;
   if (!std::regex_search(makefile, m, std::regex(R"((?:^|\n)VERSION\s*:=\s*(\S+))"))) return "";
   return m[1];
-}
-
-std::string MakeTempDir() {
-  char dir_template[] = "/tmp/threadleak-packaging-XXXXXX";
-  const char *dir = mkdtemp(dir_template);
-  if (dir == nullptr) std::abort();
-  return dir;
 }
 
 /// Regular files under `root`, relative, with their permission bits.

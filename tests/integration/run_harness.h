@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cctype>
+#include <map>
 #include <elf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -85,13 +86,15 @@ struct SpawnedThreadleak {
   Clock::time_point start;
 };
 
-/// Starts build/threadleak with `args` from the repository root, in its own process
-/// group, with stdout and stderr on pipes. CollectThreadleak() must follow.
-inline SpawnedThreadleak SpawnThreadleak(const std::vector<std::string> &args) {
+/// Starts `argv` (argv[0] searched in PATH when it has no '/') from the repository
+/// root, in its own process group, with stdin on /dev/null, stdout and stderr on
+/// pipes, `env` added to and `unset` removed from its environment.
+/// CollectThreadleak() must follow.
+inline SpawnedThreadleak SpawnProgram(const std::vector<std::string> &argv_in,
+                                      const std::map<std::string, std::string> &env = {},
+                                      const std::vector<std::string> &unset = {}) {
   const fs::path root = RepoRoot();
-  const std::string tool = (root / "build/threadleak").string();
-  std::vector<std::string> argv_storage{tool};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<std::string> argv_storage = argv_in;
   std::vector<char *> argv;
   for (auto &arg : argv_storage) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -103,19 +106,28 @@ inline SpawnedThreadleak SpawnThreadleak(const std::vector<std::string> &args) {
   if (pid < 0) std::abort();
   if (pid == 0) {
     setpgid(0, 0);
+    for (const auto &[k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    for (const auto &k : unset) unsetenv(k.c_str());
     const int null_fd = open("/dev/null", O_RDONLY);
     if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_pipe[1], 1) < 0 ||
         dup2(err_pipe[1], 2) < 0 || chdir(root.c_str()) != 0)
       _exit(120);
-    execv(argv[0], argv.data());
+    execvp(argv[0], argv.data());
     // The test binary is single-threaded, so stdio is safe in the forked child.
     fprintf(stderr, "test harness: cannot execute %s: %s\n", argv[0], strerror(errno));
-    _exit(121);
+    _exit(127);
   }
   setpgid(pid, pid);
   close(out_pipe[1]);
   close(err_pipe[1]);
   return SpawnedThreadleak{pid, out_pipe[0], err_pipe[0], start};
+}
+
+/// Starts build/threadleak with `args`, as SpawnProgram does.
+inline SpawnedThreadleak SpawnThreadleak(const std::vector<std::string> &args) {
+  std::vector<std::string> argv{(RepoRoot() / "build/threadleak").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return SpawnProgram(argv);
 }
 
 /// Collects exit code, stdout and stderr of a spawned threadleak. Returns once it
