@@ -1,5 +1,8 @@
-// The report destination: --output FILE (opened before the command starts,
-// so a bad path fails fast) or stderr.
+// The report destination: --output FILE or stderr. A regular file is written
+// whole or not at all: the report goes to a temporary file beside it, renamed
+// over FILE only once complete, so a killed threadleak never leaves FILE
+// truncated (an older report there stays intact). Devices and FIFOs
+// (/dev/stdout, a pipe) are written directly.
 #pragma once
 
 #include <fstream>
@@ -10,14 +13,22 @@ namespace threadleak {
 
 class OutputFile {
 public:
-    /// Throws UserError (73) if `path` cannot be written. "" means stderr.
+    /// Throws UserError (73) if `path` cannot be written, before anything
+    /// runs. "" means stderr.
     explicit OutputFile(const std::string& path);
+    /// Removes the temporary file if finish() was not reached.
+    ~OutputFile();
+    OutputFile(const OutputFile&) = delete;
+    OutputFile& operator=(const OutputFile&) = delete;
+
     std::ostream& stream();
-    /// Flushes; throws UserError if writing failed (disk full ...).
+    /// Flushes and, for a regular file, renames it into place; throws
+    /// UserError (73) if writing failed (disk full ...).
     void finish();
 
 private:
     std::string path_;
+    std::string temp_path_;  ///< "" when writing `path_` directly
     std::ofstream file_;
 };
 

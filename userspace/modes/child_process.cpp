@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,10 +52,15 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
 
+    const pid_t tracer = getpid();
     pid_ = fork();
     if (pid_ < 0) throw UserError(exit_code::kInternal, std::string("fork: ") + strerror(errno));
     if (pid_ == 0) {
         setpgid(0, 0);
+        // The command dies with threadleak, however threadleak ends (SIGKILL
+        // included); if threadleak is already gone, do not run at all.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != tracer) _exit(exit_code::kInternal);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, nullptr);
