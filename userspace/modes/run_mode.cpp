@@ -6,7 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <thread>
+#include <vector>
 
 #include "analyze/report_pipeline.h"
 #include "capture/trace_events.h"
@@ -22,6 +27,29 @@
 
 namespace threadleak {
 namespace {
+
+/// Sends `sig` to the command's process group and to every traced process
+/// still alive: a descendant that left the group (setsid) is traced all the same.
+void signal_everything(const ThreadTracker& tracker, const ChildProcess& child, int sig) {
+    child.signal_group(sig);
+    for (int pid : tracker.live_pids()) kill(pid, sig);
+}
+
+/// True once `pid` is gone or a zombie (killed; its parent reaps it).
+bool is_gone(int pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    const size_t close = text.rfind(')');
+    return close == std::string::npos || close + 2 >= text.size() || text[close + 2] == 'Z';
+}
+
+/// Waits (up to 2 s) until every process in `pids` has died.
+void wait_until_gone(const std::vector<int>& pids) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    for (int pid : pids)
+        while (!is_gone(pid) && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
 
 Health kernel_health(const BpfSession& session, uint64_t malformed) {
     Health h;
@@ -67,10 +95,13 @@ int run_mode(const RunOptions& opt) {
     const bool timed_out =
         loop.run([&] { return child.poll_exit(); }, deadline) == TraceLoop::Outcome::DeadlinePassed;
     if (timed_out) {
-        capture_hung_threads(tracker, [&] { child.signal_group(SIGSTOP); }, opt.bpf.stack_size, health);
+        capture_hung_threads(tracker, [&] { signal_everything(tracker, child, SIGSTOP); },
+                             opt.bpf.stack_size, health);
         tracker.stop_judging_exits();
-        child.signal_group(SIGKILL);
+        const std::vector<int> traced = tracker.live_pids();
+        signal_everything(tracker, child, SIGKILL);
         child.wait_exit();
+        wait_until_gone(traced);
     }
     forwarding.forward_to(0);  // reaped: its pgid may be reused by anyone
     child.take_back_terminal();
