@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -15,6 +16,24 @@
 #include "common/errors.h"
 
 namespace threadleak {
+
+namespace {
+
+/// A script whose "#!" interpreter is missing fails to exec with ENOENT, which
+/// would read as the script itself missing: name the interpreter instead.
+void check_interpreter(const std::string& script) {
+    std::ifstream in(script, std::ios::binary);
+    std::string line;
+    if (!std::getline(in, line) || !line.starts_with("#!")) return;
+    const size_t start = line.find_first_not_of(" \t", 2);
+    if (start == std::string::npos) return;
+    const std::string interpreter = line.substr(start, line.find_first_of(" \t\r", start) - start);
+    if (access(interpreter.c_str(), X_OK) != 0)
+        throw UserError(exit_code::kNotFound, "interpreter " + interpreter + " of " + script +
+                                                  " not found (fix its #! line)");
+}
+
+}  // namespace
 
 std::string resolve_command(const std::string& name) {
     auto check = [](const std::string& path) {
@@ -24,9 +43,13 @@ std::string resolve_command(const std::string& name) {
     };
     if (name.empty()) throw UserError(exit_code::kUsage, "no command given; usage: threadleak run -- CMD [ARGS...]");
     if (name.find('/') != std::string::npos) {
+        struct stat st;
+        if (stat(name.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+            throw UserError(exit_code::kNotExecutable, "command is a directory: " + name);
         int r = check(name);
         if (r == 0) throw UserError(exit_code::kNotFound, "command not found: " + name + " (check the path)");
         if (r < 0) throw UserError(exit_code::kNotExecutable, "command not executable: " + name + " (chmod +x it)");
+        check_interpreter(name);
         return name;
     }
     const char* env = getenv("PATH");
@@ -36,7 +59,10 @@ std::string resolve_command(const std::string& name) {
     while (std::getline(dirs, dir, ':')) {
         std::string path = (dir.empty() ? "." : dir) + "/" + name;
         int r = check(path);
-        if (r > 0) return path;
+        if (r > 0) {
+            check_interpreter(path);
+            return path;
+        }
         if (r < 0) seen_unexecutable = true;
     }
     if (seen_unexecutable)
