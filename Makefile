@@ -57,11 +57,20 @@ $(BUILD)/vmlinux.h:
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/threadleak.bpf.o: bpf/threadleak.bpf.c bpf/events.h $(BUILD)/vmlinux.h
+# Each bpf/NAME.bpf.c is compiled alone (header dependencies from -MMD), then
+# libbpf's static linker joins them into one object: maps the files share are
+# defined __weak in bpf/shared.bpf.h and linked into one (bpftool >= 7.0).
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OBJ)/bpf/%.bpf.o,$(BPF_SRCS))
+$(OBJ)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h
+	$(Q)mkdir -p $(@D)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -I$(BUILD) -Ibpf \
-		-Wall -Werror -c $< -o $@.tmp.o
-	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+		-Wall -Werror -MMD -MP -c $< -o $@
+
+$(BUILD)/threadleak.bpf.o: $(BPF_OBJS)
+	$(call msg,BPF-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
 
 $(BUILD)/threadleak.skel.h: $(BUILD)/threadleak.bpf.o
 	$(call msg,GEN-SKEL,$@)

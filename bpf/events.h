@@ -1,5 +1,5 @@
-/* Event records shared by the BPF programs (bpf/threadleak.bpf.c) and userspace
- * (decoded in userspace/trace_events.cpp). Fixed-width types and explicit
+/* Event records shared by the BPF programs (bpf/NAME.bpf.c) and userspace
+ * (decoded in userspace/capture/trace_events.cpp). Fixed-width types and explicit
  * padding only: the layout is the wire format of the ring buffer.
  *
  * Every record starts with struct tl_header. Records that carry a user stack

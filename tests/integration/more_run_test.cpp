@@ -73,7 +73,7 @@ int RunQuietly(const std::vector<std::string> &args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/// Names of threadleak's BPF programs (bpf/threadleak.bpf.c; kernel names are
+/// Names of threadleak's BPF programs (bpf/*.bpf.c; kernel names are
 /// cut to 15 characters, which these fit).
 const std::set<std::string> kProgramNames = {"on_fork", "on_exit", "on_exec", "sample_sleepers"};
 
