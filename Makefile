@@ -83,10 +83,19 @@ $(BUILD)/vmlinux.h:
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/threadleak.bpf.o: bpf/threadleak.bpf.c bpf/events.h $(BUILD)/vmlinux.h
+# Each bpf/NAME.bpf.c is compiled alone (header dependencies from -MMD), then
+# libbpf's static linker joins them into one object: maps the files share are
+# defined __weak in bpf/shared.bpf.h and linked into one (bpftool >= 7.0).
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OBJ)/bpf/%.bpf.o,$(BPF_SRCS))
+$(OBJ)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h
+	$(Q)mkdir -p $(@D)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(REQUIRED_BPF_CFLAGS) $(BPF_CFLAGS) -c $< -o $@.tmp.o
-	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+	$(Q)$(CLANG) $(REQUIRED_BPF_CFLAGS) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/threadleak.bpf.o: $(BPF_OBJS)
+	$(call msg,BPF-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
 
 $(BUILD)/threadleak.skel.h: $(BUILD)/threadleak.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -94,7 +103,7 @@ $(BUILD)/threadleak.skel.h: $(BUILD)/threadleak.bpf.o
 
 # Only the sources that include the skeleton wait for it: the first build must
 # generate it before they compile; afterwards their -MMD files track it, and the
-# other objects do not rebuild when bpf/threadleak.bpf.c changes.
+# other objects do not rebuild when bpf/ changes.
 SKEL_USERS := $(shell grep -l 'include "threadleak.skel.h"' $(LIB_SRCS) $(UNIT_SRCS))
 $(patsubst userspace/%.cpp,$(OBJ)/%.o,$(patsubst tests/unit/%.cpp,$(OBJ)/unit/%.o,$(SKEL_USERS))): \
 	$(BUILD)/threadleak.skel.h

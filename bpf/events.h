@@ -1,4 +1,4 @@
-/* Event records shared by the BPF programs (bpf/threadleak.bpf.c) and userspace
+/* Event records shared by the BPF programs (bpf/NAME.bpf.c) and userspace
  * (decoded in userspace/capture/trace_events.cpp). Fixed-width types and explicit
  * padding only: the layout is the wire format of the ring buffer.
  *

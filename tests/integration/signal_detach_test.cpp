@@ -29,7 +29,7 @@ namespace {
 
 using namespace threadleak_test;
 
-/// Names of threadleak's BPF programs (bpf/threadleak.bpf.c; kernel names are
+/// Names of threadleak's BPF programs (bpf/*.bpf.c; kernel names are
 /// cut to 15 characters, which these fit).
 const std::set<std::string> kProgramNames = {"on_fork", "on_exit", "on_exec", "sample_sleepers"};
 

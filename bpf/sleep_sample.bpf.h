@@ -1,0 +1,40 @@
+/* "Last seen asleep" samples of traced threads: written by the sampling
+ * iterator (sleep_sampler.bpf.c), read at exit to say how long a killed thread
+ * had been parked (blocked_for). */
+#ifndef THREADLEAK_SLEEP_SAMPLE_BPF_H
+#define THREADLEAK_SLEEP_SAMPLE_BPF_H
+
+#include "shared.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32); /* tid */
+	__type(value, struct tl_sleep_sample);
+} sleep_samples SEC(".maps") __weak;
+
+/* How long the thread had been parked before the exit woke it: measured only
+ * if the sampling iterator saw it asleep and it has not switched since. */
+static __always_inline void blocked_for(struct tl_thread_exit_event *e, struct task_struct *task)
+{
+	__u32 tid = task->pid;
+	struct tl_sleep_sample *ss = bpf_map_lookup_elem(&sleep_samples, &tid);
+
+	e->blocked_for_ns = 0;
+	e->blocked_known = 0;
+	if (!ss)
+		return;
+	if (ss->switches == task->nvcsw + task->nivcsw && task->se.exec_start > ss->exec_start) {
+		e->blocked_for_ns = task->se.exec_start - ss->exec_start;
+		e->blocked_known = 1;
+	}
+	bpf_map_delete_elem(&sleep_samples, &tid);
+}
+
+static __always_inline void forget_sleep(struct task_struct *task)
+{
+	__u32 tid = task->pid;
+	bpf_map_delete_elem(&sleep_samples, &tid);
+}
+
+#endif /* THREADLEAK_SLEEP_SAMPLE_BPF_H */

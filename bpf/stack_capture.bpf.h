@@ -1,0 +1,122 @@
+/* Captures the current thread for userspace to unwind later: its user
+ * registers, the syscall it sits in (number, arguments, the timeout it points
+ * to, what its fd is) and a copy of its user stack above sp. Used at thread
+ * creation (the creator) and at the exit of a killed thread. */
+#ifndef THREADLEAK_STACK_CAPTURE_BPF_H
+#define THREADLEAK_STACK_CAPTURE_BPF_H
+
+#include "shared.bpf.h"
+
+/* Set by userspace between open and load. */
+const volatile __u32 stack_size = 16384; /* bytes copied above sp, <= TL_MAX_STACK_BYTES */
+
+struct vma_bounds {
+	__u64 start;
+	__u64 end;
+};
+
+static long stack_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct vma_bounds *b = data;
+	b->start = vma->vm_start;
+	b->end = vma->vm_end;
+	return 0;
+}
+
+struct copy_ctx {
+	struct tl_stack_sample *s;
+	__u64 sp;
+	__u64 len; /* bytes wanted */
+	__u64 done;
+};
+
+/* bpf_probe_read_user is all-or-nothing, so copy page by page and stop at
+ * the first page that is not present. */
+static long copy_page_cb(__u64 i, void *data)
+{
+	struct copy_ctx *c = data;
+	__u64 off = c->done;
+	__u64 addr = c->sp + off;
+	__u64 chunk = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
+
+	if (off >= c->len)
+		return 1;
+	if (chunk > c->len - off)
+		chunk = c->len - off;
+	if (off > TL_MAX_STACK_BYTES - PAGE_SIZE || chunk > PAGE_SIZE || chunk == 0)
+		return 1;
+	if (bpf_probe_read_user(&c->s->stack[off], chunk, (void *)addr))
+		return 1;
+	c->done = off + chunk;
+	return 0;
+}
+
+static __always_inline void describe_fd(struct tl_stack_sample *s, struct task_struct *task)
+{
+	__u64 fd = s->args[0];
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	if (fd >= max || fd >= (1 << 20))
+		return;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	if (!f)
+		return;
+	s->fd_mode = BPF_CORE_READ(f, f_inode, i_mode);
+	const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+	bpf_probe_read_kernel_str(s->fd_name, sizeof(s->fd_name), name);
+}
+
+/* Fills `s` from the current task: registers, syscall, stack copy. The
+ * caller sends the task's mappings first (modules.bpf.h). */
+static __always_inline void capture(struct tl_stack_sample *s)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct vma_bounds b = {};
+	struct copy_ctx cc = {};
+	__u64 sp;
+
+	s->regs[0] = regs->ax;  s->regs[1] = regs->dx;  s->regs[2] = regs->cx;
+	s->regs[3] = regs->bx;  s->regs[4] = regs->si;  s->regs[5] = regs->di;
+	s->regs[6] = regs->bp;  s->regs[7] = regs->sp;  s->regs[8] = regs->r8;
+	s->regs[9] = regs->r9;  s->regs[10] = regs->r10; s->regs[11] = regs->r11;
+	s->regs[12] = regs->r12; s->regs[13] = regs->r13; s->regs[14] = regs->r14;
+	s->regs[15] = regs->r15; s->regs[16] = regs->ip;
+	s->syscall_nr = (long)regs->orig_ax;
+	s->args[0] = regs->di; s->args[1] = regs->si; s->args[2] = regs->dx;
+	s->args[3] = regs->r10; s->args[4] = regs->r8; s->args[5] = regs->r9;
+	s->timeout_valid = 0;
+	s->fd_mode = 0;
+	s->fd_name[0] = 0;
+	s->stack_len = 0;
+
+	int targ = tl_timeout_arg(s->syscall_nr);
+	if (targ >= 0 && targ < 6 && s->args[targ & 7]) {
+		if (!bpf_probe_read_user(s->timeout, sizeof(s->timeout), (void *)s->args[targ & 7]))
+			s->timeout_valid = 1;
+	}
+	if (s->syscall_nr >= 0)
+		describe_fd(s, task);
+
+	/* Copy at most up to the end of the stack mapping (the main thread has
+	 * only a few KiB above sp; reading past the end fails whole). */
+	sp = s->regs[7];
+	if (bpf_find_vma(task, sp, stack_vma_cb, &b, 0) == 0 && b.end > sp) {
+		cc.s = s;
+		cc.sp = sp;
+		cc.len = b.end - sp;
+		if (cc.len > stack_size)
+			cc.len = stack_size;
+		if (cc.len > TL_MAX_STACK_BYTES)
+			cc.len = TL_MAX_STACK_BYTES;
+		bpf_loop(TL_MAX_STACK_BYTES / PAGE_SIZE + 1, copy_page_cb, &cc, 0);
+		s->stack_len = cc.done;
+	}
+	if (s->stack_len == 0)
+		count(TL_STAT_STACK_READ_FAIL);
+}
+
+#endif /* THREADLEAK_STACK_CAPTURE_BPF_H */
