@@ -8,22 +8,13 @@
 #include "formats/syscall_text.h"
 #include "formats/syscall_value_names.h"
 #include "syscalls/syscall_decode.h"
+#include "../support/raw_syscall.h"
 
 namespace threadleak {
 namespace {
 
-RawSyscall call(int64_t nr, std::array<uint64_t, 6> args) {
-    RawSyscall r;
-    r.nr = nr;
-    r.args = args;
-    return r;
-}
-
-RawSyscall with_timeout(RawSyscall r, int64_t sec, int64_t subsec) {
-    r.timeout_valid = true;
-    r.timeout = {sec, subsec};
-    return r;
-}
+using test::call;
+using test::with_timeout;
 
 std::vector<ArgPair> pairs(const RawSyscall& r) { return args_pairs(decode_syscall(r)); }
 

@@ -7,24 +7,15 @@
 #include <sys/stat.h>
 
 #include "syscalls/syscall_decode.h"
+#include "../support/raw_syscall.h"
 
 namespace threadleak {
 namespace {
 
 using enum ArgType;
 
-RawSyscall call(int64_t nr, std::array<uint64_t, 6> args) {
-    RawSyscall r;
-    r.nr = nr;
-    r.args = args;
-    return r;
-}
-
-RawSyscall with_timeout(RawSyscall r, int64_t sec, int64_t subsec) {
-    r.timeout_valid = true;
-    r.timeout = {sec, subsec};
-    return r;
-}
+using test::call;
+using test::with_timeout;
 
 const SyscallArg* find_arg(const DecodedSyscall& d, const std::string& name) {
     for (const auto& a : d.args)
