@@ -66,3 +66,35 @@ TEST(PermissionTest, UnprivilegedUserGetsExit77AndTheFixAndTheCommandNeverRuns) 
     EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << "one line expected: " << o.err;
     EXPECT_FALSE(std::filesystem::exists(marker)) << "the command ran without tracing";
 }
+
+// Root in a default container: CAP_SYS_ADMIN and CAP_PERFMON dropped. The
+// kernel would refuse the programs with EPERM; say which capability is missing.
+TEST(PermissionTest, RootWithoutPerfmonNamesTheMissingCapability) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root, to drop capabilities from it";
+    const char* capsh = "/usr/sbin/capsh";
+    if (access(capsh, X_OK) != 0) GTEST_SKIP() << "capsh (Debian package libcap2-bin) is not installed";
+    const std::string root = repo_root();
+    const std::string marker = root + "/build/permission-test-ran-caps";
+    std::filesystem::remove(marker);
+    const std::string command = root + "/build/threadleak run -- /bin/touch " + marker;
+    int pipefd[2];
+    ASSERT_EQ(pipe2(pipefd, O_CLOEXEC), 0);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        dup2(pipefd[1], 2);
+        execl(capsh, capsh, "--drop=cap_sys_admin,cap_perfmon", "--", "-c", command.c_str(), (char*)nullptr);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    std::string err;
+    char buf[512];
+    for (ssize_t n; (n = read(pipefd[0], buf, sizeof buf)) > 0;) err.append(buf, static_cast<size_t>(n));
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 77) << err;
+    EXPECT_NE(err.find("threadleak runs as root but without CAP_PERFMON"), std::string::npos) << err;
+    EXPECT_FALSE(std::filesystem::exists(marker)) << "the command ran without tracing";
+    std::filesystem::remove(marker);
+}

@@ -42,6 +42,16 @@ bool has_capability(int cap) {
     return data[cap / 32].effective & (1u << (cap % 32));
 }
 
+/// The capabilities loading and attaching our programs needs that this
+/// process lacks ("" if none): CAP_SYS_ADMIN covers both CAP_BPF and CAP_PERFMON.
+std::string missing_capabilities() {
+    if (has_capability(CAP_SYS_ADMIN)) return "";
+    std::string missing;
+    if (!has_capability(CAP_BPF)) missing = "CAP_BPF";
+    if (!has_capability(CAP_PERFMON)) missing += missing.empty() ? "CAP_PERFMON" : " and CAP_PERFMON";
+    return missing;
+}
+
 [[noreturn]] void fail_load(const char* what, int err) {
     err = err < 0 ? -err : err;
     // As root, EACCES/EPERM at load time is the verifier's refusal, not a permission problem.
@@ -62,10 +72,18 @@ bool has_capability(int cap) {
 }  // namespace
 
 void check_bpf_prerequisites() {
-    if (geteuid() != 0 && !(has_capability(CAP_BPF) && has_capability(CAP_PERFMON)))
+    // Root is not enough: a default container drops CAP_SYS_ADMIN and CAP_PERFMON,
+    // and the kernel then refuses the programs with EPERM, like a verifier error.
+    const std::string missing = missing_capabilities();
+    if (!missing.empty() && geteuid() != 0)
         throw UserError(exit_code::kNoPermission,
                         "threadleak needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs; "
                         "run it with sudo");
+    if (!missing.empty())
+        throw UserError(exit_code::kNoPermission,
+                        "threadleak runs as root but without " + missing +
+                            " (needed to load BPF programs, or CAP_SYS_ADMIN on kernels before 5.8); "
+                            "grant them (e.g. docker run --cap-add BPF --cap-add PERFMON, or --privileged)");
     // BPF sees host pids; in a container's pid namespace every pid threadleak
     // knows would be wrong. PROC_PID_INIT_INO is the initial namespace's inode.
     struct stat ns {};
