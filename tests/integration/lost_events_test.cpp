@@ -17,7 +17,8 @@ TEST_F(LostEventsTest, SmallRingBufferCountsLostRecordsInJsonAndText) {
   EXPECT_GT(GetInt(run.report, "/lost_events"), 0) << run.Describe();
   EXPECT_GT(GetInt(run.report, "/health/ringbuf_drops"), 0) << run.Describe();
   EXPECT_EQ(GetInt(run.report, "/health/traced_map_full"), 0) << run.Describe();
-  EXPECT_LT(GetInt(run.report, "/leaked_threads"), 50) << run.Describe();
+  // Which records were dropped (creations, exits, mappings) varies from run to
+  // run: what never varies is that the loss is counted and said.
 
   RunResult text = RunThreadleak({"run", "--ringbuf-size", "128K", "--", "build/fixtures/many_threads"});
   EXPECT_NE(text.err.find("dropped (ring buffer full): the report may be incomplete; raise --ringbuf-size"),
