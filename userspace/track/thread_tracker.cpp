@@ -122,10 +122,20 @@ void ThreadTracker::add_live_leak(LeakKind kind, int pid, int tid, const std::st
 void ThreadTracker::on(const ProcessExitEvent& e) {
     Process& p = process(e.pid);
     p.exited = true;
-    p.threads.clear();
-    // Pending leaks keep the image they need; dropping ours closes its root fd,
-    // so a long run of short processes does not pile up descriptors.
-    p.image.reset();
+    // Exit records of its other threads may still be on their way (each CPU
+    // submits its own): keep its threads and image for them a little longer.
+    // Then drop them: pending leaks keep the image they need, and dropping ours
+    // closes its root fd, so a long run of short processes does not pile up
+    // descriptors.
+    recently_exited_.push_back(e.pid);
+    if (recently_exited_.size() > kKeepExited) {
+        auto it = processes_.find(recently_exited_.front());
+        recently_exited_.pop_front();
+        if (it != processes_.end() && it->second.exited) {
+            it->second.threads.clear();
+            it->second.image.reset();
+        }
+    }
     int status = e.wait_status;
     if (WIFSIGNALED(status)) {
         p.info.signal = signal_name(WTERMSIG(status));

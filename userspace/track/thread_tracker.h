@@ -3,6 +3,7 @@
 // unwinding itself (stacks stay raw until the report is built).
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -92,6 +93,9 @@ private:
     ImageFactory make_image_;
     std::map<int, Process> processes_;
     std::vector<ProcessInfo> finished_;  ///< processes whose pid was reused since
+    /// Exited processes whose threads and image are kept for late exit records.
+    static constexpr size_t kKeepExited = 16;
+    std::deque<int> recently_exited_;
     std::vector<PendingLeak> leaks_;
     bool judging_exits_ = true;
 };

@@ -154,7 +154,6 @@ TEST(ThreadTracker, ReusedPidStartsAFreshProcessAndKeepsTheOldOneInTheReport) {
     t.add_root_process(100, 1, "/bin/app");
     t.on_event(ProcessForkEvent{1, 200, 100, 100, "app"});
     t.on_event(ProcessExitEvent{2, 200, 0});
-    EXPECT_EQ(t.image(200), nullptr);  // released at exit
     t.on_event(ProcessForkEvent{3, 200, 100, 100, "app"});  // pid 200 again
     t.on_event(ExecEvent{4, 200, "/bin/other", "other"});
     EXPECT_NE(t.image(200), nullptr);
@@ -200,4 +199,25 @@ TEST(ThreadTracker, ThreadsOfAProcessASignalKilledAreAliveAtCrash) {
     EXPECT_EQ(t.leaks()[1].kind, LeakKind::AliveAtCrash);
     EXPECT_EQ(t.leaks()[2].kind, LeakKind::AliveAtCrash);
     EXPECT_EQ(t.processes().size(), 2u);  // the late record made no new process
+}
+
+TEST(ThreadTracker, ExitedProcessKeepsItsImageForLateRecordsThenReleasesIt) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app"});
+    t.on_event(created(200, 201, 200, 0x1234));
+    t.on_event(ProcessExitEvent{2, 200, 0});
+    // 201's exit record, submitted on another CPU, arrives after its process's.
+    t.on_event(exited(200, 201, ExitHow::Killed));
+    ASSERT_EQ(t.leaks().size(), 1u);
+    EXPECT_EQ(t.leaks()[0].thread.creator_tid, 200);
+    ASSERT_TRUE(t.leaks()[0].creation.has_value());
+    EXPECT_NE(t.leaks()[0].at_exit.image, nullptr);
+    // Sixteen later exits release it: a long run of short processes holds no more.
+    for (int pid = 300; pid < 316; ++pid) {
+        t.on_event(ProcessForkEvent{3, pid, 100, 100, "app"});
+        t.on_event(ProcessExitEvent{4, pid, 0});
+    }
+    EXPECT_EQ(t.image(200), nullptr);
+    EXPECT_NE(t.image(315), nullptr);
 }
