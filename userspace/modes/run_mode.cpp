@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -51,20 +52,20 @@ void wait_until_gone(const std::vector<int>& pids) {
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
-Health kernel_health(const BpfSession& session, uint64_t malformed) {
-    Health h;
+/// Adds what the kernel side counted to `h` (which holds what userspace counted).
+void add_kernel_counts(Health& h, const BpfSession& session, uint64_t malformed) {
     h.ringbuf_drops = session.ringbuf_drops();
     h.traced_map_full = session.traced_map_full();
     h.stack_copy_failures = session.stack_copy_failures();
     h.malformed_records = malformed;
-    return h;
 }
 
 }  // namespace
 
 int run_mode(const RunOptions& opt) {
     auto format = make_report_format(opt.format);
-    if (!format) throw UserError(exit_code::kUsage, "unknown --format " + opt.format + "; use text or json");
+    // The options module accepts only registered names (cli/options.cpp).
+    if (!format) throw std::logic_error("--format " + opt.format + " passed the option check but has no maker");
     std::string exe = resolve_command(opt.command.at(0));
     OutputFile output(opt.output);
     check_bpf_prerequisites();
@@ -115,18 +116,17 @@ int run_mode(const RunOptions& opt) {
     if (WIFEXITED(status)) info.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) info.signal = signal_name(WTERMSIG(status));
     info.timed_out = timed_out;
-    Health kernel = kernel_health(session, malformed);
-    kernel.unreadable_memory = health.unreadable_memory;
+    add_kernel_counts(health, session, malformed);
 
-    Report report = build_report(tracker, std::move(info), kernel);
+    Report report = build_report(tracker, std::move(info), health);
     if (opt.verbose)
         fprintf(stderr,
                 "threadleak: %llu records dropped (ring buffer full), %llu processes not followed "
                 "(map full), %llu malformed, %llu stack copies failed\n",
-                static_cast<unsigned long long>(kernel.ringbuf_drops),
-                static_cast<unsigned long long>(kernel.traced_map_full),
-                static_cast<unsigned long long>(kernel.malformed_records),
-                static_cast<unsigned long long>(kernel.stack_copy_failures));
+                static_cast<unsigned long long>(health.ringbuf_drops),
+                static_cast<unsigned long long>(health.traced_map_full),
+                static_cast<unsigned long long>(health.malformed_records),
+                static_cast<unsigned long long>(health.stack_copy_failures));
     format->write(report, output.stream());
     output.finish();
 
