@@ -58,8 +58,11 @@ BENCH_SRCS := $(wildcard tests/bench/*.cpp)
 # NAME_stripped variants are built for fixtures listed in STRIPPED_FIXTURES.
 FIXTURE_C   := $(wildcard tests/fixtures/*.c)
 FIXTURE_CXX := $(wildcard tests/fixtures/*.cpp)
+# tests/fixtures/NAME.S: 32-bit (ia32) programs without libc (no multilib needed).
+FIXTURE_IA32 := $(wildcard tests/fixtures/*.S)
 FIXTURES    := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIXTURE_C)) \
-               $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIXTURE_CXX))
+               $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIXTURE_CXX)) \
+               $(patsubst tests/fixtures/%.S,$(BUILD)/fixtures/%,$(FIXTURE_IA32))
 STRIPPED_FIXTURES := condvar_waiter
 FIXTURES   += $(patsubst %,$(BUILD)/fixtures/%_stripped,$(STRIPPED_FIXTURES))
 # Shared-library fixtures: tests/fixtures/libNAME.c -> build/fixtures/libNAME.so, not executables.
@@ -157,6 +160,10 @@ $(BUILD)/fixtures/%: tests/fixtures/%.cpp
 	$(Q)mkdir -p $(@D)
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++20 $(FIXTURE_CFLAGS) -o $@ $<
+$(BUILD)/fixtures/%: tests/fixtures/%.S
+	$(Q)mkdir -p $(@D)
+	$(call msg,AS32,$@)
+	$(Q)as --32 -o $@.o $< && ld -m elf_i386 -static -o $@ $@.o && rm -f $@.o
 $(BUILD)/fixtures/%_stripped: $(BUILD)/fixtures/%
 	$(call msg,STRIP,$@)
 	$(Q)strip -s -o $@ $<

@@ -68,7 +68,8 @@ struct tl_stack_sample {
 	__u32 timeout_valid;   /* 1 if `timeout` was read */
 	__u32 fd_mode;         /* i_mode of the file behind args[0] if it is an fd, else 0 */
 	char fd_name[TL_FD_NAME_LEN]; /* its dentry name (e.g. "pipe:", "[eventfd]") */
-	__u32 pad;
+	__u32 ia32;            /* 1: the thread was in 32-bit code (cs == __USER32_CS): its
+	                        * registers, syscall number and arguments follow the ia32 ABI */
 	__u32 stack_len;       /* valid bytes in `stack`, copied from regs[7] (sp) upward */
 	__u8 stack[TL_MAX_STACK_BYTES];
 };

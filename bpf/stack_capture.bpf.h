@@ -69,6 +69,9 @@ static __always_inline void describe_fd(struct tl_stack_sample *s, struct task_s
 	bpf_probe_read_kernel_str(s->fd_name, sizeof(s->fd_name), name);
 }
 
+/* x86's __USER32_CS: the code segment of a task running 32-bit code. */
+#define USER32_CS 0x23
+
 /* Fills `s` from the current task: registers, syscall, stack copy. The
  * caller sends the task's mappings first (modules.bpf.h). */
 static __always_inline void capture(struct tl_stack_sample *s)
@@ -86,6 +89,7 @@ static __always_inline void capture(struct tl_stack_sample *s)
 	s->regs[12] = regs->r12; s->regs[13] = regs->r13; s->regs[14] = regs->r14;
 	s->regs[15] = regs->r15; s->regs[16] = regs->ip;
 	s->syscall_nr = (long)regs->orig_ax;
+	s->ia32 = regs->cs == USER32_CS;
 	s->args[0] = regs->di; s->args[1] = regs->si; s->args[2] = regs->dx;
 	s->args[3] = regs->r10; s->args[4] = regs->r8; s->args[5] = regs->r9;
 	s->timeout_valid = 0;
@@ -101,6 +105,9 @@ static __always_inline void capture(struct tl_stack_sample *s)
 	if (s->syscall_nr >= 0)
 		describe_fd(s, task);
 
+	/* 32-bit code: userspace does not unwind it, so no copy (and no failure). */
+	if (s->ia32)
+		return;
 	/* Copy at most up to the end of the stack mapping (the main thread has
 	 * only a few KiB above sp; reading past the end fails whole). */
 	sp = s->regs[7];

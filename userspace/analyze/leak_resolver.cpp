@@ -10,6 +10,7 @@ constexpr int64_t kNrClone = 56, kNrExecve = 59, kNrExecveat = 322, kNrClone3 = 
 }  // namespace
 
 ThreadState state_of(const CapturedStack& captured) {
+    if (captured.ia32) return ThreadState::Ia32;
     const int64_t nr = captured.syscall.nr;
     if (nr < 0) return ThreadState::Running;
     // A new thread that never ran still holds the registers clone() gave it:
@@ -20,7 +21,8 @@ ThreadState state_of(const CapturedStack& captured) {
 }
 
 Stack resolve(const PendingStack& pending, int tid) {
-    if (!pending.image) return {};
+    // ia32 registers and frames would be unwound as x86_64 ones: garbage.
+    if (!pending.image || pending.stack.ia32) return {};
     return pending.image->resolve_stack(pending.stack.snapshot, tid);
 }
 
@@ -33,7 +35,8 @@ LeakedThread resolve_leak(const PendingLeak& leak) {
     const CapturedStack& at_exit = leak.at_exit.stack;
     const RawSyscall& sc = at_exit.syscall;
     t.state = state_of(at_exit);
-    if (t.state == ThreadState::Starting) return t;  // its stack is its creator's, not its own
+    // Starting: its stack is its creator's, not its own. Ia32: not decoded.
+    if (t.state == ThreadState::Starting || t.state == ThreadState::Ia32) return t;
     Stack frames = resolve(leak.at_exit, tid);
     if (t.state == ThreadState::Running) {
         t.running_frames = std::move(frames);

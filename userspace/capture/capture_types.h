@@ -44,6 +44,9 @@ struct RawSyscall {
 struct CapturedStack {
     StackSnapshot snapshot;
     RawSyscall syscall;
+    /// The thread ran 32-bit (ia32) code: registers, syscall number and
+    /// arguments follow the ia32 ABI, which threadleak does not decode.
+    bool ia32 = false;
 };
 
 }  // namespace threadleak

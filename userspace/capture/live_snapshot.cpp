@@ -3,11 +3,13 @@
 #include "capture/proc_maps_line.h"
 
 #include <dirent.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -47,6 +49,17 @@ std::optional<uint64_t> exec_start_ns(const std::string& sched_path) {
 }
 
 /// End of the mapping holding `addr` in /proc/PID/maps, 0 if none.
+/// True if the process's executable is a 32-bit ELF: /proc then gives its
+/// syscalls in the ia32 ABI (x86_64 numbers would misname them).
+bool runs_32bit_code(int pid) {
+    int fd = open(("/proc/" + std::to_string(pid) + "/exe").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    unsigned char ident[EI_NIDENT] = {};
+    const bool is_elf = read(fd, ident, sizeof(ident)) == sizeof(ident) && memcmp(ident, ELFMAG, SELFMAG) == 0;
+    close(fd);
+    return is_elf && ident[EI_CLASS] == ELFCLASS32;
+}
+
 uint64_t mapping_end(int pid, uint64_t addr) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
     std::string line;
@@ -117,6 +130,7 @@ std::optional<LiveThread> snapshot_thread(int pid, int tid, size_t stack_size) {
     t.comm = read_text(task + "/comm");
     if (!t.comm.empty() && t.comm.back() == '\n') t.comm.pop_back();
 
+    t.stack.ia32 = runs_32bit_code(pid);
     uint64_t sp = 0, pc = 0;
     RawSyscall& raw = t.stack.syscall;
     if (!parse_proc_syscall(read_text(task + "/syscall"), &raw, &sp, &pc)) {

@@ -31,6 +31,7 @@ CapturedStack decode_stack(const tl_stack_sample& s, size_t stack_bytes) {
     for (int i = 0; i < TL_NREGS; i++) c.snapshot.regs[i] = s.regs[i];
     c.snapshot.stack.assign(s.stack, s.stack + stack_bytes);
     c.syscall.nr = s.syscall_nr;
+    c.ia32 = s.ia32 != 0;
     for (int i = 0; i < 6; i++) c.syscall.args[i] = s.args[i];
     c.syscall.timeout_valid = s.timeout_valid != 0;
     c.syscall.timeout = {static_cast<int64_t>(s.timeout[0]), static_cast<int64_t>(s.timeout[1])};

@@ -151,6 +151,9 @@ private:
             write_stack(g.running_frames);
         } else if (g.state == ThreadState::Starting) {
             out_ << pfx << "  starting: created, but killed before it first ran\n";
+        } else if (g.state == ThreadState::Ia32) {
+            out_ << pfx << "  in 32-bit (ia32) code: 32-bit processes are not supported, "
+                           "so its syscall and stacks are not decoded\n";
         } else if (g.state == ThreadState::Execing && g.blocked_in) {
             out_ << pfx << "  exec'ing: in " << call_text(*g.blocked_in) << '\n';
             write_stack(g.blocked_in->frames);

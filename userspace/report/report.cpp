@@ -42,6 +42,7 @@ const char* to_string(ThreadState s) {
     case ThreadState::Running: return "running";
     case ThreadState::Starting: return "starting";
     case ThreadState::Execing: return "execing";
+    case ThreadState::Ia32: return "ia32";
     }
     return "unknown";
 }

@@ -45,6 +45,7 @@ enum class ThreadState {
     Running,   ///< in user code (running_frames)
     Starting,  ///< created but never ran: its registers are still its creator's
     Execing,   ///< inside execve (blocked_in holds the call and its stack)
+    Ia32,      ///< in 32-bit (ia32) code: not supported, syscall and stacks not decoded
 };
 
 /// What a leaked thread was found doing: the part that the members of a group share.
