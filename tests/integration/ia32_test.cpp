@@ -33,6 +33,8 @@ TEST_F(Ia32Test, TextReportSays32BitProcessesAreNotSupported) {
   EXPECT_NE(run.err.find("32-bit (ia32) code: 32-bit processes are not supported"), std::string::npos)
       << run.Describe();
   EXPECT_EQ(run.err.find("shmget"), std::string::npos) << run.Describe();
+  EXPECT_EQ(run.err.find("could not be copied"), std::string::npos)
+      << "an ia32 stack is not copied, so no copy failed\n" << run.Describe();
 }
 
 TEST_F(Ia32Test, HungThreadsOfA32BitProcessReadFromProcAreNotMisdecoded) {

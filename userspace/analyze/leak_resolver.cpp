@@ -26,18 +26,19 @@ Stack resolve(const PendingStack& pending, int tid) {
     return pending.image->resolve_stack(pending.stack.snapshot, tid);
 }
 
-LeakedThread resolve_leak(const PendingLeak& leak) {
+LeakedThread resolve_leak(const PendingLeak& leak, bool with_stacks) {
     LeakedThread t;
     t.kind = leak.kind;
     t.thread = leak.thread;
     const int tid = leak.thread.tid;
-    if (leak.creation) t.created_by = resolve(*leak.creation, leak.thread.creator_tid.value_or(tid));
+    if (leak.creation && with_stacks)
+        t.created_by = resolve(*leak.creation, leak.thread.creator_tid.value_or(tid));
     const CapturedStack& at_exit = leak.at_exit.stack;
     const RawSyscall& sc = at_exit.syscall;
     t.state = state_of(at_exit);
     // Starting: its stack is its creator's, not its own. Ia32: not decoded.
     if (t.state == ThreadState::Starting || t.state == ThreadState::Ia32) return t;
-    Stack frames = resolve(leak.at_exit, tid);
+    Stack frames = with_stacks ? resolve(leak.at_exit, tid) : Stack{};
     if (t.state == ThreadState::Running) {
         t.running_frames = std::move(frames);
     } else {
@@ -50,10 +51,22 @@ LeakedThread resolve_leak(const PendingLeak& leak) {
     return t;
 }
 
-std::vector<LeakedThread> resolve_leaks(const std::vector<PendingLeak>& leaks) {
+size_t stack_count(const std::vector<PendingLeak>& leaks) {
+    size_t n = 0;
+    for (const PendingLeak& l : leaks) n += 1 + (l.creation ? 1 : 0);
+    return n;
+}
+
+std::vector<LeakedThread> resolve_leaks(const std::vector<PendingLeak>& leaks,
+                                        const std::function<bool()>& stop, uint64_t* unsymbolized) {
     std::vector<LeakedThread> out;
     out.reserve(leaks.size());
-    for (const PendingLeak& l : leaks) out.push_back(resolve_leak(l));
+    bool stopped = false;
+    for (const PendingLeak& l : leaks) {
+        stopped = stopped || (stop && stop());
+        out.push_back(resolve_leak(l, !stopped));
+        if (stopped && unsymbolized) *unsymbolized += 1 + (l.creation ? 1 : 0);
+    }
     return out;
 }
 

@@ -2,6 +2,8 @@
 // LeakedThreads: unwinds, symbolizes and decodes the syscall.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "report/report.h"
@@ -15,8 +17,17 @@ ThreadState state_of(const CapturedStack& captured);
 /// Unwinds and symbolizes one captured stack in its own address space.
 Stack resolve(const PendingStack& pending, int tid);
 
-LeakedThread resolve_leak(const PendingLeak& leak);
+/// `with_stacks` false: everything but the stacks (identity, state, syscall),
+/// for a report whose symbolization was stopped.
+LeakedThread resolve_leak(const PendingLeak& leak, bool with_stacks = true);
 
-std::vector<LeakedThread> resolve_leaks(const std::vector<PendingLeak>& leaks);
+/// Stacks a pending leak holds (creation and capture), for progress messages.
+size_t stack_count(const std::vector<PendingLeak>& leaks);
+
+/// Resolves every leak; once `stop()` returns true (checked between leaks) the
+/// rest are resolved without stacks and counted in `*unsymbolized`.
+std::vector<LeakedThread> resolve_leaks(const std::vector<PendingLeak>& leaks,
+                                        const std::function<bool()>& stop = {},
+                                        uint64_t* unsymbolized = nullptr);
 
 }  // namespace threadleak

@@ -3,12 +3,17 @@
 // stages (suppress, classify waits, find deadlocks, sort) are steps here.
 #pragma once
 
+#include <functional>
+
 #include "report/report.h"
 #include "track/thread_tracker.h"
 
 namespace threadleak {
 
 /// `session` and `health` are the mode's; processes and leaks come from `tracker`.
-Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health);
+/// Once `stop_symbolizing()` returns true (the user asked to stop), the
+/// remaining leaks are reported without stacks (Health::stacks_not_symbolized).
+Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health,
+                    const std::function<bool()>& stop_symbolizing = {});
 
 }  // namespace threadleak

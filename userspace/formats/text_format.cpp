@@ -123,6 +123,9 @@ private:
         if (h.unreadable_memory)
             s += "; " + plural(h.unreadable_memory, "live thread", "live threads") +
                  " could not be read from /proc";
+        if (h.stacks_not_symbolized)
+            s += "; " + plural(h.stacks_not_symbolized, "stack", "stacks") +
+                 " left out (symbolization stopped by a signal)";
         return s;
     }
 

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "analyze/leak_resolver.h"
 #include "analyze/report_pipeline.h"
 #include "capture/trace_events.h"
 #include "common/wait_status.h"
@@ -118,7 +119,13 @@ int run_mode(const RunOptions& opt) {
     info.timed_out = timed_out;
     add_kernel_counts(health, session, malformed);
 
-    Report report = build_report(tracker, std::move(info), health);
+    // Symbolizing many stacks can take a while: a signal now says so, and a
+    // second one stops it (the leaks are still listed, without stacks).
+    forwarding.enter_report_phase("threadleak: symbolizing " +
+                                  std::to_string(stack_count(tracker.leaks())) +
+                                  " stacks; Ctrl-C again to stop and report without them\n");
+    Report report = build_report(tracker, std::move(info), health,
+                                 [&] { return forwarding.stop_requested(); });
     if (opt.verbose)
         fprintf(stderr,
                 "threadleak: %llu records dropped (ring buffer full), %llu processes not followed "
@@ -131,6 +138,8 @@ int run_mode(const RunOptions& opt) {
     output.finish();
 
     if (timed_out) return exit_code::kTimedOut;
+    // The user stopped us: say so like a shell would, whatever was found.
+    if (report.health.stacks_not_symbolized > 0) return 128 + forwarding.received();
     // The command's own failure is never hidden by ours: only a command that
     // succeeded gets --error-exitcode for its leaks.
     const int command_code = shell_exit_code(status).value_or(exit_code::kInternal);

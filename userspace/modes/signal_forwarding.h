@@ -1,10 +1,14 @@
 // Ctrl-C, SIGTERM, SIGHUP and SIGQUIT go to the traced command's process
 // group while threadleak keeps tracing until it exits and still writes the
 // report. A second one kills the group: a command that ignores signals
-// cannot keep threadleak waiting.
+// cannot keep threadleak waiting. Once the command is gone and the report is
+// being built, the first one says what threadleak is doing and the second
+// asks it to stop symbolizing (stop_requested()).
 #pragma once
 
 #include <signal.h>
+
+#include <string>
 
 namespace threadleak {
 
@@ -24,6 +28,12 @@ public:
     void forward_to(int pgid);
     /// The last signal received, 0 if none.
     int received() const;
+
+    /// From now on nothing is forwarded: the first signal writes `notice` to
+    /// stderr, the second sets stop_requested(). Earlier signals do not count.
+    void enter_report_phase(const std::string& notice);
+    /// True once a second signal arrived in the report phase.
+    bool stop_requested() const;
 
 private:
     static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};

@@ -100,6 +100,7 @@ struct Health {
     uint64_t malformed_records = 0;     ///< records that failed validation (a bug)
     uint64_t stack_copy_failures = 0;   ///< user stacks that could not be copied (frames missing)
     uint64_t unreadable_memory = 0;     ///< live threads whose /proc state or memory could not be read
+    uint64_t stacks_not_symbolized = 0; ///< stacks left out: the user stopped symbolization (Ctrl-C twice)
 
     /// Events lost on the way: any of these can hide a leak.
     uint64_t lost_events() const { return ringbuf_drops + traced_map_full + malformed_records; }
