@@ -224,4 +224,37 @@ TEST_F(SignalDetachTest, TerminateForwardsAndDetaches) {
   ExpectSignalForwardedAndBpfDetached(SIGTERM, "SIGTERM");
 }
 
+// A command that ignores Ctrl-C, with a descendant that left its process group
+// (setsid): the second Ctrl-C kills the group, and threadleak kills the
+// descendant too, since it traced it.
+TEST_F(SignalDetachTest, SecondInterruptKillsDescendantsOutsideTheGroup) {
+  SKIP_UNLESS_ROOT();
+  const std::string dir = MakeTempDir();
+  const std::string pid_file = dir + "/setsid.pid";
+  const SpawnedThreadleak spawned = SpawnThreadleak(
+      {"run", "--", "bash", "-c",
+       "trap '' INT TERM; setsid sleep 60 & echo $! > " + pid_file + ".tmp; mv " + pid_file +
+           ".tmp " + pid_file + "; wait"});
+  pid_t descendant = -1;
+  for (int i = 0; i < 200 && descendant <= 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    std::ifstream in(pid_file);
+    long pid = -1;
+    if (in >> pid) descendant = static_cast<pid_t>(pid);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kill(spawned.pid, SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kill(spawned.pid, SIGINT);
+  const RunResult run = CollectThreadleak(spawned, std::chrono::seconds(20));
+  fs::remove_all(dir);
+  ASSERT_GT(descendant, 0) << "the command never wrote the setsid child's pid\n" << run.Describe();
+  const bool gone = ProcessGone(descendant, std::chrono::seconds(2));
+  if (!gone) kill(descendant, SIGKILL);
+  EXPECT_FALSE(run.guard_expired) << run.Describe();
+  EXPECT_TRUE(gone) << "the setsid'd sleep (pid " << descendant
+                    << ") outlived a second Ctrl-C to threadleak\n" << run.Describe();
+  EXPECT_EQ(run.exit_code, 128 + SIGKILL) << "bash was killed by SIGKILL\n" << run.Describe();
+}
+
 }  // namespace

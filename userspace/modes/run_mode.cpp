@@ -45,12 +45,16 @@ bool is_gone(int pid) {
     return close == std::string::npos || close + 2 >= text.size() || text[close + 2] == 'Z';
 }
 
-/// Waits (up to 2 s) until every process in `pids` has died.
+/// Waits (up to 2 s) until every process in `pids` has died; says which did not
+/// (a process in uninterruptible sleep dies only when its I/O ends).
 void wait_until_gone(const std::vector<int>& pids) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    for (int pid : pids)
+    for (int pid : pids) {
         while (!is_gone(pid) && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        if (!is_gone(pid))
+            fprintf(stderr, "threadleak: warning: traced process %d is still alive 2 s after SIGKILL\n", pid);
+    }
 }
 
 /// Adds what the kernel side counted to `h` (which holds what userspace counted).
@@ -94,8 +98,17 @@ int run_mode(const RunOptions& opt) {
     TraceLoop loop(session, opt.sample_interval);
     std::optional<TraceLoop::Clock::time_point> deadline;
     if (opt.timeout) deadline = TraceLoop::Clock::now() + *opt.timeout;
-    const bool timed_out =
-        loop.run([&] { return child.poll_exit(); }, deadline) == TraceLoop::Outcome::DeadlinePassed;
+    bool killed_everything = false;
+    const auto command_done = [&] {
+        // A second Ctrl-C killed the command's group (the handler can only
+        // reach that); descendants that left it (setsid) go too.
+        if (forwarding.forwarded_count() >= 2 && !killed_everything) {
+            signal_everything(tracker, child, SIGKILL);
+            killed_everything = true;
+        }
+        return child.poll_exit();
+    };
+    const bool timed_out = loop.run(command_done, deadline) == TraceLoop::Outcome::DeadlinePassed;
     if (timed_out) {
         capture_hung_threads(tracker, [&] { signal_everything(tracker, child, SIGSTOP); },
                              opt.bpf.stack_size, health);

@@ -11,6 +11,7 @@ namespace {
 // the flag that publishes it) is safe there.
 volatile sig_atomic_t g_target_pgid = 0;
 volatile sig_atomic_t g_received = 0;
+volatile sig_atomic_t g_forwarded_count = 0;
 volatile sig_atomic_t g_report_phase = 0;
 volatile sig_atomic_t g_report_phase_signals = 0;
 char g_notice[256];
@@ -29,6 +30,7 @@ void forward_signal(int sig) {
         }
         return;
     }
+    g_forwarded_count = g_forwarded_count + 1;
     if (g_target_pgid > 0) kill(-g_target_pgid, again ? SIGKILL : sig);
 }
 
@@ -54,6 +56,8 @@ void SignalForwarding::forward_to(int pgid) {
 }
 
 int SignalForwarding::received() const { return g_received; }
+
+int SignalForwarding::forwarded_count() const { return g_forwarded_count; }
 
 void SignalForwarding::enter_report_phase(const std::string& notice) {
     g_target_pgid = 0;

@@ -28,6 +28,8 @@ public:
     void forward_to(int pgid);
     /// The last signal received, 0 if none.
     int received() const;
+    /// Signals received while forwarding (before the report phase).
+    int forwarded_count() const;
 
     /// From now on nothing is forwarded: the first signal writes `notice` to
     /// stderr, the second sets stop_requested(). Earlier signals do not count.
