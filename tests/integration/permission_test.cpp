@@ -98,3 +98,39 @@ TEST(PermissionTest, RootWithoutPerfmonNamesTheMissingCapability) {
     EXPECT_FALSE(std::filesystem::exists(marker)) << "the command ran without tracing";
     std::filesystem::remove(marker);
 }
+
+// Root of a user namespace (a rootless container, `unshare -U -r`) holds every
+// capability there, but none counts for loading BPF: say so, exit 77, instead
+// of a verifier error.
+TEST(PermissionTest, RootInAUserNamespaceIsToldCapabilitiesThereDoNotCount) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root";
+    const char* unshare = "/usr/bin/unshare";
+    if (access(unshare, X_OK) != 0) GTEST_SKIP() << "unshare (Debian package util-linux) is not installed";
+    const std::string root = repo_root();
+    const std::string marker = root + "/build/permission-test-ran-userns";
+    std::filesystem::remove(marker);
+    const std::string threadleak = root + "/build/threadleak";
+    int pipefd[2];
+    ASSERT_EQ(pipe2(pipefd, O_CLOEXEC), 0);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        dup2(pipefd[1], 2);
+        execl(unshare, unshare, "--user", "--map-root-user", threadleak.c_str(), "run", "--", "/bin/touch",
+              marker.c_str(), (char*)nullptr);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    std::string err;
+    char buf[512];
+    for (ssize_t n; (n = read(pipefd[0], buf, sizeof buf)) > 0;) err.append(buf, static_cast<size_t>(n));
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 77) << err;
+    EXPECT_NE(err.find("runs in a user namespace"), std::string::npos) << err;
+    EXPECT_EQ(err.find("verifier"), std::string::npos) << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "one line expected: " << err;
+    EXPECT_FALSE(std::filesystem::exists(marker)) << "the command ran without tracing";
+    std::filesystem::remove(marker);
+}

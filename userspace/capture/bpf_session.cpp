@@ -13,6 +13,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -71,7 +72,22 @@ std::string missing_capabilities() {
 
 }  // namespace
 
+/// True if this process is in a user namespace other than the initial one: its
+/// uid_map is not the identity over every uid. Capabilities held there (root
+/// after `unshare -U -r`, a rootless container) do not let it load BPF.
+bool in_child_user_namespace() {
+    std::ifstream in("/proc/self/uid_map");
+    uint64_t inside = 0, outside = 0, count = 0;
+    if (!(in >> inside >> outside >> count)) return false;  // unknown: let the load decide
+    return !(inside == 0 && outside == 0 && count == 4294967295ull);
+}
+
 void check_bpf_prerequisites() {
+    if (in_child_user_namespace())
+        throw UserError(exit_code::kNoPermission,
+                        "threadleak runs in a user namespace (a rootless container or unshare -U), "
+                        "where root's capabilities do not extend to loading BPF programs; run it as "
+                        "root in the host's user namespace");
     // Root is not enough: a default container drops CAP_SYS_ADMIN and CAP_PERFMON,
     // and the kernel then refuses the programs with EPERM, like a verifier error.
     const std::string missing = missing_capabilities();
