@@ -13,6 +13,11 @@
  *
  * Every program filters on the traced-tgid map first: they run for the whole
  * machine, and an untraced process must pay for one hash lookup only.
+ *
+ * fork and exit come in two variants that differ only in how the mappings
+ * reach userspace (modules.bpf.h): on_fork/on_exit list them with the VMA
+ * iterator (Linux >= 6.7), on_fork_proc_maps/on_exit_proc_maps ask userspace
+ * to read /proc/PID/maps. Userspace loads one pair (capture/kernel_features).
  */
 #include "shared.bpf.h"
 #include "modules.bpf.h"
@@ -22,12 +27,12 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define PF_IO_WORKER 0x00000010      /* include/linux/sched.h: io_uring worker */
-#define PF_USER_WORKER 0x00004000    /* kernel-created worker of a user process (vhost, io_uring) */
+#define PF_USER_WORKER 0x00004000    /* kernel-created worker of a user process (vhost; Linux >= 6.4, unused bit before) */
 #define NR_EXIT 60
 #define NR_EXIT_GROUP 231
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+static __always_inline int fork_hook(struct task_struct *parent, struct task_struct *child,
+				     bool vma_iter)
 {
 	__u32 tgid = parent->tgid;
 
@@ -53,7 +58,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	struct scratch_space *sc = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!sc)
 		return 0;
-	send_modules(parent, &sc->rec.modules);
+	send_modules(parent, &sc->rec.modules, vma_iter);
 	struct tl_thread_create_event *e = &sc->rec.create;
 	/* runs in the creating thread: `current` is `parent` */
 	fill_header(&e->h, TL_EV_THREAD_CREATE, 0, parent);
@@ -64,6 +69,18 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	e->h.size = size;
 	submit(e, size);
 	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return fork_hook(parent, child, true);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork_proc_maps, struct task_struct *parent, struct task_struct *child)
+{
+	return fork_hook(parent, child, false);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -100,8 +117,7 @@ static __always_inline __u32 exit_how(struct task_struct *task, long nr)
 	return TL_EXIT_SELF;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
+static __always_inline int exit_hook(struct task_struct *p, bool group_dead, bool vma_iter)
 {
 	__u32 tgid = p->tgid;
 
@@ -125,7 +141,7 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 		/* Still readable here (verified on 6.18): current->mm, the user
 		 * stack and bpf_task_pt_regs(), whose orig_ax is the syscall the
 		 * thread was stopped in. */
-		send_modules(p, &sc->rec.modules);
+		send_modules(p, &sc->rec.modules, vma_iter);
 		fill_header(&e->h, TL_EV_THREAD_EXIT, 0, p);
 		e->how = TL_EXIT_KILLED;
 		e->has_stack = 1;
@@ -149,4 +165,16 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 		bpf_map_delete_elem(&traced, &tgid);
 	}
 	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
+{
+	return exit_hook(p, group_dead, true);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit_proc_maps, struct task_struct *p, bool group_dead)
+{
+	return exit_hook(p, group_dead, false);
 }

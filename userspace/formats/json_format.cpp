@@ -80,6 +80,7 @@ json health_json(const Health& h) {
     j["malformed_records"] = h.malformed_records;
     j["stack_copy_failures"] = h.stack_copy_failures;
     j["unreadable_memory"] = h.unreadable_memory;
+    j["unreadable_maps"] = h.unreadable_maps;
     return j;
 }
 

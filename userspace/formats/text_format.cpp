@@ -123,6 +123,10 @@ private:
         if (h.unreadable_memory)
             s += "; " + plural(h.unreadable_memory, "live thread", "live threads") +
                  " could not be read from /proc";
+        if (h.unreadable_maps)
+            s += "; " + plural(h.unreadable_maps, "process's", "processes'") +
+                 " mappings could not be read from /proc in time: their frames may lack symbols "
+                 "(a kernel with the BPF VMA iterator, Linux >= 6.7, lists them in BPF)";
         return s;
     }
 
