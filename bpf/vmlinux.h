@@ -46,7 +46,7 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_RINGBUF = 27,
 };
 
-enum { BPF_ANY = 0 };                            /* bpf_map_update_elem flags */
+enum { BPF_ANY = 0, BPF_NOEXIST = 1 };           /* bpf_map_update_elem flags */
 enum { BPF_RB_NO_WAKEUP = 1, BPF_RB_FORCE_WAKEUP = 2 }; /* bpf_ringbuf_output flags */
 
 #pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)
@@ -162,6 +162,9 @@ struct task_struct {
 	struct files_struct *files;
 	struct signal_struct *signal;
 };
+
+struct kernel_siginfo; /* signal_deliver's arguments, not read */
+struct k_sigaction;
 
 struct linux_binprm {
 	struct file *file;

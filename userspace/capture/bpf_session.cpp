@@ -117,8 +117,10 @@ BpfSession::BpfSession(const BpfOptions& options, RecordHandler handler)
     mappings_from_proc_ = !features.vma_iter;
     bpf_program__set_autoload(skel->progs.on_fork, features.vma_iter);
     bpf_program__set_autoload(skel->progs.on_exit, features.vma_iter);
+    bpf_program__set_autoload(skel->progs.on_kill, features.vma_iter);
     bpf_program__set_autoload(skel->progs.on_fork_proc_maps, !features.vma_iter);
     bpf_program__set_autoload(skel->progs.on_exit_proc_maps, !features.vma_iter);
+    bpf_program__set_autoload(skel->progs.on_kill_proc_maps, !features.vma_iter);
 
     if (int err = threadleak_bpf__load(skel.get())) fail_load("load the BPF programs", err);
     if (int err = threadleak_bpf__attach(skel.get())) fail_load("attach the BPF programs", err);
@@ -126,7 +128,7 @@ BpfSession::BpfSession(const BpfOptions& options, RecordHandler handler)
     if (!ring_) fail_load("create the ring buffer reader", errno);
     skel_ = skel.release();
     if (options.verbose) {
-        fprintf(stderr, "threadleak: BPF attached (tp_btf fork/exec/exit, iter/task), stack copy %u bytes\n",
+        fprintf(stderr, "threadleak: BPF attached (tp_btf fork/exec/signal_deliver/exit, iter/task), stack copy %u bytes\n",
                 skel_->rodata->stack_size);
         fprintf(stderr, "threadleak: %s\n", describe_mapping_path(features).c_str());
     }
