@@ -17,7 +17,7 @@
  *
  * fork and exit come in two variants that differ only in how the mappings
  * reach userspace (modules.bpf.h): on_fork/on_exit list them with the VMA
- * iterator (Linux >= 6.7), on_fork_proc_maps/on_exit_proc_maps ask userspace
+ * iterator (Linux >= 6.7), on_fork_procfs/on_exit_procfs ask userspace
  * to read /proc/PID/maps. Userspace loads one pair (capture/kernel_features).
  */
 #include "shared.bpf.h"
@@ -81,7 +81,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 }
 
 SEC("tp_btf/sched_process_fork")
-int BPF_PROG(on_fork_proc_maps, struct task_struct *parent, struct task_struct *child)
+int BPF_PROG(on_fork_procfs, struct task_struct *parent, struct task_struct *child)
 {
 	return fork_hook(parent, child, false);
 }
@@ -231,7 +231,7 @@ int BPF_PROG(on_kill, int sig, struct kernel_siginfo *info, struct k_sigaction *
 }
 
 SEC("tp_btf/signal_deliver")
-int BPF_PROG(on_kill_proc_maps, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+int BPF_PROG(on_kill_procfs, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
 {
 	return kill_hook(sig, false);
 }
@@ -243,7 +243,7 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 }
 
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_exit_proc_maps, struct task_struct *p, bool group_dead)
+int BPF_PROG(on_exit_procfs, struct task_struct *p, bool group_dead)
 {
 	return exit_hook(p, group_dead, false);
 }

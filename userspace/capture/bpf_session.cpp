@@ -118,9 +118,9 @@ BpfSession::BpfSession(const BpfOptions& options, RecordHandler handler)
     bpf_program__set_autoload(skel->progs.on_fork, features.vma_iter);
     bpf_program__set_autoload(skel->progs.on_exit, features.vma_iter);
     bpf_program__set_autoload(skel->progs.on_kill, features.vma_iter);
-    bpf_program__set_autoload(skel->progs.on_fork_proc_maps, !features.vma_iter);
-    bpf_program__set_autoload(skel->progs.on_exit_proc_maps, !features.vma_iter);
-    bpf_program__set_autoload(skel->progs.on_kill_proc_maps, !features.vma_iter);
+    bpf_program__set_autoload(skel->progs.on_fork_procfs, !features.vma_iter);
+    bpf_program__set_autoload(skel->progs.on_exit_procfs, !features.vma_iter);
+    bpf_program__set_autoload(skel->progs.on_kill_procfs, !features.vma_iter);
 
     if (int err = threadleak_bpf__load(skel.get())) fail_load("load the BPF programs", err);
     if (int err = threadleak_bpf__attach(skel.get())) fail_load("attach the BPF programs", err);
