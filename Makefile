@@ -31,7 +31,9 @@ ALL_CXXFLAGS = $(REQUIRED_CXXFLAGS) $(CPPFLAGS) $(CXXFLAGS)
 # -O2 by default: the verifier rejects most of what clang emits for BPF at -O0.
 BPF_CFLAGS ?= -O2
 # -g: BTF for the CO-RE relocations and the skeleton's map and program types.
-REQUIRED_BPF_CFLAGS := -g -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -I$(BUILD) -Ibpf -Wall -Werror
+# bpf/vmlinux.h is checked in (the kernel types we read, CO-RE relocated at load
+# time): the build needs neither kernel headers nor the build host's BTF.
+REQUIRED_BPF_CFLAGS := -g -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -Ibpf -Wall -Werror
 LDLIBS     := -lbpf -ldw -lelf -lz -liberty -lpthread
 GTEST_LIBS := -lgtest -lgtest_main -lpthread
 
@@ -78,20 +80,12 @@ all: $(BUILD)/threadleak $(BUILD)/threadleak.1.gz $(BUILD)/threadleak.bash-compl
 deps:
 	$(Q)bash scripts/install-deps.sh
 
-# vmlinux.h comes from the running kernel's BTF: the CO-RE relocations make the
-# object portable, and generating it keeps the repository free of a 5 MB header.
-$(BUILD)/vmlinux.h:
-	$(Q)mkdir -p $(BUILD)
-	$(Q)test -r /sys/kernel/btf/vmlinux || { echo "error: /sys/kernel/btf/vmlinux is missing: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF=y is needed)" >&2; exit 1; }
-	$(call msg,GEN,$@)
-	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
-
 # Each bpf/NAME.bpf.c is compiled alone (header dependencies from -MMD), then
 # libbpf's static linker joins them into one object: maps the files share are
 # defined __weak in bpf/shared.bpf.h and linked into one (bpftool >= 7.0).
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OBJ)/bpf/%.bpf.o,$(BPF_SRCS))
-$(OBJ)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h
+$(OBJ)/bpf/%.bpf.o: bpf/%.bpf.c
 	$(Q)mkdir -p $(@D)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(REQUIRED_BPF_CFLAGS) $(BPF_CFLAGS) -MMD -MP -c $< -o $@

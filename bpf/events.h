@@ -28,6 +28,7 @@ enum tl_event_kind {
 	TL_EV_THREAD_EXIT = 4,  /* a thread exited (+ its stack if it did not end itself) */
 	TL_EV_PROCESS_EXIT = 5, /* the last thread of a traced process exited */
 	TL_EV_MODULES = 6,      /* executable file mappings of a process's address space */
+	TL_EV_READ_MAPS = 7,    /* read them from /proc/PID/maps now (no VMA iterator in BPF) */
 };
 
 /* How a thread left. */
@@ -83,6 +84,13 @@ struct tl_modules_event {
 	__u32 n;
 	__u32 pad;
 	struct tl_module modules[TL_MODULES_PER_RECORD];
+};
+
+/* Sent instead of tl_modules_event by kernels without the open-coded VMA
+ * iterator (Linux < 6.7): the address space's executable mappings are new or
+ * changed, and userspace must read them from /proc/PID/maps while it lives. */
+struct tl_read_maps_event {
+	struct tl_header h;
 };
 
 struct tl_process_fork_event {

@@ -8,11 +8,17 @@
  * Hooks (all rare events; nothing runs on syscalls or context switches):
  *   tp_btf/sched_process_fork  thread creation (+ creator's stack) and new processes
  *   tp_btf/sched_process_exec  exec of a traced process
- *   tp_btf/sched_process_exit  thread exit (+ stack when the thread did not end itself)
+ *   tp_btf/signal_deliver      a thread killed by its process's exit or an exec (+ stack)
+ *   tp_btf/sched_process_exit  every other thread exit, and the process's exit
  * The sleep sampler (sleep_sampler.bpf.c) runs on demand from userspace.
  *
  * Every program filters on the traced-tgid map first: they run for the whole
  * machine, and an untraced process must pay for one hash lookup only.
+ *
+ * fork and exit come in two variants that differ only in how the mappings
+ * reach userspace (modules.bpf.h): on_fork/on_exit list them with the VMA
+ * iterator (Linux >= 6.7), on_fork_procfs/on_exit_procfs ask userspace
+ * to read /proc/PID/maps. Userspace loads one pair (capture/kernel_features).
  */
 #include "shared.bpf.h"
 #include "modules.bpf.h"
@@ -22,12 +28,13 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define PF_IO_WORKER 0x00000010      /* include/linux/sched.h: io_uring worker */
-#define PF_USER_WORKER 0x00004000    /* kernel-created worker of a user process (vhost, io_uring) */
+#define PF_USER_WORKER 0x00004000    /* kernel-created worker of a user process (vhost; Linux >= 6.4, unused bit before) */
+#define SIGKILL 9
 #define NR_EXIT 60
 #define NR_EXIT_GROUP 231
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+static __always_inline int fork_hook(struct task_struct *parent, struct task_struct *child,
+				     bool vma_iter)
 {
 	__u32 tgid = parent->tgid;
 
@@ -42,6 +49,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 
 		if (bpf_map_update_elem(&traced, &child_tgid, &one, BPF_ANY))
 			count(TL_STAT_TRACED_FULL);
+		forget_modules(child); /* a fresh mm: drop any stale entry for its address */
 		fill_header(&e.h, TL_EV_PROCESS_FORK, sizeof(e), child);
 		e.h.tid = parent->pid;
 		e.parent_pid = tgid;
@@ -53,7 +61,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	struct scratch_space *sc = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!sc)
 		return 0;
-	send_modules(parent, &sc->rec.modules);
+	send_modules(parent, &sc->rec.modules, vma_iter);
 	struct tl_thread_create_event *e = &sc->rec.create;
 	/* runs in the creating thread: `current` is `parent` */
 	fill_header(&e->h, TL_EV_THREAD_CREATE, 0, parent);
@@ -64,6 +72,18 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	e->h.size = size;
 	submit(e, size);
 	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return fork_hook(parent, child, true);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork_procfs, struct task_struct *parent, struct task_struct *child)
+{
+	return fork_hook(parent, child, false);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -100,10 +120,66 @@ static __always_inline __u32 exit_how(struct task_struct *task, long nr)
 	return TL_EXIT_SELF;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
+/* Threads whose exit record was sent at signal_deliver (kill_hook): their
+ * sched_process_exit sends none. A plain hash: an entry that could not be
+ * added leaves the record to sched_process_exit, never sends it twice. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32); /* tid */
+	__type(value, __u8);
+} exit_sent SEC(".maps");
+
+/* Sends the exit record of a thread killed by its process's exit (or an exec,
+ * or a fatal signal), with its mappings first and its registers and stack:
+ * `p` is current, and its address space must still be there. */
+static __always_inline void send_killed(struct task_struct *p, struct scratch_space *sc, bool vma_iter)
 {
-	__u32 tgid = p->tgid;
+	struct tl_thread_exit_event *e = &sc->rec.exit;
+
+	send_modules(p, &sc->rec.modules, vma_iter);
+	fill_header(&e->h, TL_EV_THREAD_EXIT, 0, p);
+	e->how = TL_EXIT_KILLED;
+	e->has_stack = 1;
+	blocked_for(e, p);
+	capture(&e->s);
+	__u64 size = __builtin_offsetof(struct tl_thread_exit_event, s.stack) + e->s.stack_len;
+	e->h.size = size;
+	submit(e, size);
+}
+
+/* A thread that the exit of its process (exit_group, a fatal signal, kill -9)
+ * or an exec kills takes SIGKILL in get_signal(), which fires signal_deliver
+ * in that thread before do_exit(): its mm, user stack and registers (orig_ax:
+ * the syscall it was stopped in) are all there. At sched_process_exit they are
+ * only since Linux 6.16, which moved that tracepoint before exit_mm(); before,
+ * current->mm is already NULL there. So killed threads are captured here on
+ * every kernel, and sched_process_exit keeps the rest (threads that ended
+ * themselves, the crashing thread, kills that bypass get_signal). */
+static __always_inline int kill_hook(int sig, bool vma_iter)
+{
+	struct task_struct *p = bpf_get_current_task_btf();
+	__u32 tgid = p->tgid, tid = p->pid;
+	__u8 one = 1;
+
+	if (sig != SIGKILL || !is_traced(tgid))
+		return 0;
+	struct signal_struct *ss = p->signal;
+	if (!(ss->flags & SIGNAL_GROUP_EXIT) && !ss->group_exec_task)
+		return 0;
+	if (p->flags & (PF_IO_WORKER | PF_USER_WORKER))
+		return 0; /* see exit_how() */
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct scratch_space *sc = bpf_map_lookup_elem(&scratch, &cpu);
+	if (!sc || bpf_map_update_elem(&exit_sent, &tid, &one, BPF_NOEXIST))
+		return 0;
+	send_killed(p, sc, vma_iter);
+	return 0;
+}
+
+static __always_inline int exit_hook(struct task_struct *p, bool group_dead, bool vma_iter)
+{
+	__u32 tgid = p->tgid, tid = p->pid;
 
 	if (!is_traced(tgid))
 		return 0;
@@ -116,37 +192,58 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(p);
 	__u64 size = __builtin_offsetof(struct tl_thread_exit_event, s);
 
-	fill_header(&e->h, TL_EV_THREAD_EXIT, 0, p);
-	e->how = exit_how(p, (long)regs->orig_ax);
-	e->has_stack = 0;
-	e->blocked_for_ns = 0;
-	e->blocked_known = 0;
-	if (e->how == TL_EXIT_KILLED) {
-		/* Still readable here (verified on 6.18): current->mm, the user
-		 * stack and bpf_task_pt_regs(), whose orig_ax is the syscall the
-		 * thread was stopped in. */
-		send_modules(p, &sc->rec.modules);
-		fill_header(&e->h, TL_EV_THREAD_EXIT, 0, p);
-		e->how = TL_EXIT_KILLED;
-		e->has_stack = 1;
-		blocked_for(e, p);
-		capture(&e->s);
-		size = __builtin_offsetof(struct tl_thread_exit_event, s.stack) + e->s.stack_len;
+	__u32 how = exit_how(p, (long)regs->orig_ax);
+
+	if (bpf_map_delete_elem(&exit_sent, &tid) == 0) {
+		/* sent at signal_deliver */
+	} else if (how == TL_EXIT_KILLED) {
+		/* Not through get_signal (e.g. the thread whose fault crashed the
+		 * process): capturable here since 6.16 only (kill_hook). */
+		send_killed(p, sc, vma_iter);
 	} else {
+		fill_header(&e->h, TL_EV_THREAD_EXIT, 0, p);
+		e->how = how;
+		e->has_stack = 0;
+		e->blocked_for_ns = 0;
+		e->blocked_known = 0;
 		forget_sleep(p);
+		e->h.size = size;
+		submit(e, size);
 	}
-	e->h.size = size;
-	submit(e, size);
 
 	if (group_dead) {
 		struct tl_process_exit_event pe = {};
 		struct signal_struct *sig = p->signal;
 
 		fill_header(&pe.h, TL_EV_PROCESS_EXIT, sizeof(pe), p);
-		forget_modules(p);
+		forget_modules(p); /* mm is NULL here before 6.16: fork and exec forget too */
 		pe.exit_code = (sig->flags & SIGNAL_GROUP_EXIT) ? sig->group_exit_code : p->exit_code;
 		submit(&pe, sizeof(pe));
 		bpf_map_delete_elem(&traced, &tgid);
 	}
 	return 0;
+}
+
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(on_kill, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	return kill_hook(sig, true);
+}
+
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(on_kill_procfs, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	return kill_hook(sig, false);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
+{
+	return exit_hook(p, group_dead, true);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit_procfs, struct task_struct *p, bool group_dead)
+{
+	return exit_hook(p, group_dead, false);
 }

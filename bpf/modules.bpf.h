@@ -2,7 +2,13 @@
  * before the first stack that could point into them, and again when they
  * change, so userspace can unwind and symbolize after the process is gone
  * (/proc/PID/maps is empty by the time an exit record is read, measured 90-850 us
- * after the exit). */
+ * after the exit).
+ *
+ * Listing the mappings from BPF needs the open-coded VMA iterator (kfuncs
+ * bpf_iter_task_vma_*, Linux >= 6.7). Where the kernel lacks it, the programs
+ * built with `vma_iter` false instead ask userspace to read /proc/PID/maps at
+ * the same moments (TL_EV_READ_MAPS); userspace probes the kernel's BTF and
+ * loads one set or the other (capture/kernel_features). */
 #ifndef THREADLEAK_MODULES_BPF_H
 #define THREADLEAK_MODULES_BPF_H
 
@@ -56,7 +62,7 @@ static long path_step_cb(__u64 i, void *data)
 			return 1;
 		c->d = BPF_CORE_READ(mnt, mnt_mountpoint);
 		c->mnt = up;
-		c->vfs = (void *)up + __builtin_offsetof(struct mount, mnt);
+		c->vfs = (void *)up + bpf_core_field_offset(struct mount, mnt);
 		return 0;
 	}
 	__u32 pos = c->pos;
@@ -78,35 +84,48 @@ static __always_inline void read_path(struct tl_module *m, struct file *file)
 	c.m = m;
 	c.d = BPF_CORE_READ(file, f_path.dentry);
 	c.vfs = BPF_CORE_READ(file, f_path.mnt);
-	c.mnt = (void *)c.vfs - __builtin_offsetof(struct mount, mnt);
+	/* CO-RE: struct mount is private to fs/ and its layout differs by kernel */
+	c.mnt = (void *)c.vfs - bpf_core_field_offset(struct mount, mnt);
 	bpf_loop(MAX_PATH_DEPTH * 2, path_step_cb, &c, 0);
 	m->path_len = c.pos;
 }
 
+/* __weak: a kernel without them still loads the object (libbpf leaves a
+ * missing weak kfunc unresolved); only the programs that call them must then
+ * stay unloaded. */
 extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struct *task,
-				 __u64 addr) __ksym;
-extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __ksym;
-extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __ksym;
+				 __u64 addr) __ksym __weak;
+extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __ksym __weak;
+extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __ksym __weak;
 
-/* Sends every executable file mapping of `task`'s address space, unless they
- * were sent already and have not changed since. Runs before a stack is sent,
- * so stacks never name a mapping userspace has not heard of. */
-static __always_inline void send_modules(struct task_struct *task, struct tl_modules_event *e)
+/* True if `task`'s executable mappings were not sent since they last changed;
+ * fills the key and the mm->exec_vm to remember once they are. */
+static __always_inline bool modules_unsent(struct task_struct *task, struct mm_key *key,
+					   __u64 *exec_vm)
 {
 	struct mm_struct *mm = task->mm;
+
+	if (!mm)
+		return false;
+	key->mm = (__u64)mm;
+	key->tgid = task->tgid;
+	*exec_vm = mm->exec_vm;
+	__u64 *old = bpf_map_lookup_elem(&sent_modules, key);
+	return !old || *old != *exec_vm;
+}
+
+/* Sends every executable file mapping of `task`'s address space with the VMA
+ * iterator, unless they were sent already and have not changed since. */
+static __always_inline void send_modules_from_vma_iter(struct task_struct *task,
+							struct tl_modules_event *e)
+{
 	struct bpf_iter_task_vma it;
 	struct vm_area_struct *vma;
 	struct mm_key key = {};
 	__u64 exec_vm;
 	__u32 sent = 0;
 
-	if (!mm)
-		return;
-	key.mm = (__u64)mm;
-	key.tgid = task->tgid;
-	exec_vm = mm->exec_vm;
-	__u64 *old = bpf_map_lookup_elem(&sent_modules, &key);
-	if (old && *old == exec_vm)
+	if (!modules_unsent(task, &key, &exec_vm))
 		return;
 
 	fill_header(&e->h, TL_EV_MODULES, 0, task);
@@ -145,6 +164,39 @@ static __always_inline void send_modules(struct task_struct *task, struct tl_mod
 	/* The iterator gives up if mmap_lock is contended: then try next time. */
 	if (sent)
 		bpf_map_update_elem(&sent_modules, &key, &exec_vm, BPF_ANY);
+}
+
+/* Without the VMA iterator: asks userspace to read /proc/PID/maps now, at the
+ * moments the iterator would have listed them. The record wakes the reader at
+ * once (the others wait for its 5 ms timer): the process must still be alive
+ * when userspace reads. Once per address space and per dlopen/dlclose, so the
+ * wake-up's cost (~40 us) is paid rarely. */
+static __always_inline void request_proc_maps(struct task_struct *task)
+{
+	struct tl_read_maps_event e = {};
+	struct mm_key key = {};
+	__u64 exec_vm;
+
+	if (!modules_unsent(task, &key, &exec_vm))
+		return;
+	fill_header(&e.h, TL_EV_READ_MAPS, sizeof(e), task);
+	if (bpf_ringbuf_output(&events, &e, sizeof(e), BPF_RB_FORCE_WAKEUP)) {
+		count(TL_STAT_RB_LOST);
+		return;
+	}
+	bpf_map_update_elem(&sent_modules, &key, &exec_vm, BPF_ANY);
+}
+
+/* Makes sure userspace knows `task`'s executable mappings before a stack of
+ * it is sent. `vma_iter` is a constant in each program: the variant without
+ * the iterator holds no call to its kfuncs. */
+static __always_inline void send_modules(struct task_struct *task, struct tl_modules_event *e,
+					 bool vma_iter)
+{
+	if (vma_iter)
+		send_modules_from_vma_iter(task, e);
+	else
+		request_proc_maps(task);
 }
 
 static __always_inline void forget_modules(struct task_struct *task)

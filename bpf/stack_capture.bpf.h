@@ -109,19 +109,26 @@ static __always_inline void capture(struct tl_stack_sample *s)
 	if (s->ia32)
 		return;
 	/* Copy at most up to the end of the stack mapping (the main thread has
-	 * only a few KiB above sp; reading past the end fails whole). */
+	 * only a few KiB above sp; reading past the end fails whole). With IRQs
+	 * off (signal_deliver runs under siglock), bpf_find_vma defers its
+	 * mmap_lock unlock to an irq_work and fails with EBUSY while one is
+	 * pending on this CPU (another program's, or the VMA iterator's just
+	 * before): then copy up to stack_size, page by page, which stops at the
+	 * first page past the stack that is not mapped. */
 	sp = s->regs[7];
-	if (bpf_find_vma(task, sp, stack_vma_cb, &b, 0) == 0 && b.end > sp) {
-		cc.s = s;
-		cc.sp = sp;
-		cc.len = b.end - sp;
-		if (cc.len > stack_size)
-			cc.len = stack_size;
-		if (cc.len > TL_MAX_STACK_BYTES)
-			cc.len = TL_MAX_STACK_BYTES;
-		bpf_loop(TL_MAX_STACK_BYTES / PAGE_SIZE + 1, copy_page_cb, &cc, 0);
-		s->stack_len = cc.done;
+	cc.s = s;
+	cc.sp = sp;
+	cc.len = stack_size;
+	if (bpf_find_vma(task, sp, stack_vma_cb, &b, 0) == 0) {
+		if (b.end > sp && b.end - sp < cc.len)
+			cc.len = b.end - sp;
+		if (b.end <= sp)
+			cc.len = 0;
 	}
+	if (cc.len > TL_MAX_STACK_BYTES)
+		cc.len = TL_MAX_STACK_BYTES;
+	bpf_loop(TL_MAX_STACK_BYTES / PAGE_SIZE + 1, copy_page_cb, &cc, 0);
+	s->stack_len = cc.done;
 	if (s->stack_len == 0)
 		count(TL_STAT_STACK_READ_FAIL);
 }

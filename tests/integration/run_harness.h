@@ -314,6 +314,9 @@ inline void ExpectWellFormed(const RunResult &run, const std::string &fixture) {
   EXPECT_EQ(GetString(report, "/schema"), "threadleak/1");
   EXPECT_EQ(Get(report, "/command"), json::array({"build/fixtures/" + fixture}));
   EXPECT_EQ(GetInt(report, "/lost_events"), 0) << run.Describe();
+  // Without the BPF VMA iterator (THREADLEAK_FORCE_FALLBACK=vma-iter), every
+  // fixture lives long enough for its /proc/PID/maps to be read.
+  EXPECT_EQ(GetInt(report, "/health/unreadable_maps"), 0) << run.Describe();
   ASSERT_TRUE(Get(report, "/leaks").is_array()) << run.Describe();
   ASSERT_FALSE(Get(report, "/processes").empty()) << run.Describe();
   long total = 0;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/kernel_features.h"
 #include "common/errors.h"
 #include "threadleak.skel.h"
 
@@ -66,7 +67,7 @@ std::string missing_capabilities() {
                                                      "run with -vv for the verifier log and report it");
     throw UserError(exit_code::kUnavailable, std::string("cannot ") + what + ": " + strerror(err) +
                                                  "; this kernel lacks a BPF feature threadleak needs "
-                                                 "(tp_btf, iter/task, ring buffer, bpf_loop, the VMA iterator: Linux >= 6.7); "
+                                                 "(tp_btf, iter/task, ring buffer, bpf_loop, bpf_find_vma: Linux >= 6.1); "
                                                  "run with -vv for the verifier log");
 }
 
@@ -126,15 +127,27 @@ BpfSession::BpfSession(const BpfOptions& options, RecordHandler handler)
     bpf_map__set_max_entries(skel->maps.events, options.ringbuf_bytes);
     bpf_map__set_max_entries(skel->maps.traced, options.max_processes);
     bpf_map__set_max_entries(skel->maps.scratch, std::max(1, libbpf_num_possible_cpus()));
+    // One variant of the fork and exit programs is loaded: the other would be
+    // rejected (a kfunc the kernel lacks) or would duplicate every record.
+    const KernelFeatures features = probe_kernel_features();
+    mappings_from_proc_ = !features.vma_iter;
+    bpf_program__set_autoload(skel->progs.on_fork, features.vma_iter);
+    bpf_program__set_autoload(skel->progs.on_exit, features.vma_iter);
+    bpf_program__set_autoload(skel->progs.on_kill, features.vma_iter);
+    bpf_program__set_autoload(skel->progs.on_fork_procfs, !features.vma_iter);
+    bpf_program__set_autoload(skel->progs.on_exit_procfs, !features.vma_iter);
+    bpf_program__set_autoload(skel->progs.on_kill_procfs, !features.vma_iter);
 
     if (int err = threadleak_bpf__load(skel.get())) fail_load("load the BPF programs", err);
     if (int err = threadleak_bpf__attach(skel.get())) fail_load("attach the BPF programs", err);
     ring_ = ring_buffer__new(bpf_map__fd(skel->maps.events), &BpfSession::on_record, this, nullptr);
     if (!ring_) fail_load("create the ring buffer reader", errno);
     skel_ = skel.release();
-    if (options.verbose)
-        fprintf(stderr, "threadleak: BPF attached (tp_btf fork/exec/exit, iter/task), stack copy %u bytes\n",
+    if (options.verbose) {
+        fprintf(stderr, "threadleak: BPF attached (tp_btf fork/exec/signal_deliver/exit, iter/task), stack copy %u bytes\n",
                 skel_->rodata->stack_size);
+        fprintf(stderr, "threadleak: %s\n", describe_mapping_path(features).c_str());
+    }
 }
 
 BpfSession::~BpfSession() {
@@ -157,6 +170,12 @@ void BpfSession::trace_process(int pid) {
 }
 
 void BpfSession::drain() { ring_buffer__consume(ring_); }
+
+void BpfSession::wait_for_wakeup(std::chrono::milliseconds timeout) {
+    // Only records submitted with a wake-up end the wait early (and are
+    // delivered here); the others stay queued for the next drain().
+    ring_buffer__poll(ring_, static_cast<int>(timeout.count()));
+}
 
 void BpfSession::sample_sleepers() {
     // An iterator runs its program over every task when read; the output is empty.

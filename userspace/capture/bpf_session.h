@@ -2,6 +2,7 @@
 // links and the ring buffer. Destroying it detaches every program.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -52,6 +53,13 @@ public:
     void trace_process(int pid);
     /// Delivers every record queued so far to the handler.
     void drain();
+    /// Sleeps up to `timeout`, less if a record that asks for a wake-up
+    /// (TL_EV_READ_MAPS: the process must still be alive when it is handled)
+    /// arrives: then everything queued is delivered at once.
+    void wait_for_wakeup(std::chrono::milliseconds timeout);
+    /// True when the kernel cannot list mappings (or the fallback was forced):
+    /// TL_EV_READ_MAPS records ask userspace to read /proc/PID/maps instead.
+    bool mappings_from_proc() const { return mappings_from_proc_; }
     /// Records when each traced thread that is asleep went to sleep.
     void sample_sleepers();
     /// Records dropped because the ring buffer was full.
@@ -68,6 +76,7 @@ private:
     RecordHandler handler_;
     threadleak_bpf* skel_ = nullptr;
     ring_buffer* ring_ = nullptr;
+    bool mappings_from_proc_ = false;
 };
 
 /// Throws UserError unless this process may load BPF and the kernel has BTF.

@@ -121,6 +121,10 @@ std::optional<TraceEvent> decode_event(std::span<const uint8_t> rec, std::string
         }
         return out;
     }
+    case TL_EV_READ_MAPS: {
+        if (rec.size() < sizeof(tl_read_maps_event)) break;
+        return ReadMapsEvent{h->time_ns, pid};
+    }
     case TL_EV_PROCESS_EXIT: {
         if (rec.size() < sizeof(tl_process_exit_event)) break;
         auto* e = reinterpret_cast<const tl_process_exit_event*>(rec.data());

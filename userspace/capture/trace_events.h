@@ -20,6 +20,13 @@ struct ModulesEvent {
     std::vector<Mapping> mappings;
 };
 
+/// Kernels without the VMA iterator: the process's executable mappings are
+/// new or changed, and only /proc/PID/maps can tell them (while it lives).
+struct ReadMapsEvent {
+    uint64_t time_ns = 0;
+    int pid = 0;
+};
+
 struct ProcessForkEvent {
     uint64_t time_ns = 0;
     int pid = 0;            ///< the new process
@@ -63,7 +70,7 @@ struct ProcessExitEvent {
 };
 
 using TraceEvent = std::variant<ProcessForkEvent, ExecEvent, ThreadCreateEvent,
-                                ThreadExitEvent, ProcessExitEvent, ModulesEvent>;
+                                ThreadExitEvent, ProcessExitEvent, ModulesEvent, ReadMapsEvent>;
 
 /// Decodes one ring-buffer record; nullopt (and `error` set) if malformed.
 std::optional<TraceEvent> decode_event(std::span<const uint8_t> record, std::string* error);

@@ -81,6 +81,7 @@ json health_json(const Health& h) {
     j["stack_copy_failures"] = h.stack_copy_failures;
     j["unreadable_memory"] = h.unreadable_memory;
     j["stacks_not_symbolized"] = h.stacks_not_symbolized;
+    j["unreadable_maps"] = h.unreadable_maps;
     return j;
 }
 

@@ -126,6 +126,10 @@ private:
         if (h.stacks_not_symbolized)
             s += "; " + plural(h.stacks_not_symbolized, "stack", "stacks") +
                  " left out (symbolization stopped by a signal)";
+        if (h.unreadable_maps)
+            s += "; " + plural(h.unreadable_maps, "process's", "processes'") +
+                 " mappings could not be read from /proc in time: their frames may lack symbols "
+                 "(a kernel with the BPF VMA iterator, Linux >= 6.7, lists them in BPF)";
         return s;
     }
 

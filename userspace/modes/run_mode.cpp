@@ -57,12 +57,13 @@ void wait_until_gone(const std::vector<int>& pids) {
     }
 }
 
-/// Adds what the kernel side counted to `h` (which holds what userspace counted).
-void add_kernel_counts(Health& h, const BpfSession& session, uint64_t malformed) {
+/// Adds what the kernel side and the tracker counted to `h` (which holds what the mode counted).
+void add_kernel_counts(Health& h, const BpfSession& session, const ThreadTracker& tracker, uint64_t malformed) {
     h.ringbuf_drops = session.ringbuf_drops();
     h.traced_map_full = session.traced_map_full();
     h.stack_copy_failures = session.stack_copy_failures();
     h.malformed_records = malformed;
+    h.unreadable_maps = tracker.unreadable_maps();
 }
 
 }  // namespace
@@ -130,7 +131,7 @@ int run_mode(const RunOptions& opt) {
     if (WIFEXITED(status)) info.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) info.signal = signal_name(WTERMSIG(status));
     info.timed_out = timed_out;
-    add_kernel_counts(health, session, malformed);
+    add_kernel_counts(health, session, tracker, malformed);
 
     // Symbolizing many stacks can take a while: a signal now says so, and a
     // second one stops it (the leaks are still listed, without stacks).
@@ -142,11 +143,12 @@ int run_mode(const RunOptions& opt) {
     if (opt.verbose)
         fprintf(stderr,
                 "threadleak: %llu records dropped (ring buffer full), %llu processes not followed "
-                "(map full), %llu malformed, %llu stack copies failed\n",
+                "(map full), %llu malformed, %llu stack copies failed, %llu maps unreadable\n",
                 static_cast<unsigned long long>(health.ringbuf_drops),
                 static_cast<unsigned long long>(health.traced_map_full),
                 static_cast<unsigned long long>(health.malformed_records),
-                static_cast<unsigned long long>(health.stack_copy_failures));
+                static_cast<unsigned long long>(health.stack_copy_failures),
+                static_cast<unsigned long long>(health.unreadable_maps));
     format->write(report, output.stream());
     output.finish();
 

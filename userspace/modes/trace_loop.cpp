@@ -1,7 +1,5 @@
 #include "modes/trace_loop.h"
 
-#include <thread>
-
 namespace threadleak {
 namespace {
 /// How often records are drained: short enough that the ring buffer does not
@@ -25,7 +23,7 @@ TraceLoop::Outcome TraceLoop::run(const std::function<bool()>& done,
             session_.drain();
             return Outcome::DeadlinePassed;
         }
-        std::this_thread::sleep_for(kDrainPeriod);
+        session_.wait_for_wakeup(kDrainPeriod);
     }
     session_.drain();
     return Outcome::Done;

@@ -101,6 +101,8 @@ struct Health {
     uint64_t stack_copy_failures = 0;   ///< user stacks that could not be copied (frames missing)
     uint64_t unreadable_memory = 0;     ///< live threads whose /proc state or memory could not be read
     uint64_t stacks_not_symbolized = 0; ///< stacks left out: the user stopped symbolization (Ctrl-C twice)
+    uint64_t unreadable_maps = 0;       ///< address spaces whose /proc/PID/maps was gone before it was read
+                                        ///< (kernels without the BPF VMA iterator): symbols missing
 
     /// Events lost on the way: any of these can hide a leak.
     uint64_t lost_events() const { return ringbuf_drops + traced_map_full + malformed_records; }

@@ -48,6 +48,21 @@ void ThreadTracker::on(const ModulesEvent& e) {
     for (const Mapping& m : e.mappings) p.image->add_mapping(m);
 }
 
+// Kernels without the VMA iterator (Linux < 6.7, or the fallback forced): the
+// kernel cannot list the mappings, so they are read from /proc/PID/maps here,
+// when the record arrives, the moment the kernel would have sent them (before a
+// stack of a new or changed address space). The record wakes the reader, so
+// this runs tens of microseconds later, while the thread that was just created
+// (or the dlopen that changed them) usually keeps the process alive. A race
+// remains: a process that exits (its maps read empty) or execs (they are the
+// next program's) before the read. Then this address space's stacks lack those
+// modules' symbols, which is counted, never silent. An exit-time request (a
+// dlopen after the last thread creation) always loses: the process is dying.
+void ThreadTracker::on(const ReadMapsEvent& e) {
+    Process& p = process(e.pid);
+    if (!p.image || p.exited || !p.image->load_proc_maps()) unreadable_maps_++;
+}
+
 void ThreadTracker::on(const ProcessForkEvent& e) {
     Process& parent = process(e.parent_pid);
     Process& child = new_process(e.pid);

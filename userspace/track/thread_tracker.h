@@ -57,6 +57,9 @@ public:
     std::vector<int> live_pids() const;
     /// The current address space of a live process (nullptr once it exited).
     std::shared_ptr<ProcessImage> image(int pid) const;
+    /// Address spaces whose /proc/PID/maps could not be read when the kernel
+    /// asked (ReadMapsEvent): the process was gone first.
+    uint64_t unreadable_maps() const { return unreadable_maps_; }
 
 private:
     struct Thread {
@@ -89,6 +92,7 @@ private:
     void on(ThreadExitEvent& e);
     void on(const ProcessExitEvent& e);
     void on(const ModulesEvent& e);
+    void on(const ReadMapsEvent& e);
 
     ImageFactory make_image_;
     std::map<int, Process> processes_;
@@ -98,6 +102,7 @@ private:
     std::deque<int> recently_exited_;
     std::vector<PendingLeak> leaks_;
     bool judging_exits_ = true;
+    uint64_t unreadable_maps_ = 0;
 };
 
 }  // namespace threadleak

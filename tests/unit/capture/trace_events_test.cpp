@@ -92,6 +92,19 @@ TEST(TraceEvents, ModulesRecordRebuildsPathsFromLeafFirstComponents) {
     EXPECT_EQ(error, "module count exceeds record");
 }
 
+TEST(TraceEvents, ReadMapsRecordNamesTheProcess) {
+    tl_read_maps_event e{};
+    e.h.kind = TL_EV_READ_MAPS;
+    e.h.pid = 321;
+    e.h.time_ns = 9;
+    std::string error;
+    auto ev = decode_event(bytes(&e, sizeof(e)), &error);
+    ASSERT_TRUE(ev.has_value()) << error;
+    auto& r = std::get<ReadMapsEvent>(*ev);
+    EXPECT_EQ(r.pid, 321);
+    EXPECT_EQ(r.time_ns, 9u);
+}
+
 TEST(TraceEvents, SelfExitHasNoStack) {
     tl_thread_exit_event e{};
     e.h.kind = TL_EV_THREAD_EXIT;

@@ -154,6 +154,7 @@ Report golden_report() {
     r.health.malformed_records = 1;
     r.health.stack_copy_failures = 2;
     r.health.unreadable_memory = 1;
+    r.health.unreadable_maps = 1;
     r.processes = {{4100, 4000, kServer, "server", std::nullopt, "SIGKILL"},
                    {4123, 4100, kWorker, "worker", 3, std::nullopt},
                    {4200, 4100, kWorker, "worker", std::nullopt, "SIGSEGV"}};

@@ -95,7 +95,7 @@ TEST(ReportFormatTest, JsonHasTheSchemaFieldsInOrder) {
     EXPECT_EQ(j["mode"], "run");
     EXPECT_EQ(j["health"], json({{"ringbuf_drops", 0}, {"traced_map_full", 0}, {"malformed_records", 0},
                                  {"stack_copy_failures", 0}, {"unreadable_memory", 0},
-                                 {"stacks_not_symbolized", 0}}));
+                                 {"stacks_not_symbolized", 0}, {"unreadable_maps", 0}}));
 
     EXPECT_EQ(j["schema"], "threadleak/1");
     EXPECT_EQ(j["command"], json::array({"/path/demo", "--flag"}));

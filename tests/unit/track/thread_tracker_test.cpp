@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 using namespace threadleak;
 
@@ -220,4 +221,36 @@ TEST(ThreadTracker, ExitedProcessKeepsItsImageForLateRecordsThenReleasesIt) {
     }
     EXPECT_EQ(t.image(200), nullptr);
     EXPECT_NE(t.image(315), nullptr);
+}
+
+// Kernels without the BPF VMA iterator: the record asks for /proc/PID/maps.
+__attribute__((noinline)) void function_only_in_this_binary() { asm volatile(""); }
+
+TEST(ThreadTracker, ReadMapsRequestLoadsTheLiveProcessesMappingsFromProc) {
+    const int self = getpid();
+    ThreadTracker t(fake_image);
+    t.add_root_process(self, 1, "/proc/self/exe");
+    const uint64_t pc = reinterpret_cast<uint64_t>(&function_only_in_this_binary);
+    EXPECT_EQ(t.image(self)->symbolize(RawFrame{pc, false}).module, "[unknown]");
+
+    t.on_event(ReadMapsEvent{1, self});
+
+    EXPECT_EQ(t.unreadable_maps(), 0u);
+    const Frame f = t.image(self)->symbolize(RawFrame{pc, false});
+    EXPECT_NE(f.module, "[unknown]");
+    ASSERT_TRUE(f.function.has_value());
+    EXPECT_EQ(*f.function, "function_only_in_this_binary()");
+}
+
+TEST(ThreadTracker, ReadMapsRequestForAProcessAlreadyGoneIsCounted) {
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) _exit(0);
+    ASSERT_EQ(waitpid(child, nullptr, 0), child);  // reaped: /proc/CHILD is gone
+    ThreadTracker t(fake_image);
+    t.add_root_process(child, 1, "/bin/app");
+
+    t.on_event(ReadMapsEvent{1, child});
+
+    EXPECT_EQ(t.unreadable_maps(), 1u);
 }

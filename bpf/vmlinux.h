@@ -1,0 +1,191 @@
+/* The kernel types threadleak's BPF programs read, and only the fields they
+ * read: a minimal vmlinux.h, checked in so the build needs no kernel BTF (a
+ * full dump from `bpftool btf dump file /sys/kernel/btf/vmlinux format c` is
+ * several MB and names the build host's kernel).
+ *
+ * Every struct is preserve_access_index: each field access becomes a CO-RE
+ * relocation that libbpf resolves against the running kernel's BTF at load
+ * time, so neither the field offsets nor the structs' sizes here need to match
+ * any kernel. Fields that moved into anonymous structs or unions in later
+ * kernels (vm_area_struct's vm_start and vm_flags, mm_struct's exec_vm) are
+ * still found by name. Offsets of embedded structs must be taken with
+ * bpf_core_field_offset(), never offsetof(). Checked on Linux 6.1 and 6.18
+ * layouts (a new field is added here, with the kernel version it needs).
+ *
+ * The constants below are the stable uapi values of include/uapi/linux/bpf.h.
+ */
+#ifndef THREADLEAK_VMLINUX_H
+#define THREADLEAK_VMLINUX_H
+
+typedef signed char __s8;
+typedef unsigned char __u8;
+typedef short __s16;
+typedef unsigned short __u16;
+typedef int __s32;
+typedef unsigned int __u32;
+typedef long long __s64;
+typedef unsigned long long __u64;
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __u16 __be16;
+typedef __u32 __be32;
+typedef __u32 __wsum;
+typedef _Bool bool;
+enum { false = 0, true = 1 };
+typedef int pid_t;
+typedef unsigned short umode_t;
+typedef __u32 dev_t;
+
+enum bpf_map_type {
+	BPF_MAP_TYPE_HASH = 1,
+	BPF_MAP_TYPE_ARRAY = 2,
+	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_LRU_HASH = 9,
+	BPF_MAP_TYPE_RINGBUF = 27,
+};
+
+enum { BPF_ANY = 0, BPF_NOEXIST = 1 };           /* bpf_map_update_elem flags */
+enum { BPF_RB_NO_WAKEUP = 1, BPF_RB_FORCE_WAKEUP = 2 }; /* bpf_ringbuf_output flags */
+
+#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)
+
+struct pt_regs {
+	unsigned long r15;
+	unsigned long r14;
+	unsigned long r13;
+	unsigned long r12;
+	unsigned long bp;
+	unsigned long bx;
+	unsigned long r11;
+	unsigned long r10;
+	unsigned long r9;
+	unsigned long r8;
+	unsigned long ax;
+	unsigned long cx;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long orig_ax;
+	unsigned long ip;
+	unsigned long cs;
+	unsigned long flags;
+	unsigned long sp;
+	unsigned long ss;
+};
+
+struct qstr {
+	const unsigned char *name;
+};
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+};
+
+struct vfsmount {
+	struct dentry *mnt_root;
+};
+
+/* fs/mount.h: the struct a vfsmount is embedded in (`mnt`). */
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+};
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+};
+
+struct super_block {
+	dev_t s_dev;
+};
+
+struct inode {
+	umode_t i_mode;
+	struct super_block *i_sb;
+	unsigned long i_ino;
+};
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+};
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
+struct vm_area_struct {
+	unsigned long vm_start;
+	unsigned long vm_end;
+	unsigned long vm_flags;
+	unsigned long vm_pgoff;
+	struct file *vm_file;
+};
+
+struct mm_struct {
+	unsigned long exec_vm;
+};
+
+struct sched_entity {
+	u64 exec_start;
+};
+
+struct task_struct;
+
+struct signal_struct {
+	unsigned int flags;
+	int group_exit_code;
+	struct task_struct *group_exec_task; /* Linux >= 5.17 */
+};
+
+struct task_struct {
+	unsigned int __state; /* Linux >= 5.14 */
+	unsigned int flags;
+	struct sched_entity se;
+	struct mm_struct *mm;
+	int exit_code;
+	pid_t pid;
+	pid_t tgid;
+	unsigned long nvcsw;
+	unsigned long nivcsw;
+	char comm[16];
+	struct files_struct *files;
+	struct signal_struct *signal;
+};
+
+struct kernel_siginfo; /* signal_deliver's arguments, not read */
+struct k_sigaction;
+
+struct linux_binprm {
+	struct file *file;
+};
+
+/* Context of an iter/task program (kernel/bpf/task_iter.c). */
+struct bpf_iter_meta;
+struct bpf_iter__task {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct task_struct *task;
+	};
+};
+
+#pragma clang attribute pop
+
+/* State of the open-coded VMA iterator (Linux >= 6.7), opaque to programs. */
+struct bpf_iter_task_vma {
+	__u64 __opaque[1];
+} __attribute__((aligned(8)));
+
+#endif /* THREADLEAK_VMLINUX_H */
