@@ -105,6 +105,9 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& opt) {
                 "none"))
         ->type_name("DURATION")
         ->transform(duration_ns(kMinDuration, kMaxDuration));
+    run->add_flag("--wait-descendants", opt.wait_descendants,
+                  help("when the command exits, wait (up to --timeout) for the processes it started "
+                       "instead of reporting those still running as leaked processes and killing them"));
     run->add_option("--stack-size", opt.bpf.stack_size,
                     help("bytes of user stack copied per capture, " +
                              byte_range(kMinStackSize, kMaxStackSize),

@@ -20,6 +20,7 @@
 #include "formats/output_file.h"
 #include "formats/report_format.h"
 #include "modes/child_process.h"
+#include "modes/descendants.h"
 #include "modes/hung_capture.h"
 #include "modes/signal_forwarding.h"
 #include "modes/trace_loop.h"
@@ -32,7 +33,8 @@ namespace {
 /// Sends `sig` to the command's process group and to every traced process
 /// still alive: a descendant that left the group (setsid) is traced all the same.
 void signal_everything(const ThreadTracker& tracker, const ChildProcess& child, int sig) {
-    child.signal_group(sig);
+    // Once the command is reaped its pgid may be anyone's (--wait-descendants).
+    if (!child.exited()) child.signal_group(sig);
     for (int pid : tracker.live_pids()) kill(pid, sig);
 }
 
@@ -93,9 +95,27 @@ int run_mode(const RunOptions& opt) {
     TraceLoop loop(session, opt.sample_interval);
     std::optional<TraceLoop::Clock::time_point> deadline;
     if (opt.timeout) deadline = TraceLoop::Clock::now() + *opt.timeout;
-    const bool timed_out =
-        loop.run([&] { return child.poll_exit(); }, deadline) == TraceLoop::Outcome::DeadlinePassed;
-    if (timed_out) {
+    // Done when the command has exited, and with --wait-descendants when
+    // everything it started has too (drained first: a process it forked
+    // just before exiting must be known).
+    auto done = [&] {
+        if (!child.poll_exit()) return false;
+        if (!opt.wait_descendants) return true;
+        session.drain();
+        return running_traced(tracker, session).empty();
+    };
+    const bool timed_out = loop.run(done, deadline) == TraceLoop::Outcome::DeadlinePassed;
+    if (!timed_out) {
+        // What the command started and did not wait for is a leak too; it is
+        // then ended, so that nothing it started outlives threadleak.
+        session.drain();
+        const std::vector<int> left = running_traced(tracker, session);
+        if (!left.empty()) {
+            capture_leaked_processes(tracker, session, left, opt.bpf.stack_size, health);
+            tracker.stop_judging_exits();
+            kill_running_traced(tracker, session);
+        }
+    } else {
         capture_hung_threads(tracker, [&] { signal_everything(tracker, child, SIGSTOP); },
                              opt.bpf.stack_size, health);
         tracker.stop_judging_exits();
@@ -135,7 +155,7 @@ int run_mode(const RunOptions& opt) {
     // succeeded gets --error-exitcode for its leaks.
     const int command_code = shell_exit_code(status).value_or(exit_code::kInternal);
     if (command_code != 0) return command_code;
-    if (!report.leaks.empty()) return opt.error_exitcode;
+    if (report.has_leaks()) return opt.error_exitcode;
     // A lossy run that found nothing is not a clean run: the lost records may
     // have been the leaks.
     return report.health.lost_events() > 0 ? exit_code::kIncomplete : 0;
