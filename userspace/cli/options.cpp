@@ -27,7 +27,8 @@ constexpr const char* kFooter =
     "EXAMPLES:\n"
     "  sudo threadleak run -- ./my_tests --gtest_filter=Foo.*\n"
     "  sudo threadleak run --format json --output leaks.json -- ./server --selftest\n"
-    "  sudo threadleak run --timeout 30s -- ./maybe_hangs\n";
+    "  sudo threadleak run --timeout 30s -- ./maybe_hangs\n"
+    "  sudo threadleak run --wait-descendants --timeout 1m -- ./test_script.sh\n";
 
 /// A flag's help: `text` broken at spaces into lines of at most 50 columns
 /// (CLI11 indents the next lines to its description column, 30, so the help
