@@ -168,4 +168,23 @@ TEST_F(LeakedProcessTest, WaitDescendantsIsBoundedByTheTimeout) {
   ExpectGone(sleeper, run);
 }
 
+TEST_F(LeakedProcessTest, CtrlCStopsWaitingForDescendantsAndReportsThem) {
+  SKIP_UNLESS_ROOT();
+  const std::string dir = MakeTempDir();
+  const std::string output = dir + "/report.json";
+  const SpawnedThreadleak spawned =
+      SpawnThreadleak({"run", "--format", "json", "--output", output, "--wait-descendants", "--", "/bin/bash",
+                       "-c", "setsid sleep 33 & sleep 0.2"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  kill(spawned.pid, SIGINT);  // threadleak alone: the daemon left the command's group anyway
+  RunResult run = CollectThreadleak(spawned, std::chrono::seconds(20));
+  ReadReport(output, &run);
+  fs::remove_all(dir);
+  EXPECT_FALSE(run.guard_expired) << run.Describe();
+  EXPECT_EQ(run.exit_code, kLeakExitCode) << run.Describe();
+  const json daemon = SingleLeakedProcess(run);
+  EXPECT_EQ(Get(daemon, "/cmdline"), json::array({"sleep", "33"})) << daemon.dump(2);
+  ExpectGone(static_cast<pid_t>(GetInt(daemon, "/pid")), run);
+}
+
 }  // namespace

@@ -97,10 +97,12 @@ int run_mode(const RunOptions& opt) {
     if (opt.timeout) deadline = TraceLoop::Clock::now() + *opt.timeout;
     // Done when the command has exited, and with --wait-descendants when
     // everything it started has too (drained first: a process it forked
-    // just before exiting must be known).
+    // just before exiting must be known), or when Ctrl-C or SIGTERM came:
+    // what still runs is then reported and killed like without the flag.
     auto done = [&] {
         if (!child.poll_exit()) return false;
-        if (!opt.wait_descendants) return true;
+        if (!opt.wait_descendants || forwarding.received()) return true;
+        forwarding.forward_to(0);  // reaped: its pgid may be reused by anyone
         session.drain();
         return running_traced(tracker, session).empty();
     };
