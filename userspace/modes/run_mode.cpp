@@ -32,10 +32,11 @@ namespace {
 
 /// Sends `sig` to the command's process group and to every traced process
 /// still alive: a descendant that left the group (setsid) is traced all the same.
-void signal_everything(const ThreadTracker& tracker, const ChildProcess& child, int sig) {
+void signal_everything(const ThreadTracker& tracker, const BpfSession& session, const ChildProcess& child,
+                       int sig) {
     // Once the command is reaped its pgid may be anyone's (--wait-descendants).
     if (!child.exited()) child.signal_group(sig);
-    for (int pid : tracker.live_pids()) kill(pid, sig);
+    signal_traced(running_traced(tracker, session), session, sig);
 }
 
 /// True once `pid` is gone or a zombie (killed; its parent reaps it).
@@ -118,11 +119,11 @@ int run_mode(const RunOptions& opt) {
             kill_running_traced(tracker, session);
         }
     } else {
-        capture_hung_threads(tracker, [&] { signal_everything(tracker, child, SIGSTOP); },
+        capture_hung_threads(tracker, [&] { signal_everything(tracker, session, child, SIGSTOP); },
                              opt.bpf.stack_size, health);
         tracker.stop_judging_exits();
         const std::vector<int> traced = tracker.live_pids();
-        signal_everything(tracker, child, SIGKILL);
+        signal_everything(tracker, session, child, SIGKILL);
         child.wait_exit();
         wait_until_gone(traced);
     }
