@@ -3,7 +3,7 @@
  * padding only: the layout is the wire format of the ring buffer.
  *
  * Every record starts with struct tl_header. Records that carry a user stack
- * (thread creation, leaked-thread exit) end with struct tl_stack_sample, whose
+ * (thread and process creation, leaked-thread exit) end with struct tl_stack_sample, whose
  * trailing `stack` array is only `stack_len` bytes long on the wire.
  */
 #ifndef THREADLEAK_EVENTS_H
@@ -22,7 +22,7 @@
 #define TL_MAX_STACK_BYTES 32768 /* hard cap of the --stack-size flag */
 
 enum tl_event_kind {
-	TL_EV_PROCESS_FORK = 1, /* a traced process started a new process */
+	TL_EV_PROCESS_FORK = 1, /* a traced process started a new process (+ creator's stack) */
 	TL_EV_EXEC = 2,         /* a traced process called execve */
 	TL_EV_THREAD_CREATE = 3,/* a traced process created a thread (+ creator's stack) */
 	TL_EV_THREAD_EXIT = 4,  /* a thread exited (+ its stack if it did not end itself) */
@@ -97,6 +97,7 @@ struct tl_process_fork_event {
 	struct tl_header h;    /* pid = new process, tid = creating thread */
 	__u32 parent_pid;
 	__u32 flags;           /* 1 = shares the parent's mm (vfork/posix_spawn) */
+	struct tl_stack_sample s; /* the creating thread at its fork/clone call */
 };
 
 struct tl_exec_event {

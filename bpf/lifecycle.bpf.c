@@ -6,7 +6,7 @@
  * userspace can unwind and symbolize even after the process is gone.
  *
  * Hooks (all rare events; nothing runs on syscalls or context switches):
- *   tp_btf/sched_process_fork  thread creation (+ creator's stack) and new processes
+ *   tp_btf/sched_process_fork  new threads and processes (+ creator's stack)
  *   tp_btf/sched_process_exec  exec of a traced process
  *   tp_btf/signal_deliver      a thread killed by its process's exit or an exec (+ stack)
  *   tp_btf/sched_process_exit  every other thread exit, and the process's exit
@@ -41,29 +41,39 @@ static __always_inline int fork_hook(struct task_struct *parent, struct task_str
 	if (!is_traced(tgid))
 		return 0;
 	__u32 cpu = bpf_get_smp_processor_id();
+	bool new_process = child->tgid != tgid;
 
-	if (child->tgid != tgid) {
-		struct tl_process_fork_event e = {};
+	if (new_process) {
 		__u8 one = 1;
 		__u32 child_tgid = child->tgid;
 
 		if (bpf_map_update_elem(&traced, &child_tgid, &one, BPF_ANY))
 			count(TL_STAT_TRACED_FULL);
 		forget_modules(child); /* a fresh mm: drop any stale entry for its address */
-		fill_header(&e.h, TL_EV_PROCESS_FORK, sizeof(e), child);
-		e.h.tid = parent->pid;
-		e.parent_pid = tgid;
-		e.flags = child->mm == parent->mm;
-		submit(&e, sizeof(e));
-		return 0;
 	}
 
 	struct scratch_space *sc = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!sc)
 		return 0;
+	/* Runs in the creating thread (`current` is `parent`), before the child
+	 * first runs: its stack is the creation site of a thread and of a
+	 * process alike (fork, vfork, posix_spawn). */
 	send_modules(parent, &sc->rec.modules, vma_iter);
+	if (new_process) {
+		struct tl_process_fork_event *e = &sc->rec.fork;
+
+		fill_header(&e->h, TL_EV_PROCESS_FORK, 0, child);
+		e->h.tid = parent->pid;
+		e->parent_pid = tgid;
+		e->flags = child->mm == parent->mm;
+		capture(&e->s);
+		__u64 size = __builtin_offsetof(struct tl_process_fork_event, s.stack) + e->s.stack_len;
+		e->h.size = size;
+		submit(e, size);
+		return 0;
+	}
+
 	struct tl_thread_create_event *e = &sc->rec.create;
-	/* runs in the creating thread: `current` is `parent` */
 	fill_header(&e->h, TL_EV_THREAD_CREATE, 0, parent);
 	e->h.tid = child->pid;
 	e->creator_tid = parent->pid;

@@ -44,6 +44,7 @@ struct {
  * disabled, so one slot per CPU cannot be shared by two programs at once.
  * A plain array indexed by CPU: per-CPU maps cap values at 32 KiB. */
 union scratch_record {
+	struct tl_process_fork_event fork;
 	struct tl_thread_create_event create;
 	struct tl_thread_exit_event exit;
 	struct tl_modules_event modules;

@@ -5,6 +5,24 @@
 
 namespace threadleak {
 
+namespace {
+
+LeakedProcess resolve_leaked_process(const PendingProcessLeak& p) {
+    LeakedProcess out;
+    out.pid = p.pid;
+    out.exe = p.exe;
+    out.cmdline = p.cmdline.args;
+    out.cmdline_truncated = p.cmdline.truncated;
+    out.ppid = p.ppid;
+    out.parent_exe = p.parent_exe;
+    out.creator_tid = p.creator_tid;
+    if (p.creation) out.created_by = resolve(*p.creation, p.creator_tid.value_or(p.ppid));
+    out.threads = group_leaks(resolve_leaks(p.threads));
+    return out;
+}
+
+}  // namespace
+
 Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health,
                     const std::function<bool()>& stop_symbolizing) {
     Report r;
@@ -14,6 +32,8 @@ Report build_report(const ThreadTracker& tracker, SessionInfo session, Health he
     auto resolved = resolve_leaks(tracker.leaks(), stop_symbolizing, &r.health.stacks_not_symbolized);
     for (LeakGroup& g : group_leaks(std::move(resolved)))
         (is_leak(g.kind) ? r.leaks : r.alive_at_crash).push_back(std::move(g));
+    for (const PendingProcessLeak& p : tracker.leaked_processes())
+        r.leaked_processes.push_back(resolve_leaked_process(p));
     return r;
 }
 

@@ -169,6 +169,12 @@ void BpfSession::trace_process(int pid) {
                         std::string("cannot add pid to the traced map: ") + strerror(errno));
 }
 
+bool BpfSession::is_traced(int pid) const {
+    uint32_t key = static_cast<uint32_t>(pid);
+    uint8_t value = 0;
+    return bpf_map__lookup_elem(skel_->maps.traced, &key, sizeof(key), &value, sizeof(value), 0) == 0;
+}
+
 void BpfSession::drain() { ring_buffer__consume(ring_); }
 
 void BpfSession::wait_for_wakeup(std::chrono::milliseconds timeout) {

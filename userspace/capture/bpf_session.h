@@ -51,6 +51,9 @@ public:
 
     /// Start following `pid` (and everything it forks from now on).
     void trace_process(int pid);
+    /// True while `pid` is a traced process that has not exited: the kernel
+    /// side drops it at its exit, even when the exit record is lost.
+    bool is_traced(int pid) const;
     /// Delivers every record queued so far to the handler.
     void drain();
     /// Sleeps up to `timeout`, less if a record that asks for a wake-up

@@ -73,9 +73,11 @@ std::optional<TraceEvent> decode_event(std::span<const uint8_t> rec, std::string
     int pid = static_cast<int>(h->pid), tid = static_cast<int>(h->tid);
     switch (h->kind) {
     case TL_EV_PROCESS_FORK: {
-        if (rec.size() < sizeof(tl_process_fork_event)) break;
-        auto* e = reinterpret_cast<const tl_process_fork_event*>(rec.data());
-        return ProcessForkEvent{h->time_ns, pid, static_cast<int>(e->parent_pid), tid, comm};
+        size_t n = 0;
+        auto* e = stack_record<tl_process_fork_event>(rec, offsetof(tl_process_fork_event, s), &n, error);
+        if (!e) return std::nullopt;
+        return ProcessForkEvent{h->time_ns, pid, static_cast<int>(e->parent_pid), tid, comm,
+                                decode_stack(e->s, n)};
     }
     case TL_EV_EXEC: {
         if (rec.size() < sizeof(tl_exec_event)) break;

@@ -33,6 +33,7 @@ struct ProcessForkEvent {
     int parent_pid = 0;
     int creator_tid = 0;
     std::string comm;
+    CapturedStack creator_stack;  ///< the creating thread at its fork/clone call
 };
 
 struct ExecEvent {

@@ -27,7 +27,8 @@ constexpr const char* kFooter =
     "EXAMPLES:\n"
     "  sudo threadleak run -- ./my_tests --gtest_filter=Foo.*\n"
     "  sudo threadleak run --format json --output leaks.json -- ./server --selftest\n"
-    "  sudo threadleak run --timeout 30s -- ./maybe_hangs\n";
+    "  sudo threadleak run --timeout 30s -- ./maybe_hangs\n"
+    "  sudo threadleak run --wait-descendants --timeout 1m -- ./test_script.sh\n";
 
 /// A flag's help: `text` broken at spaces into lines of at most 50 columns
 /// (CLI11 indents the next lines to its description column, 30, so the help
@@ -105,6 +106,9 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& opt) {
                 "none"))
         ->type_name("DURATION")
         ->transform(duration_ns(kMinDuration, kMaxDuration));
+    run->add_flag("--wait-descendants", opt.wait_descendants,
+                  help("when the command exits, wait (up to --timeout) for the processes it started "
+                       "instead of reporting those still running as leaked processes and killing them"));
     run->add_option("--stack-size", opt.bpf.stack_size,
                     help("bytes of user stack copied per capture, " +
                              byte_range(kMinStackSize, kMaxStackSize),

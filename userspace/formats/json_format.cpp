@@ -73,6 +73,20 @@ json leak_json(const LeakGroup& g) {
     return j;
 }
 
+json leaked_process_json(const LeakedProcess& p) {
+    json j;
+    j["pid"] = p.pid;
+    j["exe"] = p.exe;
+    j["cmdline"] = p.cmdline;
+    j["cmdline_truncated"] = p.cmdline_truncated;
+    j["ppid"] = p.ppid;
+    j["parent_exe"] = p.parent_exe;
+    j["created_by"] = {{"tid", or_null(p.creator_tid)}, {"frames", stack_json(p.created_by)}};
+    j["threads"] = json::array();
+    for (const auto& g : p.threads) j["threads"].push_back(leak_json(g));
+    return j;
+}
+
 json health_json(const Health& h) {
     json j;
     j["ringbuf_drops"] = h.ringbuf_drops;
@@ -117,6 +131,8 @@ public:
         for (const auto& g : r.leaks) j["leaks"].push_back(leak_json(g));
         j["alive_at_crash"] = json::array();
         for (const auto& g : r.alive_at_crash) j["alive_at_crash"].push_back(leak_json(g));
+        j["leaked_processes"] = json::array();
+        for (const auto& p : r.leaked_processes) j["leaked_processes"].push_back(leaked_process_json(p));
         // Symbol names, paths and comms come from the target: invalid UTF-8
         // becomes U+FFFD instead of throwing type_error 316.
         out << j.dump(2, ' ', false, json::error_handler_t::replace) << '\n';

@@ -66,29 +66,62 @@ std::string call_text(const BlockedIn& b) {
     return s + ")";
 }
 
+/// argv as a shell would show it: words with a space (or empty) in quotes.
+std::string cmdline_text(const LeakedProcess& p) {
+    if (p.cmdline.empty()) return "command line unreadable";
+    std::string s;
+    for (const std::string& arg : p.cmdline) {
+        if (!s.empty()) s += ' ';
+        const bool quote = arg.empty() || arg.find_first_of(" \t\"'") != std::string::npos;
+        s += quote ? "\"" + escape_quoted(arg) + "\"" : escape_text(arg);
+    }
+    return p.cmdline_truncated ? s + " ..." : s;
+}
+
 class TextWriter {
 public:
     TextWriter(const Report& r, std::ostream& out) : r_(r), out_(out) {}
 
     void write() {
         for (const auto& g : r_.alive_at_crash) write_group(g);
-        if (r_.leaks.empty()) {
+        if (!r_.has_leaks()) {
             out_ << (r_.health.lost_events() ? "threadleak: report incomplete: no leaked threads found ("
                                              : "threadleak: no leaked threads (")
                  << command_status(r_.session) << ")" << crash_text() << health_text() << '\n';
             return;
         }
         for (const auto& g : r_.leaks) write_group(g);
+        for (const auto& p : r_.leaked_processes) write_process(p);
         std::set<int> pids;
         for (const auto& g : r_.leaks) pids.insert(g.first().pid);
-        out_ << "SUMMARY: threadleak: "
-             << plural(r_.leaked_thread_count(), "leaked thread", "leaked threads") << " ("
-             << plural(r_.leaks.size(), "site", "sites") << ") in "
-             << plural(pids.size(), "process", "processes") << "; " << command_status(r_.session)
-             << crash_text() << health_text() << '\n';
+        out_ << "SUMMARY: threadleak: ";
+        if (!r_.leaks.empty())
+            out_ << plural(r_.leaked_thread_count(), "leaked thread", "leaked threads") << " ("
+                 << plural(r_.leaks.size(), "site", "sites") << ") in "
+                 << plural(pids.size(), "process", "processes") << "; ";
+        if (!r_.leaked_processes.empty())
+            out_ << plural(r_.leaked_processes.size(), "leaked process", "leaked processes")
+                 << " (still running when the command exited); ";
+        out_ << command_status(r_.session) << crash_text() << health_text() << '\n';
     }
 
 private:
+    /// A process left running: who started it where, then each of its threads.
+    void write_process(const LeakedProcess& p) {
+        const std::string pfx = "==" + std::to_string(p.pid) + "== ";
+        out_ << pfx << "threadleak: leaked process " << p.pid << " (" << cmdline_text(p) << ") of "
+             << escape_text(p.exe) << ", started by pid " << p.ppid << " (" << escape_text(p.parent_exe)
+             << "), was never waited for: still running when the command exited (killed by threadleak)\n";
+        if (p.creator_tid) {
+            out_ << pfx << "  started by thread T" << *p.creator_tid << " at:\n";
+            write_stack(p.created_by);
+        } else {
+            out_ << pfx << "  started before tracing began\n";
+        }
+        out_ << '\n';
+        for (const auto& g : p.threads) write_group(g);
+    }
+
     /// Threads that died with a crashed process are context, not leaks.
     std::string crash_text() const {
         size_t n = 0;
@@ -146,6 +179,7 @@ private:
         case LeakKind::KilledByExec:
             out_ << "was never joined: killed by exec (another thread of its process called execve)";
             break;
+        case LeakKind::LeftRunning: out_ << "was alive when the command exited, in that leaked process"; break;
         case LeakKind::AliveAtCrash:
             out_ << "was alive when " << killing_signal(first.pid)
                  << " killed the process (not counted as a leak)";

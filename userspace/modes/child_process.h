@@ -28,6 +28,8 @@ public:
     /// Blocking wait.
     void wait_exit();
     int wait_status() const { return status_; }
+    /// True once it has been reaped (by poll_exit or wait_exit).
+    bool exited() const { return exited_; }
     /// Sends `sig` to the child's whole process group.
     void signal_group(int sig) const;
     /// Makes threadleak's group the terminal's foreground group again.

@@ -29,11 +29,12 @@ void reread_running_threads(int pid, std::vector<LiveThread>& threads, size_t st
 
 }  // namespace
 
-void capture_hung_threads(ThreadTracker& tracker, const std::function<void()>& stop_all,
-                          size_t stack_size, Health& health) {
-    std::vector<std::pair<int, std::vector<LiveThread>>> snapshots;
+LiveThreadsOf capture_live_threads(ThreadTracker& tracker, const std::vector<int>& pids,
+                                   const std::function<void()>& stop_all, size_t stack_size,
+                                   Health& health) {
+    LiveThreadsOf snapshots;
     bool any_running = false;
-    for (int pid : tracker.live_pids()) {
+    for (int pid : pids) {
         auto image = tracker.image(pid);
         if (!image) continue;
         image->load_proc_maps();
@@ -44,12 +45,17 @@ void capture_hung_threads(ThreadTracker& tracker, const std::function<void()>& s
         stop_all();
         for (auto& [pid, threads] : snapshots) reread_running_threads(pid, threads, stack_size);
     }
-    for (auto& [pid, threads] : snapshots) {
-        for (LiveThread& t : threads) {
+    for (const auto& [pid, threads] : snapshots)
+        for (const LiveThread& t : threads)
             if (!t.has_registers) health.unreadable_memory++;
+    return snapshots;
+}
+
+void capture_hung_threads(ThreadTracker& tracker, const std::function<void()>& stop_all,
+                          size_t stack_size, Health& health) {
+    for (auto& [pid, threads] : capture_live_threads(tracker, tracker.live_pids(), stop_all, stack_size, health))
+        for (LiveThread& t : threads)
             tracker.add_live_leak(LeakKind::Hung, pid, t.tid, t.comm, std::move(t.stack), t.blocked_for_ns);
-        }
-    }
 }
 
 }  // namespace threadleak

@@ -21,6 +21,7 @@
 #include "formats/output_file.h"
 #include "formats/report_format.h"
 #include "modes/child_process.h"
+#include "modes/descendants.h"
 #include "modes/hung_capture.h"
 #include "modes/signal_forwarding.h"
 #include "modes/trace_loop.h"
@@ -32,9 +33,11 @@ namespace {
 
 /// Sends `sig` to the command's process group and to every traced process
 /// still alive: a descendant that left the group (setsid) is traced all the same.
-void signal_everything(const ThreadTracker& tracker, const ChildProcess& child, int sig) {
-    child.signal_group(sig);
-    for (int pid : tracker.live_pids()) kill(pid, sig);
+void signal_everything(const ThreadTracker& tracker, const BpfSession& session, const ChildProcess& child,
+                       int sig) {
+    // Once the command is reaped its pgid may be anyone's (--wait-descendants).
+    if (!child.exited()) child.signal_group(sig);
+    signal_traced(running_traced(tracker, session), session, sig);
 }
 
 /// True once `pid` is gone or a zombie (killed; its parent reaps it).
@@ -99,23 +102,44 @@ int run_mode(const RunOptions& opt) {
     TraceLoop loop(session, opt.sample_interval);
     std::optional<TraceLoop::Clock::time_point> deadline;
     if (opt.timeout) deadline = TraceLoop::Clock::now() + *opt.timeout;
+    // A second Ctrl-C killed the command's group (the handler can only reach
+    // that); descendants that left it (setsid) go too.
     bool killed_everything = false;
-    const auto command_done = [&] {
-        // A second Ctrl-C killed the command's group (the handler can only
-        // reach that); descendants that left it (setsid) go too.
+    const auto kill_all_on_second_signal = [&] {
         if (forwarding.forwarded_count() >= 2 && !killed_everything) {
-            signal_everything(tracker, child, SIGKILL);
+            signal_everything(tracker, session, child, SIGKILL);
             killed_everything = true;
         }
-        return child.poll_exit();
     };
-    const bool timed_out = loop.run(command_done, deadline) == TraceLoop::Outcome::DeadlinePassed;
-    if (timed_out) {
-        capture_hung_threads(tracker, [&] { signal_everything(tracker, child, SIGSTOP); },
+    // Done when the command has exited, and with --wait-descendants when
+    // everything it started has too (drained first: a process it forked
+    // just before exiting must be known), or when Ctrl-C or SIGTERM came:
+    // what still runs is then reported and killed like without the flag.
+    auto done = [&] {
+        kill_all_on_second_signal();
+        if (!child.poll_exit()) return false;
+        if (!opt.wait_descendants || forwarding.received()) return true;
+        forwarding.forward_to(0);  // reaped: its pgid may be reused by anyone
+        session.drain();
+        return running_traced(tracker, session).empty();
+    };
+    const bool timed_out = loop.run(done, deadline) == TraceLoop::Outcome::DeadlinePassed;
+    if (!timed_out) {
+        // What the command started and did not wait for is a leak too; it is
+        // then ended, so that nothing it started outlives threadleak.
+        session.drain();
+        const std::vector<int> left = running_traced(tracker, session);
+        if (!left.empty()) {
+            capture_leaked_processes(tracker, session, left, opt.bpf.stack_size, health);
+            tracker.stop_judging_exits();
+            kill_running_traced(tracker, session);
+        }
+    } else {
+        capture_hung_threads(tracker, [&] { signal_everything(tracker, session, child, SIGSTOP); },
                              opt.bpf.stack_size, health);
         tracker.stop_judging_exits();
         const std::vector<int> traced = tracker.live_pids();
-        signal_everything(tracker, child, SIGKILL);
+        signal_everything(tracker, session, child, SIGKILL);
         child.wait_exit();
         wait_until_gone(traced);
     }
@@ -159,7 +183,7 @@ int run_mode(const RunOptions& opt) {
     // succeeded gets --error-exitcode for its leaks.
     const int command_code = shell_exit_code(status).value_or(exit_code::kInternal);
     if (command_code != 0) return command_code;
-    if (!report.leaks.empty()) return opt.error_exitcode;
+    if (report.has_leaks()) return opt.error_exitcode;
     // A lossy run that found nothing is not a clean run: the lost records may
     // have been the leaks.
     return report.health.lost_events() > 0 ? exit_code::kIncomplete : 0;

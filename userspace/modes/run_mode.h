@@ -18,6 +18,9 @@ struct RunOptions {
     std::string output;                     ///< "" = stderr
     int error_exitcode = exit_code::kDefaultLeaks;
     std::optional<std::chrono::nanoseconds> timeout;
+    /// After the command exits, trace on until its descendants have exited
+    /// too, instead of reporting (and killing) those still running as leaked processes.
+    bool wait_descendants = false;
     std::chrono::milliseconds sample_interval{20};
     BpfOptions bpf;
     int verbose = 0;

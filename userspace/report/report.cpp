@@ -32,6 +32,7 @@ const char* to_string(LeakKind k) {
     case LeakKind::Hung: return "hung";
     case LeakKind::KilledByExec: return "killed_by_exec";
     case LeakKind::AliveAtCrash: return "alive_at_crash";
+    case LeakKind::LeftRunning: return "left_running";
     }
     return "unknown";
 }

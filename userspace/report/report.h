@@ -36,6 +36,7 @@ enum class LeakKind {
     Hung,          ///< alive when --timeout expired
     KilledByExec,  ///< alive, never joined, when another thread of its process called execve
     AliveAtCrash,  ///< alive when a signal killed its process: context, not a leak
+    LeftRunning,   ///< a thread of a process still running when the command exited (LeakedProcess)
 };
 /// True for the kinds that count as leaks (and set the exit code).
 bool is_leak(LeakKind k);
@@ -81,6 +82,21 @@ struct ProcessInfo {
     std::optional<std::string> signal;  ///< "SIGKILL" etc. when a signal ended it
 };
 
+/// A process the command started and never waited for: still running when
+/// the command exited (a test that left its server running). Captured, then
+/// killed by threadleak. Its zombie children are not leaked processes: it is.
+struct LeakedProcess {
+    int pid = 0;
+    std::string exe;
+    std::vector<std::string> cmdline;   ///< /proc/PID/cmdline when captured, at most 4 KiB of it
+    bool cmdline_truncated = false;     ///< the command line was longer
+    int ppid = 0;                       ///< the traced process that started it (not its reaper)
+    std::string parent_exe;             ///< that process's executable
+    std::optional<int> creator_tid;     ///< the thread that forked it; nullopt if not seen
+    Stack created_by;                   ///< that thread's stack at fork/clone, innermost first
+    std::vector<LeakGroup> threads;     ///< what its threads were doing, kind LeftRunning
+};
+
 enum class Mode { Run, Attach };
 
 /// What was observed and how it ended: the header of a report.
@@ -114,11 +130,14 @@ struct Report {
     std::vector<ProcessInfo> processes;
     std::vector<LeakGroup> leaks;           ///< only kinds for which is_leak()
     std::vector<LeakGroup> alive_at_crash;  ///< threads a signal killed with their process
+    std::vector<LeakedProcess> leaked_processes;  ///< descendants still running when the command exited
     // Findings of later analyses (creation sites, deadlocks, timers, goroutines,
     // what was suppressed) are added here as lists of their own types.
 
-    /// Total leaked threads over all groups.
+    /// Total leaked threads over all groups (threads of leaked processes not included).
     size_t leaked_thread_count() const;
+    /// True when anything leaked: a thread or a process (the exit code's test).
+    bool has_leaks() const { return !leaks.empty() || !leaked_processes.empty(); }
 };
 
 const char* to_string(LeakKind k);

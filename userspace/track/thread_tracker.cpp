@@ -63,12 +63,16 @@ void ThreadTracker::on(const ReadMapsEvent& e) {
     if (!p.image || p.exited || !p.image->load_proc_maps()) unreadable_maps_++;
 }
 
-void ThreadTracker::on(const ProcessForkEvent& e) {
+void ThreadTracker::on(ProcessForkEvent& e) {
     Process& parent = process(e.parent_pid);
     Process& child = new_process(e.pid);
     child.info.ppid = e.parent_pid;
     child.info.exe = parent.info.exe;  // until it execs
     child.info.comm = e.comm;
+    child.parent_exe = parent.info.exe;
+    child.creator_tid = e.creator_tid;
+    // The creator's stack belongs to the parent's address space as it is now.
+    child.creation = PendingStack{std::move(e.creator_stack), parent.image};
 }
 
 void ThreadTracker::on(const ExecEvent& e) {
@@ -108,9 +112,9 @@ void ThreadTracker::on(ThreadExitEvent& e) {
     add_leak(LeakKind::Unjoined, p, e.tid, e.comm, std::move(thread), std::move(*e.stack), e.blocked_for_ns);
 }
 
-void ThreadTracker::add_leak(LeakKind kind, Process& p, int tid, const std::string& name,
-                             std::optional<Thread> thread, CapturedStack stack,
-                             std::optional<uint64_t> blocked_for_ns) {
+PendingLeak ThreadTracker::make_leak(LeakKind kind, const Process& p, int tid, const std::string& name,
+                                     std::optional<Thread> thread, CapturedStack stack,
+                                     std::optional<uint64_t> blocked_for_ns) const {
     PendingLeak leak;
     leak.kind = kind;
     leak.thread = ThreadIdentity{p.info.pid, p.info.exe, tid, name, std::nullopt};
@@ -122,16 +126,42 @@ void ThreadTracker::add_leak(LeakKind kind, Process& p, int tid, const std::stri
     leak.blocked_for_ns = blocked_for_ns;
     // A signal that killed the process already: its threads did not leak, they died with it.
     if (kind == LeakKind::Unjoined && p.exited && p.info.signal) leak.kind = LeakKind::AliveAtCrash;
+    return leak;
+}
+
+void ThreadTracker::add_leak(LeakKind kind, Process& p, int tid, const std::string& name,
+                             std::optional<Thread> thread, CapturedStack stack,
+                             std::optional<uint64_t> blocked_for_ns) {
     p.leaks.push_back(leaks_.size());
-    leaks_.push_back(std::move(leak));
+    leaks_.push_back(make_leak(kind, p, tid, name, std::move(thread), std::move(stack), blocked_for_ns));
+}
+
+std::optional<ThreadTracker::Thread> ThreadTracker::thread_of(const Process& p, int tid) {
+    auto it = p.threads.find(tid);
+    if (it == p.threads.end()) return std::nullopt;
+    return it->second;
 }
 
 void ThreadTracker::add_live_leak(LeakKind kind, int pid, int tid, const std::string& name,
                                   CapturedStack stack, std::optional<uint64_t> blocked_for_ns) {
     Process& p = process(pid);
-    std::optional<Thread> thread;
-    if (auto it = p.threads.find(tid); it != p.threads.end()) thread = it->second;
-    add_leak(kind, p, tid, name, std::move(thread), std::move(stack), blocked_for_ns);
+    add_leak(kind, p, tid, name, thread_of(p, tid), std::move(stack), blocked_for_ns);
+}
+
+void ThreadTracker::add_leaked_process(int pid, ProcCmdline cmdline, std::vector<LiveThread> threads) {
+    const Process& p = process(pid);
+    PendingProcessLeak leak;
+    leak.pid = pid;
+    leak.exe = p.info.exe;
+    leak.cmdline = std::move(cmdline);
+    leak.ppid = p.info.ppid;
+    leak.parent_exe = p.parent_exe;
+    leak.creator_tid = p.creator_tid;
+    leak.creation = p.creation;
+    for (LiveThread& t : threads)
+        leak.threads.push_back(make_leak(LeakKind::LeftRunning, p, t.tid, t.comm, thread_of(p, t.tid),
+                                         std::move(t.stack), t.blocked_for_ns));
+    leaked_processes_.push_back(std::move(leak));
 }
 
 void ThreadTracker::on(const ProcessExitEvent& e) {
@@ -149,6 +179,7 @@ void ThreadTracker::on(const ProcessExitEvent& e) {
         if (it != processes_.end() && it->second.exited) {
             it->second.threads.clear();
             it->second.image.reset();
+            it->second.creation.reset();
         }
     }
     int status = e.wait_status;

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "report/report.h"
+#include "capture/live_snapshot.h"
+#include "capture/proc_cmdline.h"
 #include "capture/trace_events.h"
 #include "stacks/process_image.h"
 
@@ -36,6 +38,18 @@ struct PendingLeak {
     std::optional<uint64_t> blocked_for_ns;
 };
 
+/// A process still running when the command exited, before symbolization.
+struct PendingProcessLeak {
+    int pid = 0;
+    std::string exe;
+    ProcCmdline cmdline;
+    int ppid = 0;
+    std::string parent_exe;
+    std::optional<int> creator_tid;
+    std::optional<PendingStack> creation;   ///< nullopt: its fork was not seen
+    std::vector<PendingLeak> threads;       ///< kind LeftRunning
+};
+
 class ThreadTracker {
 public:
     explicit ThreadTracker(ImageFactory make_image);
@@ -52,6 +66,10 @@ public:
     /// read from /proc): its identity and creation come from what was traced.
     void add_live_leak(LeakKind kind, int pid, int tid, const std::string& name,
                        CapturedStack stack, std::optional<uint64_t> blocked_for_ns);
+    /// Records live process `pid` as left running by the command, with its
+    /// threads as read from /proc (each with its creation stack, if traced).
+    void add_leaked_process(int pid, ProcCmdline cmdline, std::vector<LiveThread> threads);
+    const std::vector<PendingProcessLeak>& leaked_processes() const { return leaked_processes_; }
     std::vector<ProcessInfo> processes() const;
     /// Pids of traced processes that have not exited.
     std::vector<int> live_pids() const;
@@ -68,6 +86,9 @@ private:
     };
     struct Process {
         ProcessInfo info;
+        std::string parent_exe;                 ///< its parent's executable when it forked
+        std::optional<int> creator_tid;         ///< the thread that forked it
+        std::optional<PendingStack> creation;   ///< kept while it lives: it may be left running
         std::shared_ptr<ProcessImage> image;
         bool exited = false;
         std::map<int, Thread> threads;
@@ -83,10 +104,15 @@ private:
     /// out to have (KilledByExec, AliveAtCrash).
     void relabel_leaks(Process& p, LeakKind kind);
     /// The one place a PendingLeak is made: `thread` is its entry in `p`, if its creation was seen.
+    PendingLeak make_leak(LeakKind kind, const Process& p, int tid, const std::string& name,
+                          std::optional<Thread> thread, CapturedStack stack,
+                          std::optional<uint64_t> blocked_for_ns) const;
     void add_leak(LeakKind kind, Process& p, int tid, const std::string& name, std::optional<Thread> thread,
                   CapturedStack stack, std::optional<uint64_t> blocked_for_ns);
+    /// `p`'s entry for thread `tid`, if its creation was seen.
+    static std::optional<Thread> thread_of(const Process& p, int tid);
 
-    void on(const ProcessForkEvent& e);
+    void on(ProcessForkEvent& e);
     void on(const ExecEvent& e);
     void on(ThreadCreateEvent& e);
     void on(ThreadExitEvent& e);
@@ -101,6 +127,7 @@ private:
     static constexpr size_t kKeepExited = 16;
     std::deque<int> recently_exited_;
     std::vector<PendingLeak> leaks_;
+    std::vector<PendingProcessLeak> leaked_processes_;
     bool judging_exits_ = true;
     uint64_t unreadable_maps_ = 0;
 };

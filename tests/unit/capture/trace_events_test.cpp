@@ -138,22 +138,39 @@ TEST(TraceEvents, UnknownKindAndShortRecordsAreRejected) {
     EXPECT_EQ(error, "record shorter than its header");
 }
 
-TEST(TraceEvents, ProcessForkAndExit) {
-    tl_process_fork_event f{};
-    f.h.kind = TL_EV_PROCESS_FORK;
-    f.h.pid = 20;
-    f.h.tid = 10;
-    f.parent_pid = 10;
-    auto ev = decode_event(bytes(&f, sizeof(f)), nullptr);
-    ASSERT_TRUE(ev.has_value());
-    EXPECT_EQ(std::get<ProcessForkEvent>(*ev).parent_pid, 10);
-    EXPECT_EQ(std::get<ProcessForkEvent>(*ev).pid, 20);
+TEST(TraceEvents, ProcessForkCarriesTheCreatorsStackAndExitItsStatus) {
+    auto f = std::make_unique<tl_process_fork_event>();
+    memset(f.get(), 0, sizeof(*f));
+    f->h.kind = TL_EV_PROCESS_FORK;
+    f->h.pid = 20;
+    f->h.tid = 11;
+    f->parent_pid = 10;
+    f->s.regs[16] = 0xf0f0;
+    f->s.syscall_nr = 56;
+    f->s.stack_len = 8;
+    f->s.stack[7] = 0x99;
+    const size_t size = offsetof(tl_process_fork_event, s.stack) + 8;
+    std::string error;
+    auto ev = decode_event(bytes(f.get(), size), &error);
+    ASSERT_TRUE(ev.has_value()) << error;
+    const auto& fork = std::get<ProcessForkEvent>(*ev);
+    EXPECT_EQ(fork.parent_pid, 10);
+    EXPECT_EQ(fork.pid, 20);
+    EXPECT_EQ(fork.creator_tid, 11);
+    EXPECT_EQ(fork.creator_stack.snapshot.regs[16], 0xf0f0u);
+    EXPECT_EQ(fork.creator_stack.syscall.nr, 56);
+    ASSERT_EQ(fork.creator_stack.snapshot.stack.size(), 8u);
+    EXPECT_EQ(fork.creator_stack.snapshot.stack[7], 0x99);
+    // A stack length beyond the record is malformed, not read past the end.
+    f->s.stack_len = 64;
+    EXPECT_FALSE(decode_event(bytes(f.get(), size), &error).has_value());
+    EXPECT_EQ(error, "stack length exceeds record");
 
     tl_process_exit_event x{};
     x.h.kind = TL_EV_PROCESS_EXIT;
     x.h.pid = 20;
     x.exit_code = 3 << 8;
-    ev = decode_event(bytes(&x, sizeof(x)), nullptr);
-    ASSERT_TRUE(ev.has_value());
-    EXPECT_EQ(std::get<ProcessExitEvent>(*ev).wait_status, 3 << 8);
+    auto exit_ev = decode_event(bytes(&x, sizeof(x)), nullptr);
+    ASSERT_TRUE(exit_ev.has_value());
+    EXPECT_EQ(std::get<ProcessExitEvent>(*exit_ev).wait_status, 3 << 8);
 }

@@ -205,6 +205,7 @@ TEST(Options, DefaultsAreTheBpfOptionsConstants) {
     EXPECT_EQ(run.output, "");
     EXPECT_EQ(run.error_exitcode, exit_code::kDefaultLeaks);
     EXPECT_FALSE(run.timeout.has_value());
+    EXPECT_FALSE(run.wait_descendants);
     EXPECT_EQ(run.sample_interval, 20ms);
     EXPECT_EQ(run.verbose, 0);
     // The values README.md states.
@@ -215,13 +216,15 @@ TEST(Options, DefaultsAreTheBpfOptionsConstants) {
 
 TEST(Options, EveryFlagIsStored) {
     const RunOptions run = parsed({"run", "--format", "json", "-o", "leaks.json", "--error-exitcode", "3",
-                                   "--timeout", "1.5s", "--stack-size", "8K", "--ringbuf-size", "64M",
+                                   "--timeout", "1.5s", "--wait-descendants", "--stack-size", "8K",
+                                   "--ringbuf-size", "64M",
                                    "--max-processes", "100", "--sample-interval", "50ms", "-vv", "--",
                                    "./prog", "-x", "--flag"});
     EXPECT_EQ(run.format, "json");
     EXPECT_EQ(run.output, "leaks.json");
     EXPECT_EQ(run.error_exitcode, 3);
     EXPECT_EQ(run.timeout, 1500ms);
+    EXPECT_TRUE(run.wait_descendants);
     EXPECT_EQ(run.bpf.stack_size, 8192u);
     EXPECT_EQ(run.bpf.ringbuf_bytes, 64u << 20);
     EXPECT_EQ(run.bpf.max_processes, 100u);

@@ -144,6 +144,33 @@ LeakGroup crashed_helper_group() {
     return g;
 }
 
+/// A helper the server started and never waited for, still reading a pipe
+/// when the command exited; its argv carries a control character.
+LeakedProcess helper_left_running() {
+    LeakedProcess p;
+    p.pid = 4300;
+    p.exe = kWorker;
+    p.cmdline = {"worker", "--role=helper", "two words\x07"};
+    p.cmdline_truncated = true;
+    p.ppid = 4100;
+    p.parent_exe = kServer;
+    p.creator_tid = 4101;
+    p.created_by = {frame("_Fork", kLibc, 0xea6b0),
+                    frame("Server::spawn_helper()", kServer, 0x3600, "/src/server/helper.cpp", 21),
+                    frame("main", kServer, 0x1200, "/src/server/main.cpp", 70)};
+    LeakGroup g;
+    g.kind = LeakKind::LeftRunning;
+    g.threads = {{4300, kWorker, 4300, "worker", std::nullopt}};
+    RawSyscall read = raw_syscall(0, {0, 0x7ffd3000, 1, 0, 0, 0});
+    read.fd_mode = S_IFIFO | 0600;
+    read.fd_name = "pipe:[4321]";
+    g.blocked_in = blocked_in(read, 1'200'000'000,
+                              {frame("read", kLibc, 0x1147d0),
+                               frame("main", kWorker, 0x1180, "/src/worker/main.cpp", 12)});
+    p.threads = {g};
+    return p;
+}
+
 Report golden_report() {
     Report r;
     r.session.command = {kServer, "--workers", "3"};
@@ -160,6 +187,7 @@ Report golden_report() {
                    {4200, 4100, kWorker, "worker", std::nullopt, "SIGSEGV"}};
     r.leaks = {pool_group(), spinning_group(), hung_reader_group(), hung_main_group()};
     r.alive_at_crash = {crashed_helper_group()};
+    r.leaked_processes = {helper_left_running()};
     return r;
 }
 

@@ -91,7 +91,7 @@ TEST(ReportFormatTest, JsonHasTheSchemaFieldsInOrder) {
     EXPECT_EQ(keys_in_order(text), (std::vector<std::string>{
                                        "schema", "mode", "command", "exit_code", "signal", "timed_out",
                                        "lost_events", "health", "leaked_threads", "processes", "leaks",
-                                       "alive_at_crash"}));
+                                       "alive_at_crash", "leaked_processes"}));
     EXPECT_EQ(j["mode"], "run");
     EXPECT_EQ(j["health"], json({{"ringbuf_drops", 0}, {"traced_map_full", 0}, {"malformed_records", 0},
                                  {"stack_copy_failures", 0}, {"unreadable_memory", 0},
@@ -391,6 +391,71 @@ TEST(ReportFormatTest, TextEscapesControlCharactersInNames) {
     r.leaks[0].threads[0].name = "evil\n==1== fake";
     const std::string text = render("text", r);
     EXPECT_NE(text.find("\"evil\\x0a==1== fake\""), std::string::npos) << text;
+}
+
+/// A server the command left running, with a hostile command line.
+LeakedProcess server_left_running() {
+    LeakedProcess p;
+    p.pid = 2000;
+    p.exe = "/usr/bin/server";
+    p.cmdline = {"server", "--name", "a b", "evil\n==1== fake\x1b[31m"};
+    p.ppid = 1234;
+    p.parent_exe = "/path/demo";
+    p.creator_tid = 1236;
+    p.created_by = {frame("_Fork", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0xea6b0),
+                    frame("start_server()", "/path/demo", 0x1500, "/src/demo.cpp", 30)};
+    LeakGroup main_thread = heartbeat_group(1);
+    main_thread.kind = LeakKind::LeftRunning;
+    main_thread.threads = {{2000, "/usr/bin/server", 2000, "server", std::nullopt}};
+    p.threads = {main_thread};
+    return p;
+}
+
+TEST(ReportFormatTest, LeakedProcessIsALeakInTextWithItsForkSiteAndEscapedCommandLine) {
+    Report r;
+    r.session.command = {"/path/demo"};
+    r.session.exit_code = 0;
+    r.leaked_processes = {server_left_running()};
+    EXPECT_TRUE(r.has_leaks());
+    const std::string text = render("text", r);
+    EXPECT_NE(text.find("==2000== threadleak: leaked process 2000 (server --name \"a b\" "
+                        "\"evil\\x0a==1== fake\\x1b[31m\") of /usr/bin/server, started by pid 1234 (/path/demo), "
+                        "was never waited for: still running when the command exited (killed by threadleak)\n"
+                        "==2000==   started by thread T1236 at:\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("in start_server() /src/demo.cpp:30"), std::string::npos) << text;
+    EXPECT_NE(text.find("main thread T2000 \"server\" of pid 2000 (/usr/bin/server) was alive when the "
+                        "command exited, in that leaked process\n==2000==   blocked in futex("),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("SUMMARY: threadleak: 1 leaked process (still running when the command exited); "
+                        "command exited with code 0\n"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("no leaked threads"), std::string::npos) << text;
+}
+
+TEST(ReportFormatTest, JsonLeakedProcess) {
+    Report r = sample_report();
+    r.leaked_processes = {server_left_running()};
+    r.leaked_processes[0].cmdline_truncated = true;
+    const std::string text = render("json", r);
+    EXPECT_EQ(keys_in_order(text, "/leaked_processes/0"),
+              (std::vector<std::string>{"pid", "exe", "cmdline", "cmdline_truncated", "ppid", "parent_exe",
+                                        "created_by", "threads"}));
+    const json p = json::parse(text)["leaked_processes"][0];
+    EXPECT_EQ(p["pid"], 2000);
+    EXPECT_EQ(p["cmdline"][3], "evil\n==1== fake\x1b[31m");  // JSON escapes it
+    EXPECT_EQ(p["cmdline_truncated"], true);
+    EXPECT_EQ(p["ppid"], 1234);
+    EXPECT_EQ(p["created_by"]["tid"], 1236);
+    EXPECT_EQ(p["created_by"]["frames"][1]["function"], "start_server()");
+    ASSERT_EQ(p["threads"].size(), 1u);
+    EXPECT_EQ(p["threads"][0]["kind"], "left_running");
+    EXPECT_EQ(p["threads"][0]["tids"], json::array({2000}));
+    EXPECT_EQ(p["threads"][0]["blocked_in"]["syscall"], "futex");
+    EXPECT_EQ(json::parse(text)["leaked_threads"], 50) << "a leaked process's threads are not leaked threads";
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ TEST(ThreadTracker, ThreadCreatedBeforeTracingHasNoCreationStack) {
 TEST(ThreadTracker, ForkedChildIsTrackedWithItsParentAndExitStatus) {
     ThreadTracker t(fake_image);
     t.add_root_process(100, 1, "/bin/app");
-    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app"});
+    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app", {}});
     t.on_event(created(200, 201, 200, 0x99));
     t.on_event(exited(200, 201, ExitHow::Killed));
     t.on_event(ProcessExitEvent{3, 200, 3 << 8});
@@ -153,9 +153,9 @@ TEST(ThreadTracker, HungLiveThreadKeepsItsTracedCreation) {
 TEST(ThreadTracker, ReusedPidStartsAFreshProcessAndKeepsTheOldOneInTheReport) {
     ThreadTracker t(fake_image);
     t.add_root_process(100, 1, "/bin/app");
-    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app"});
+    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app", {}});
     t.on_event(ProcessExitEvent{2, 200, 0});
-    t.on_event(ProcessForkEvent{3, 200, 100, 100, "app"});  // pid 200 again
+    t.on_event(ProcessForkEvent{3, 200, 100, 100, "app", {}});  // pid 200 again
     t.on_event(ExecEvent{4, 200, "/bin/other", "other"});
     EXPECT_NE(t.image(200), nullptr);
     EXPECT_EQ(t.live_pids(), (std::vector<int>{100, 200}));
@@ -185,7 +185,7 @@ TEST(ThreadTracker, ThreadsKilledByExecAreKilledByExecNotUnjoined) {
 TEST(ThreadTracker, ThreadsOfAProcessASignalKilledAreAliveAtCrash) {
     ThreadTracker t(fake_image);
     t.add_root_process(100, 1, "/bin/app");
-    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app"});
+    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app", {}});
     t.on_event(created(100, 101, 100, 0x1234));
     t.on_event(created(200, 201, 200, 0x1234));
     t.on_event(exited(200, 201, ExitHow::Killed));
@@ -205,7 +205,7 @@ TEST(ThreadTracker, ThreadsOfAProcessASignalKilledAreAliveAtCrash) {
 TEST(ThreadTracker, ExitedProcessKeepsItsImageForLateRecordsThenReleasesIt) {
     ThreadTracker t(fake_image);
     t.add_root_process(100, 1, "/bin/app");
-    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app"});
+    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app", {}});
     t.on_event(created(200, 201, 200, 0x1234));
     t.on_event(ProcessExitEvent{2, 200, 0});
     // 201's exit record, submitted on another CPU, arrives after its process's.
@@ -216,7 +216,7 @@ TEST(ThreadTracker, ExitedProcessKeepsItsImageForLateRecordsThenReleasesIt) {
     EXPECT_NE(t.leaks()[0].at_exit.image, nullptr);
     // Sixteen later exits release it: a long run of short processes holds no more.
     for (int pid = 300; pid < 316; ++pid) {
-        t.on_event(ProcessForkEvent{3, pid, 100, 100, "app"});
+        t.on_event(ProcessForkEvent{3, pid, 100, 100, "app", {}});
         t.on_event(ProcessExitEvent{4, pid, 0});
     }
     EXPECT_EQ(t.image(200), nullptr);
@@ -253,4 +253,71 @@ TEST(ThreadTracker, ReadMapsRequestForAProcessAlreadyGoneIsCounted) {
     t.on_event(ReadMapsEvent{1, child});
 
     EXPECT_EQ(t.unreadable_maps(), 1u);
+}
+
+namespace {
+
+ProcessForkEvent forked(int pid, int parent, int creator, uint64_t pc) {
+    return ProcessForkEvent{1, pid, parent, creator, "app", stack_at(pc, 56)};
+}
+
+LiveThread live(int tid, const std::string& comm, uint64_t pc, int64_t nr) {
+    LiveThread t;
+    t.tid = tid;
+    t.comm = comm;
+    t.has_registers = true;
+    t.stack = stack_at(pc, nr);
+    t.blocked_for_ns = 11;
+    return t;
+}
+
+}  // namespace
+
+TEST(ThreadTracker, LeakedProcessCarriesItsForkSiteInTheParentsImage) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/test");
+    const auto parent_image = t.image(100);
+    t.on_event(forked(200, 100, 101, 0xf00));
+    t.on_event(ExecEvent{2, 200, "/usr/bin/server", "server"});
+    t.on_event(created(200, 201, 200, 0x2222));
+    t.on_event(exited(100, 100, ExitHow::GroupLeader));
+    t.on_event(ProcessExitEvent{3, 100, 0});
+    ASSERT_EQ(t.live_pids(), std::vector<int>{200});
+
+    t.add_leaked_process(200, ProcCmdline{{"server", "--port", "0"}, false},
+                         {live(200, "server", 0x3000, 43), live(201, "reader", 0x4000, 0)});
+    EXPECT_TRUE(t.leaks().empty()) << "its threads belong to the leaked process, not to the leaks";
+    ASSERT_EQ(t.leaked_processes().size(), 1u);
+    const PendingProcessLeak& p = t.leaked_processes()[0];
+    EXPECT_EQ(p.pid, 200);
+    EXPECT_EQ(p.exe, "/usr/bin/server");
+    EXPECT_EQ(p.cmdline.args, (std::vector<std::string>{"server", "--port", "0"}));
+    EXPECT_EQ(p.ppid, 100);
+    EXPECT_EQ(p.parent_exe, "/bin/test");
+    EXPECT_EQ(p.creator_tid, 101);
+    ASSERT_TRUE(p.creation.has_value());
+    EXPECT_EQ(p.creation->stack.snapshot.regs[16], 0xf00u);
+    EXPECT_EQ(p.creation->image, parent_image) << "the fork stack is the parent's, unwound in its image";
+
+    ASSERT_EQ(p.threads.size(), 2u);
+    EXPECT_EQ(p.threads[0].kind, LeakKind::LeftRunning);
+    EXPECT_EQ(p.threads[0].thread.tid, 200);
+    EXPECT_FALSE(p.threads[0].creation.has_value()) << "the main thread was not created by clone";
+    EXPECT_EQ(p.threads[0].at_exit.image, t.image(200));
+    EXPECT_EQ(p.threads[0].blocked_for_ns, 11u);
+    EXPECT_EQ(p.threads[1].thread.tid, 201);
+    EXPECT_EQ(p.threads[1].thread.name, "reader");
+    EXPECT_EQ(p.threads[1].thread.exe, "/usr/bin/server");
+    ASSERT_TRUE(p.threads[1].creation.has_value());
+    EXPECT_EQ(p.threads[1].creation->stack.snapshot.regs[16], 0x2222u);
+}
+
+TEST(ThreadTracker, ProcessWhoseForkWasNotSeenHasNoCreationSite) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/test");
+    t.add_leaked_process(100, ProcCmdline{}, {live(100, "test", 0x3000, 7)});
+    ASSERT_EQ(t.leaked_processes().size(), 1u);
+    EXPECT_FALSE(t.leaked_processes()[0].creation.has_value());
+    EXPECT_FALSE(t.leaked_processes()[0].creator_tid.has_value());
+    EXPECT_EQ(t.leaked_processes()[0].ppid, 1);
 }
