@@ -19,22 +19,21 @@ ThreadState state_of(const CapturedStack& captured) {
     return ThreadState::Blocked;
 }
 
-Stack resolve(const PendingStack& pending, int tid) {
+Stack resolve(const PendingStack& pending) {
     if (!pending.image) return {};
-    return pending.image->resolve_stack(pending.stack.snapshot, tid);
+    return pending.image->resolve_stack(pending.stack.snapshot);
 }
 
 LeakedThread resolve_leak(const PendingLeak& leak) {
     LeakedThread t;
     t.kind = leak.kind;
     t.thread = leak.thread;
-    const int tid = leak.thread.tid;
-    if (leak.creation) t.created_by = resolve(*leak.creation, leak.thread.creator_tid.value_or(tid));
+    if (leak.creation) t.created_by = resolve(*leak.creation);
     const CapturedStack& at_exit = leak.at_exit.stack;
     const RawSyscall& sc = at_exit.syscall;
     t.state = state_of(at_exit);
     if (t.state == ThreadState::Starting) return t;  // its stack is its creator's, not its own
-    Stack frames = resolve(leak.at_exit, tid);
+    Stack frames = resolve(leak.at_exit);
     if (t.state == ThreadState::Running) {
         t.running_frames = std::move(frames);
     } else {

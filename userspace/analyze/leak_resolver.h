@@ -13,7 +13,7 @@ namespace threadleak {
 ThreadState state_of(const CapturedStack& captured);
 
 /// Unwinds and symbolizes one captured stack in its own address space.
-Stack resolve(const PendingStack& pending, int tid);
+Stack resolve(const PendingStack& pending);
 
 LeakedThread resolve_leak(const PendingLeak& leak);
 

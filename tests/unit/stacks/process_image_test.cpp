@@ -209,7 +209,7 @@ TEST(ProcessImage, UnwindsOwnStackThroughDistinctiveFrames) {
 
     ProcessImage image(getpid());
     ASSERT_TRUE(image.load_proc_maps());
-    Stack stack = image.resolve_stack(snap, gettid());
+    Stack stack = image.resolve_stack(snap);
     SCOPED_TRACE(describe(stack));
 
     const int capture = find_frame(stack, "capture_snapshot");
@@ -243,7 +243,7 @@ TEST(ProcessImage, ExpandsInlinedCallsIntoFrames) {
 
     ProcessImage image(getpid());
     ASSERT_TRUE(image.load_proc_maps());
-    Stack stack = image.resolve_stack(snap, gettid());
+    Stack stack = image.resolve_stack(snap);
     SCOPED_TRACE(describe(stack));
 
     // capture_snapshot, then one physical frame (one return address) split
@@ -308,14 +308,14 @@ TEST(ProcessImage, UnwindMarksReturnAddressesAndHonoursMaxFrames) {
     ProcessImage image(getpid());
     ASSERT_TRUE(image.load_proc_maps());
 
-    std::vector<RawFrame> frames = image.unwind(snap, gettid());
+    std::vector<RawFrame> frames = image.unwind(snap);
     ASSERT_GE(frames.size(), 4u);
     EXPECT_EQ(frames[0].pc, snap.regs[16]);
     EXPECT_FALSE(frames[0].is_return_address);
     for (size_t i = 1; i < frames.size(); ++i) EXPECT_TRUE(frames[i].is_return_address) << i;
 
-    EXPECT_EQ(image.unwind(snap, gettid(), 2).size(), 2u);
-    EXPECT_EQ(image.unwind(snap, gettid(), 1).size(), 1u);
+    EXPECT_EQ(image.unwind(snap, 2).size(), 2u);
+    EXPECT_EQ(image.unwind(snap, 1).size(), 1u);
 }
 
 StackSnapshot leaf_snapshot_at(const StackSnapshot& real, uint64_t pc) {
@@ -340,7 +340,7 @@ TEST(ProcessImage, RestartsFromReturnAddressWhereCloneHasNoCfi) {
 
     ProcessImage image(getpid());
     ASSERT_TRUE(image.load_proc_maps());
-    Stack stack = image.resolve_stack(snap, gettid());
+    Stack stack = image.resolve_stack(snap);
     SCOPED_TRACE(describe(stack));
     ASSERT_GE(stack.size(), 4u);
     EXPECT_EQ(stack[0].address, syscall_pc);
@@ -360,7 +360,7 @@ TEST(ProcessImage, PcOutsideAnyModuleStillYieldsFrames) {
 
     // Unmapped pc, valid return address at [sp]: frame 0 then the callers.
     const uint64_t bogus = 0x10000;
-    Stack stack = image.resolve_stack(leaf_snapshot_at(real, bogus), gettid());
+    Stack stack = image.resolve_stack(leaf_snapshot_at(real, bogus));
     SCOPED_TRACE(describe(stack));
     ASSERT_GE(stack.size(), 3u);
     EXPECT_EQ(stack[0].address, bogus);
@@ -373,17 +373,17 @@ TEST(ProcessImage, PcOutsideAnyModuleStillYieldsFrames) {
     StackSnapshot empty;
     empty.regs[16] = bogus;
     empty.regs[7] = 0x7000;
-    std::vector<RawFrame> frames = image.unwind(empty, gettid());
+    std::vector<RawFrame> frames = image.unwind(empty);
     ASSERT_EQ(frames.size(), 1u);
     EXPECT_EQ(frames[0].pc, bogus);
 
     // A stack copy full of junk ends the walk, without crashing.
     StackSnapshot junk = real;
     std::fill(junk.stack.begin(), junk.stack.end(), 0xab);
-    EXPECT_GE(image.unwind(junk, gettid()).size(), 1u);
+    EXPECT_GE(image.unwind(junk).size(), 1u);
 
     StackSnapshot none;
-    EXPECT_TRUE(image.unwind(none, gettid()).empty());
+    EXPECT_TRUE(image.unwind(none).empty());
 }
 
 std::optional<std::vector<std::string>> syscall_fields(pid_t tid) {
@@ -428,7 +428,7 @@ TEST(ProcessImage, UnwindsAThreadBlockedInReadDownToClone) {
 
     ProcessImage image(getpid());
     ASSERT_TRUE(image.load_proc_maps());
-    Stack stack = image.resolve_stack(snap, tid);
+    Stack stack = image.resolve_stack(snap);
     SCOPED_TRACE(describe(stack));
     ASSERT_FALSE(stack.empty());
     ASSERT_TRUE(stack[0].function.has_value());
@@ -456,7 +456,7 @@ TEST(ProcessImage, ClosesEveryFileWhenDestroyed) {
         outer_distinctive_fn(snap);
         ProcessImage image(getpid());
         ASSERT_TRUE(image.load_proc_maps());
-        Stack stack = image.resolve_stack(snap, gettid());  // loads debug info too
+        Stack stack = image.resolve_stack(snap);  // loads debug info too
         ASSERT_GE(stack.size(), 3u);
         EXPECT_GT(open_fd_count(), before);
     }
