@@ -2,6 +2,7 @@
 // executable, libc (with libc6-dbg debug info) and libstdc++ (.dynsym only).
 #include <dlfcn.h>
 #include <elf.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -449,18 +450,46 @@ size_t open_fd_count() {
     return n;
 }
 
-TEST(ProcessImage, ClosesEveryFileWhenDestroyed) {
+TEST(ProcessImage, HoldsNoFileItselfTheCacheClosesThemAll) {
     const size_t before = open_fd_count();
     {
-        StackSnapshot snap;
-        outer_distinctive_fn(snap);
-        ProcessImage image(getpid());
-        ASSERT_TRUE(image.load_proc_maps());
-        Stack stack = image.resolve_stack(snap);  // loads debug info too
-        ASSERT_GE(stack.size(), 3u);
+        threadleak::ModuleCache cache;
+        {
+            StackSnapshot snap;
+            outer_distinctive_fn(snap);
+            ProcessImage image(getpid(), "", cache);
+            ASSERT_TRUE(image.load_proc_maps());
+            Stack stack = image.resolve_stack(snap);  // loads debug info too
+            ASSERT_GE(stack.size(), 3u);
+            EXPECT_GT(open_fd_count(), before);
+        }
+        // The files stay open for the next process that maps them.
+        EXPECT_GT(cache.open_sessions(), 0u);
         EXPECT_GT(open_fd_count(), before);
     }
     EXPECT_EQ(open_fd_count(), before);
+}
+
+TEST(ProcessImage, ClosesItsRootAtCloseFilesAndStillResolves) {
+    threadleak::ModuleCache cache;
+    threadleak::OwnedFd root(open("/proc/self/root", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_TRUE(root);
+    ProcessImage image(getpid(), std::move(root), cache);
+    ASSERT_TRUE(image.load_proc_maps());
+    const size_t with_root = open_fd_count();
+    StackSnapshot snap;
+    outer_distinctive_fn(snap);
+
+    image.close_files();
+    EXPECT_TRUE(image.files_closed());
+    EXPECT_EQ(open_fd_count(), with_root - 1);
+    EXPECT_GE(find_frame(image.resolve_stack(snap), "outer_distinctive_fn"), 0);
+    // No more mappings are taken: nothing could open them inside the root.
+    const auto addr = reinterpret_cast<uint64_t>(&outer_distinctive_fn);
+    ProcessImage other(getpid(), "", cache);
+    other.close_files();
+    other.load_proc_maps();
+    EXPECT_EQ(other.symbolize({addr, false}).module, "[unknown]");
 }
 
 }  // namespace pi_test
