@@ -5,9 +5,10 @@
 # resident set and wall time for each.
 # Usage: scripts/bench-many-processes.sh [CHILDREN...]  (as root; `make bench` runs it)
 #   BENCH_CHURN=N  threads created and joined in the churn case (default 1000000, 0 = skip)
+#   THREADLEAK=PATH  the threadleak binary to measure (default build/threadleak)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tl=build/threadleak
+tl=${THREADLEAK:-build/threadleak}
 fixture=build/fixtures/fork_many_leakers
 measure=build/run_measured
 work=build/bench_workload
