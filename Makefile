@@ -2,7 +2,8 @@
 #   make            build/threadleak (+ BPF object and skeleton), man page, bash completion
 #   make demo       run threadleak on the bundled leaky demo (tools/leaky_demo.cpp)
 #   make test       install deps, build, run unit + integration tests
-#   make bench      Google Benchmark micro-benchmarks + traced/plain workload ratios
+#   make bench      Google Benchmark micro-benchmarks, traced/plain workload ratios,
+#                   threadleak's peak RSS and time for many leaking processes
 #   make install    PREFIX=/usr/local DESTDIR=: binary, man page, bash completion
 #   make deb        build/threadleak_$(VERSION)_amd64.deb (the files of make install PREFIX=/usr)
 # CXXFLAGS (default -O2 -g) and BPF_CFLAGS (default -O2) may be overridden; the
@@ -229,7 +230,7 @@ demo: deps
 test: deps
 	$(Q)bash scripts/check-layers.sh
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/threadleak $(BUILD)/unit_tests $(BUILD)/integration_tests fixtures \
-		$(DEB) $(BUILD)/bench $(BUILD)/bench_workload  # bench: built so it cannot rot; run by make bench
+		$(DEB) $(BUILD)/bench $(BUILD)/bench_workload $(BUILD)/run_measured  # bench: built so it cannot rot; run by make bench
 	$(Q)bash scripts/run-tests.sh
 
 $(BUILD)/bench: $(BENCH_SRCS) $(BUILD)/libthreadleak.a
@@ -237,9 +238,13 @@ $(BUILD)/bench: $(BENCH_SRCS) $(BUILD)/libthreadleak.a
 $(BUILD)/bench_workload: tools/bench_workload.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -pthread -o $@ $<
-bench: $(BUILD)/bench $(BUILD)/threadleak $(BUILD)/bench_workload
+$(BUILD)/run_measured: tools/run_measured.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+bench: $(BUILD)/bench $(BUILD)/threadleak $(BUILD)/bench_workload $(BUILD)/run_measured $(BUILD)/fixtures/fork_many_leakers
 	$(Q)$(BUILD)/bench
 	$(Q)bash scripts/bench-overhead.sh
+	$(Q)bash scripts/bench-many-processes.sh
 
 clean:
 	rm -rf $(BUILD)

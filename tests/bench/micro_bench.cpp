@@ -59,8 +59,8 @@ void BM_UnwindAndSymbolizeOwnStack_Cached(benchmark::State& state) {
     ProcessImage image(getpid());
     image.load_proc_maps();
     StackSnapshot snap = capture_own_stack();
-    benchmark::DoNotOptimize(image.resolve_stack(snap, gettid()));  // warm the caches
-    for (auto _ : state) benchmark::DoNotOptimize(image.resolve_stack(snap, gettid()));
+    benchmark::DoNotOptimize(image.resolve_stack(snap));  // warm the caches
+    for (auto _ : state) benchmark::DoNotOptimize(image.resolve_stack(snap));
 }
 BENCHMARK(BM_UnwindAndSymbolizeOwnStack_Cached);
 
@@ -69,7 +69,7 @@ void BM_UnwindAndSymbolizeOwnStack_Cold(benchmark::State& state) {
     for (auto _ : state) {
         ProcessImage image(getpid());
         image.load_proc_maps();
-        benchmark::DoNotOptimize(image.resolve_stack(snap, gettid()));
+        benchmark::DoNotOptimize(image.resolve_stack(snap));
     }
 }
 BENCHMARK(BM_UnwindAndSymbolizeOwnStack_Cold)->Unit(benchmark::kMillisecond);

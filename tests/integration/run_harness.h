@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,6 +66,7 @@ struct RunResult {
   json report;  // null unless --output was requested and parsed
   bool guard_expired = false;
   std::chrono::milliseconds duration{0};
+  long peak_rss_kib = -1;  // threadleak's peak resident set (wait4), and its waited-for children's
 
   /// Everything a failure message needs to explain what threadleak did.
   std::string Describe() const {
@@ -140,10 +142,11 @@ inline RunResult CollectThreadleak(const SpawnedThreadleak &spawned,
   pollfd fds[2] = {{spawned.out_fd, POLLIN, 0}, {spawned.err_fd, POLLIN, 0}};
   std::string *sinks[2] = {&result.out, &result.err};
   int status = 0;
+  struct rusage usage {};
   bool exited = false;
   Clock::time_point drain_until{};
   for (;;) {
-    if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+    if (!exited && wait4(pid, &status, WNOHANG, &usage) == pid) {
       exited = true;
       // A traced process left behind may hold the pipes open: drain briefly only.
       drain_until = Clock::now() + std::chrono::milliseconds(200);
@@ -152,7 +155,7 @@ inline RunResult CollectThreadleak(const SpawnedThreadleak &spawned,
     if (!exited && Clock::now() - start > guard) {
       result.guard_expired = true;
       kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
+      wait4(pid, &status, 0, &usage);
       exited = true;
       break;
     }
@@ -173,6 +176,7 @@ inline RunResult CollectThreadleak(const SpawnedThreadleak &spawned,
     if (fd.fd >= 0) close(fd.fd);
   result.duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  result.peak_rss_kib = usage.ru_maxrss;
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
   ::testing::Test::RecordProperty("threadleak_ms", static_cast<int>(result.duration.count()));

@@ -20,25 +20,24 @@ ThreadState state_of(const CapturedStack& captured) {
     return ThreadState::Blocked;
 }
 
-Stack resolve(const PendingStack& pending, int tid) {
+Stack resolve(const PendingStack& pending) {
     // ia32 registers and frames would be unwound as x86_64 ones: garbage.
     if (!pending.image || pending.stack.ia32) return {};
-    return pending.image->resolve_stack(pending.stack.snapshot, tid);
+    return pending.image->resolve_stack(pending.stack.snapshot);
 }
 
 LeakedThread resolve_leak(const PendingLeak& leak, bool with_stacks) {
     LeakedThread t;
     t.kind = leak.kind;
     t.thread = leak.thread;
-    const int tid = leak.thread.tid;
     if (leak.creation && with_stacks)
-        t.created_by = resolve(*leak.creation, leak.thread.creator_tid.value_or(tid));
+        t.created_by = resolve(*leak.creation);
     const CapturedStack& at_exit = leak.at_exit.stack;
     const RawSyscall& sc = at_exit.syscall;
     t.state = state_of(at_exit);
     // Starting: its stack is its creator's, not its own. Ia32: not decoded.
     if (t.state == ThreadState::Starting || t.state == ThreadState::Ia32) return t;
-    Stack frames = with_stacks ? resolve(leak.at_exit, tid) : Stack{};
+    Stack frames = with_stacks ? resolve(leak.at_exit) : Stack{};
     if (t.state == ThreadState::Running) {
         t.running_frames = std::move(frames);
     } else {

@@ -15,7 +15,7 @@ namespace threadleak {
 ThreadState state_of(const CapturedStack& captured);
 
 /// Unwinds and symbolizes one captured stack in its own address space.
-Stack resolve(const PendingStack& pending, int tid);
+Stack resolve(const PendingStack& pending);
 
 /// `with_stacks` false: everything but the stacks (identity, state, syscall),
 /// for a report whose symbolization was stopped.

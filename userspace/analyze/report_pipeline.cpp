@@ -16,7 +16,7 @@ LeakedProcess resolve_leaked_process(const PendingProcessLeak& p) {
     out.ppid = p.ppid;
     out.parent_exe = p.parent_exe;
     out.creator_tid = p.creator_tid;
-    if (p.creation) out.created_by = resolve(*p.creation, p.creator_tid.value_or(p.ppid));
+    if (p.creation) out.created_by = resolve(*p.creation);
     out.threads = group_leaks(resolve_leaks(p.threads));
     return out;
 }

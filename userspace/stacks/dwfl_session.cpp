@@ -1,11 +1,8 @@
 #include "stacks/dwfl_session.h"
 
-#include <elf.h>
 #include <fcntl.h>
 #include <libelf.h>
 #include <unistd.h>
-
-#include <cstring>
 
 #include "stacks/module_file.h"
 
@@ -43,7 +40,6 @@ const Dwfl_Callbacks kCallbacks = {
 
 DwflSession::~DwflSession() {
     if (dwfl_ != nullptr) dwfl_end(dwfl_);
-    if (backend_elf_ != nullptr) elf_end(backend_elf_);
 }
 
 Dwfl* DwflSession::get() {
@@ -66,29 +62,6 @@ Dwfl_Module* DwflSession::report(const std::string& name, const std::string& fil
     if (mod != nullptr) owned.release();
     dwfl_report_end(dwfl, nullptr, nullptr);
     return mod;
-}
-
-Dwfl_Module* DwflSession::module_at(uint64_t addr) const {
-    return dwfl_ == nullptr ? nullptr : dwfl_addrmodule(dwfl_, addr);
-}
-
-Elf* DwflSession::backend_elf() {
-    if (backend_elf_ != nullptr) return backend_elf_;
-    if (elf_version(EV_CURRENT) == EV_NONE) return nullptr;
-    static_assert(sizeof(Elf64_Ehdr) <= sizeof(backend_image_));
-    Elf64_Ehdr ehdr{};
-    std::memcpy(ehdr.e_ident, ELFMAG, SELFMAG);
-    ehdr.e_ident[EI_CLASS] = ELFCLASS64;
-    ehdr.e_ident[EI_DATA] = ELFDATA2LSB;
-    ehdr.e_ident[EI_VERSION] = EV_CURRENT;
-    ehdr.e_ident[EI_OSABI] = ELFOSABI_SYSV;
-    ehdr.e_type = ET_CORE;
-    ehdr.e_machine = EM_X86_64;
-    ehdr.e_version = EV_CURRENT;
-    ehdr.e_ehsize = sizeof(Elf64_Ehdr);
-    std::memcpy(backend_image_, &ehdr, sizeof ehdr);
-    backend_elf_ = elf_memory(backend_image_, sizeof(Elf64_Ehdr));
-    return backend_elf_;
 }
 
 }  // namespace threadleak

@@ -1,5 +1,6 @@
-// One libdwfl session for one process: the modules (ELF files at their load
-// biases) that unwinding and symbolization look addresses up in.
+// One libdwfl session: owns a Dwfl and the modules (ELF files at their load
+// biases) reported to it. The module cache gives each file its own, holding
+// that one file at bias 0, shared by every process that maps it.
 #pragma once
 
 #include <cstdint>
@@ -25,20 +26,7 @@ public:
     Dwfl_Module* report(const std::string& name, const std::string& file_path, int fd,
                         uint64_t bias);
 
-    /// The module whose address range holds `addr`, or nullptr (also before
-    /// anything was reported).
-    Dwfl_Module* module_at(uint64_t addr) const;
-
-    /// A minimal in-memory x86_64 ELF header, for the unwinder's
-    /// dwfl_attach_state: it only needs the machine to pick the backend, and
-    /// this works before any module is reported. Lives as long as the session.
-    Elf* backend_elf();
-
 private:
-    // The destructor ends dwfl_ before backend_elf_: the attached process
-    // state keeps a backend that refers to this Elf and its image.
-    char backend_image_[64] = {};
-    Elf* backend_elf_ = nullptr;
     Dwfl* dwfl_ = nullptr;
 };
 

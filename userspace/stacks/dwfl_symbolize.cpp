@@ -122,23 +122,13 @@ void expand_inlines(Dwfl_Module* mod, Dwarf_Addr pc, std::vector<Frame>& frames)
 
 }  // namespace
 
-std::vector<Frame> symbolize_inline_with(const DwflSession& session, const RawFrame& raw) {
+std::vector<Frame> symbolize_in_module(Dwfl_Module* mod, const RawFrame& raw) {
     std::vector<Frame> frames(1);
     Frame& f = frames.front();
     f.address = raw.pc;
     // The call instruction, not the one after it: a call that ends a function
     // (noreturn) returns to the next function's first byte.
     const uint64_t lookup = raw.is_return_address && raw.pc > 0 ? raw.pc - 1 : raw.pc;
-
-    Dwfl_Module* mod = session.module_at(lookup);
-    if (mod == nullptr) {
-        f.module = "[unknown]";
-        f.offset = raw.pc;
-        return frames;
-    }
-    const char* name =
-        dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
-    f.module = name != nullptr ? name : "[unknown]";
     Dwarf_Addr bias = 0;
     if (dwfl_module_getelf(mod, &bias) == nullptr) bias = 0;
     f.offset = raw.pc - bias;

@@ -36,7 +36,7 @@ std::optional<uint64_t> load_bias(const std::vector<LoadSegment>& segments,
     return start - pgoff + found->offset - found->vaddr;
 }
 
-std::optional<uint64_t> elf_file_load_bias(int fd, uint64_t start, uint64_t pgoff) {
+std::optional<ElfLoadInfo> read_elf_load_info(int fd) {
     if (elf_version(EV_CURRENT) == EV_NONE) return std::nullopt;
     ElfPtr elf(elf_begin(fd, ELF_C_READ_MMAP, nullptr));
     if (!elf || elf_kind(elf.get()) != ELF_K_ELF) return std::nullopt;
@@ -48,15 +48,24 @@ std::optional<uint64_t> elf_file_load_bias(int fd, uint64_t start, uint64_t pgof
 
     size_t phnum = 0;
     if (elf_getphdrnum(elf.get(), &phnum) != 0) return std::nullopt;
-    std::vector<LoadSegment> segments;
+    ElfLoadInfo info;
+    info.fixed_address = ehdr.e_type == ET_EXEC;
     for (size_t i = 0; i < phnum; ++i) {
         GElf_Phdr ph;
         if (gelf_getphdr(elf.get(), static_cast<int>(i), &ph) == nullptr) return std::nullopt;
-        if (ph.p_type == PT_LOAD) segments.push_back({ph.p_offset, ph.p_vaddr, ph.p_filesz, (ph.p_flags & PF_X) != 0});
+        if (ph.p_type == PT_LOAD) info.segments.push_back({ph.p_offset, ph.p_vaddr, ph.p_filesz, (ph.p_flags & PF_X) != 0});
     }
+    return info;
+}
+
+std::optional<uint64_t> ElfLoadInfo::bias(uint64_t start, uint64_t pgoff) const {
     const long page = sysconf(_SC_PAGESIZE);
-    return load_bias(segments, ehdr.e_type == ET_EXEC, start, pgoff,
-                     page > 0 ? static_cast<uint64_t>(page) : 4096);
+    return load_bias(segments, fixed_address, start, pgoff, page > 0 ? static_cast<uint64_t>(page) : 4096);
+}
+
+std::optional<uint64_t> elf_file_load_bias(int fd, uint64_t start, uint64_t pgoff) {
+    std::optional<ElfLoadInfo> info = read_elf_load_info(fd);
+    return info ? info->bias(start, pgoff) : std::nullopt;
 }
 
 }  // namespace threadleak

@@ -29,9 +29,19 @@ std::optional<uint64_t> load_bias(const std::vector<LoadSegment>& segments,
                                   bool fixed_address, uint64_t start,
                                   uint64_t pgoff, uint64_t page_size);
 
-/// Reads the program headers of the ELF file open as `fd` and applies
-/// load_bias() with the system page size. nullopt if `fd` is not an x86_64
-/// ELF executable or shared object, or no PT_LOAD contains `pgoff`.
+/// What the bias of any mapping of one ELF file depends on.
+struct ElfLoadInfo {
+    std::vector<LoadSegment> segments;  ///< its PT_LOAD headers
+    bool fixed_address = false;         ///< ET_EXEC
+    /// load_bias() with the system page size.
+    std::optional<uint64_t> bias(uint64_t start, uint64_t pgoff) const;
+};
+
+/// The program headers of the ELF file open as `fd`. nullopt if it is not an
+/// x86_64 ELF executable or shared object.
+std::optional<ElfLoadInfo> read_elf_load_info(int fd);
+
+/// read_elf_load_info(fd)->bias(start, pgoff); nullopt if either fails.
 std::optional<uint64_t> elf_file_load_bias(int fd, uint64_t start, uint64_t pgoff);
 
 }  // namespace threadleak

@@ -9,7 +9,7 @@ namespace threadleak {
 
 /// Binaries are opened through /proc/PID/root (other mount namespaces); an
 /// O_PATH fd held by the image keeps that root reachable after the process is
-/// gone. If the root cannot be opened (the process is already gone), files
+/// gone, until the tracker calls close_files(). If the root cannot be opened (the process is already gone), files
 /// are looked up from threadleak's own root.
 std::shared_ptr<ProcessImage> open_process_image(int pid);
 

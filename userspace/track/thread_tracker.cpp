@@ -78,7 +78,8 @@ void ThreadTracker::on(ProcessForkEvent& e) {
 void ThreadTracker::on(const ExecEvent& e) {
     Process& p = process(e.pid);
     // A new address space: stacks captured from now on belong to a new image;
-    // leaks already pending keep the old one alive.
+    // leaks already pending keep the old one alive, and it needs no more files.
+    if (p.image) p.image->close_files();
     p.image = make_image_(e.pid);
     p.info.exe = e.filename;
     p.info.comm = e.comm;
@@ -169,15 +170,15 @@ void ThreadTracker::on(const ProcessExitEvent& e) {
     p.exited = true;
     // Exit records of its other threads may still be on their way (each CPU
     // submits its own): keep its threads and image for them a little longer.
-    // Then drop them: pending leaks keep the image they need, and dropping ours
-    // closes its root fd, so a long run of short processes does not pile up
-    // descriptors.
+    // Then drop them: pending leaks keep the image they need, with its root
+    // closed, so a long run of short processes does not pile up descriptors.
     recently_exited_.push_back(e.pid);
     if (recently_exited_.size() > kKeepExited) {
         auto it = processes_.find(recently_exited_.front());
         recently_exited_.pop_front();
         if (it != processes_.end() && it->second.exited) {
             it->second.threads.clear();
+            if (it->second.image) it->second.image->close_files();
             it->second.image.reset();
             it->second.creation.reset();
         }

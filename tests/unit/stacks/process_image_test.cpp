@@ -2,6 +2,7 @@
 // executable, libc (with libc6-dbg debug info) and libstdc++ (.dynsym only).
 #include <dlfcn.h>
 #include <elf.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -209,7 +210,7 @@ TEST(ProcessImage, UnwindsOwnStackThroughDistinctiveFrames) {
 
     ProcessImage image(getpid());
     ASSERT_TRUE(image.load_proc_maps());
-    Stack stack = image.resolve_stack(snap, gettid());
+    Stack stack = image.resolve_stack(snap);
     SCOPED_TRACE(describe(stack));
 
     const int capture = find_frame(stack, "capture_snapshot");
@@ -243,7 +244,7 @@ TEST(ProcessImage, ExpandsInlinedCallsIntoFrames) {
 
     ProcessImage image(getpid());
     ASSERT_TRUE(image.load_proc_maps());
-    Stack stack = image.resolve_stack(snap, gettid());
+    Stack stack = image.resolve_stack(snap);
     SCOPED_TRACE(describe(stack));
 
     // capture_snapshot, then one physical frame (one return address) split
@@ -308,14 +309,14 @@ TEST(ProcessImage, UnwindMarksReturnAddressesAndHonoursMaxFrames) {
     ProcessImage image(getpid());
     ASSERT_TRUE(image.load_proc_maps());
 
-    std::vector<RawFrame> frames = image.unwind(snap, gettid());
+    std::vector<RawFrame> frames = image.unwind(snap);
     ASSERT_GE(frames.size(), 4u);
     EXPECT_EQ(frames[0].pc, snap.regs[16]);
     EXPECT_FALSE(frames[0].is_return_address);
     for (size_t i = 1; i < frames.size(); ++i) EXPECT_TRUE(frames[i].is_return_address) << i;
 
-    EXPECT_EQ(image.unwind(snap, gettid(), 2).size(), 2u);
-    EXPECT_EQ(image.unwind(snap, gettid(), 1).size(), 1u);
+    EXPECT_EQ(image.unwind(snap, 2).size(), 2u);
+    EXPECT_EQ(image.unwind(snap, 1).size(), 1u);
 }
 
 StackSnapshot leaf_snapshot_at(const StackSnapshot& real, uint64_t pc) {
@@ -340,7 +341,7 @@ TEST(ProcessImage, RestartsFromReturnAddressWhereCloneHasNoCfi) {
 
     ProcessImage image(getpid());
     ASSERT_TRUE(image.load_proc_maps());
-    Stack stack = image.resolve_stack(snap, gettid());
+    Stack stack = image.resolve_stack(snap);
     SCOPED_TRACE(describe(stack));
     ASSERT_GE(stack.size(), 4u);
     EXPECT_EQ(stack[0].address, syscall_pc);
@@ -360,7 +361,7 @@ TEST(ProcessImage, PcOutsideAnyModuleStillYieldsFrames) {
 
     // Unmapped pc, valid return address at [sp]: frame 0 then the callers.
     const uint64_t bogus = 0x10000;
-    Stack stack = image.resolve_stack(leaf_snapshot_at(real, bogus), gettid());
+    Stack stack = image.resolve_stack(leaf_snapshot_at(real, bogus));
     SCOPED_TRACE(describe(stack));
     ASSERT_GE(stack.size(), 3u);
     EXPECT_EQ(stack[0].address, bogus);
@@ -373,17 +374,17 @@ TEST(ProcessImage, PcOutsideAnyModuleStillYieldsFrames) {
     StackSnapshot empty;
     empty.regs[16] = bogus;
     empty.regs[7] = 0x7000;
-    std::vector<RawFrame> frames = image.unwind(empty, gettid());
+    std::vector<RawFrame> frames = image.unwind(empty);
     ASSERT_EQ(frames.size(), 1u);
     EXPECT_EQ(frames[0].pc, bogus);
 
     // A stack copy full of junk ends the walk, without crashing.
     StackSnapshot junk = real;
     std::fill(junk.stack.begin(), junk.stack.end(), 0xab);
-    EXPECT_GE(image.unwind(junk, gettid()).size(), 1u);
+    EXPECT_GE(image.unwind(junk).size(), 1u);
 
     StackSnapshot none;
-    EXPECT_TRUE(image.unwind(none, gettid()).empty());
+    EXPECT_TRUE(image.unwind(none).empty());
 }
 
 std::optional<std::vector<std::string>> syscall_fields(pid_t tid) {
@@ -428,7 +429,7 @@ TEST(ProcessImage, UnwindsAThreadBlockedInReadDownToClone) {
 
     ProcessImage image(getpid());
     ASSERT_TRUE(image.load_proc_maps());
-    Stack stack = image.resolve_stack(snap, tid);
+    Stack stack = image.resolve_stack(snap);
     SCOPED_TRACE(describe(stack));
     ASSERT_FALSE(stack.empty());
     ASSERT_TRUE(stack[0].function.has_value());
@@ -449,18 +450,46 @@ size_t open_fd_count() {
     return n;
 }
 
-TEST(ProcessImage, ClosesEveryFileWhenDestroyed) {
+TEST(ProcessImage, HoldsNoFileItselfTheCacheClosesThemAll) {
     const size_t before = open_fd_count();
     {
-        StackSnapshot snap;
-        outer_distinctive_fn(snap);
-        ProcessImage image(getpid());
-        ASSERT_TRUE(image.load_proc_maps());
-        Stack stack = image.resolve_stack(snap, gettid());  // loads debug info too
-        ASSERT_GE(stack.size(), 3u);
+        threadleak::ModuleCache cache;
+        {
+            StackSnapshot snap;
+            outer_distinctive_fn(snap);
+            ProcessImage image(getpid(), "", cache);
+            ASSERT_TRUE(image.load_proc_maps());
+            Stack stack = image.resolve_stack(snap);  // loads debug info too
+            ASSERT_GE(stack.size(), 3u);
+            EXPECT_GT(open_fd_count(), before);
+        }
+        // The files stay open for the next process that maps them.
+        EXPECT_GT(cache.open_sessions(), 0u);
         EXPECT_GT(open_fd_count(), before);
     }
     EXPECT_EQ(open_fd_count(), before);
+}
+
+TEST(ProcessImage, ClosesItsRootAtCloseFilesAndStillResolves) {
+    threadleak::ModuleCache cache;
+    threadleak::OwnedFd root(open("/proc/self/root", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_TRUE(root);
+    ProcessImage image(getpid(), std::move(root), cache);
+    ASSERT_TRUE(image.load_proc_maps());
+    const size_t with_root = open_fd_count();
+    StackSnapshot snap;
+    outer_distinctive_fn(snap);
+
+    image.close_files();
+    EXPECT_TRUE(image.files_closed());
+    EXPECT_EQ(open_fd_count(), with_root - 1);
+    EXPECT_GE(find_frame(image.resolve_stack(snap), "outer_distinctive_fn"), 0);
+    // No more mappings are taken: nothing could open them inside the root.
+    const auto addr = reinterpret_cast<uint64_t>(&outer_distinctive_fn);
+    ProcessImage other(getpid(), "", cache);
+    other.close_files();
+    other.load_proc_maps();
+    EXPECT_EQ(other.symbolize({addr, false}).module, "[unknown]");
 }
 
 }  // namespace pi_test

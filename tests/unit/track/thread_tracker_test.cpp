@@ -321,3 +321,36 @@ TEST(ThreadTracker, ProcessWhoseForkWasNotSeenHasNoCreationSite) {
     EXPECT_FALSE(t.leaked_processes()[0].creator_tid.has_value());
     EXPECT_EQ(t.leaked_processes()[0].ppid, 1);
 }
+
+TEST(ThreadTracker, ReleasedImageOfAnExitedProcessClosesItsFilesButStaysWithItsLeaks) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(ProcessForkEvent{1, 200, 100, 100, "app", {}});
+    t.on_event(created(200, 201, 200, 0x1234));
+    t.on_event(exited(200, 201, ExitHow::Killed));
+    t.on_event(ProcessExitEvent{2, 200, 0});
+    ASSERT_EQ(t.leaks().size(), 1u);
+    const std::shared_ptr<ProcessImage> image = t.leaks()[0].at_exit.image;
+    ASSERT_NE(image, nullptr);
+    EXPECT_EQ(t.leaks()[0].creation->image, image);
+    // Late records may still add mappings: its files stay open for them.
+    EXPECT_FALSE(image->files_closed());
+    for (int pid = 300; pid < 316; ++pid) {
+        t.on_event(ProcessForkEvent{3, pid, 100, 100, "app", {}});
+        t.on_event(ProcessExitEvent{4, pid, 0});
+    }
+    EXPECT_EQ(t.image(200), nullptr);
+    EXPECT_TRUE(image->files_closed());
+    EXPECT_EQ(t.leaks()[0].at_exit.image, image);  // still there to resolve the leak
+    EXPECT_FALSE(t.image(315)->files_closed());
+}
+
+TEST(ThreadTracker, ExecClosesTheOldImagesFiles) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    const std::shared_ptr<ProcessImage> old_image = t.image(100);
+    t.on_event(ExecEvent{1, 100, "/bin/other", "other"});
+    EXPECT_TRUE(old_image->files_closed());
+    ASSERT_NE(t.image(100), old_image);
+    EXPECT_FALSE(t.image(100)->files_closed());
+}
