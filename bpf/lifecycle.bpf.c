@@ -121,6 +121,7 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 	e->has_stack = 0;
 	e->blocked_for_ns = 0;
 	e->blocked_known = 0;
+	e->blocked_exact = 0;
 	if (e->how == TL_EXIT_KILLED) {
 		/* Still readable here (verified on 6.18): current->mm, the user
 		 * stack and bpf_task_pt_regs(), whose orig_ax is the syscall the

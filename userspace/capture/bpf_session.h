@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
+
+#include "capture/capture_types.h"
 
 #include "events.h"
 
@@ -54,6 +57,8 @@ public:
     void drain();
     /// Records when each traced thread that is asleep went to sleep.
     void sample_sleepers();
+    /// The last sample of thread `tid` asleep; nullopt if none (never seen asleep, exited).
+    std::optional<SleepSample> sleep_sample(int tid) const;
     /// Records dropped because the ring buffer was full.
     uint64_t ringbuf_drops() const;
     /// New processes not followed because the traced-process map was full.

@@ -29,8 +29,11 @@ void reread_running_threads(int pid, std::vector<LiveThread>& threads, size_t st
 
 }  // namespace
 
-void capture_hung_threads(ThreadTracker& tracker, const std::function<void()>& stop_all,
+void capture_hung_threads(ThreadTracker& tracker, BpfSession& session, const std::function<void()>& stop_all,
                           size_t stack_size, Health& health) {
+    // A sample now: a thread asleep since the last one is seen, and its
+    // switch count matches /proc's while it stays in that sleep.
+    session.sample_sleepers();
     std::vector<std::pair<int, std::vector<LiveThread>>> snapshots;
     bool any_running = false;
     for (int pid : tracker.live_pids()) {
@@ -47,7 +50,8 @@ void capture_hung_threads(ThreadTracker& tracker, const std::function<void()>& s
     for (auto& [pid, threads] : snapshots) {
         for (LiveThread& t : threads) {
             if (!t.has_registers) health.unreadable_memory++;
-            tracker.add_live_leak(LeakKind::Hung, pid, t.tid, t.comm, std::move(t.stack), t.blocked_for_ns);
+            const std::optional<BlockedFor> parked = blocked_for(t, session.sleep_sample(t.tid));
+            tracker.add_live_leak(LeakKind::Hung, pid, t.tid, t.comm, std::move(t.stack), parked);
         }
     }
 }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 
+#include "capture/bpf_session.h"
 #include "report/report.h"
 #include "track/thread_tracker.h"
 
@@ -14,8 +15,9 @@ namespace threadleak {
 /// Blocked threads are read first, undisturbed. Threads that were on a CPU
 /// have no saved registers, so then `stop_all()` is called once (it must stop
 /// every traced process: they are about to be killed anyway) and those are
-/// read again. Threads that stay unreadable are counted in `health`.
-void capture_hung_threads(ThreadTracker& tracker, const std::function<void()>& stop_all,
+/// read again. Threads that stay unreadable are counted in `health`. How long
+/// each was blocked comes from a sample `session` takes first.
+void capture_hung_threads(ThreadTracker& tracker, BpfSession& session, const std::function<void()>& stop_all,
                           size_t stack_size, Health& health);
 
 }  // namespace threadleak

@@ -90,12 +90,12 @@ void ThreadTracker::on(ThreadExitEvent& e) {
     // the process is not leaked.
     if (!judging_exits_ || e.how != ExitHow::Killed || e.tid == e.pid || !e.stack) return;
 
-    add_leak(LeakKind::Unjoined, p, e.tid, e.comm, std::move(thread), std::move(*e.stack), e.blocked_for_ns);
+    add_leak(LeakKind::Unjoined, p, e.tid, e.comm, std::move(thread), std::move(*e.stack), e.blocked_for);
 }
 
 void ThreadTracker::add_leak(LeakKind kind, Process& p, int tid, const std::string& name,
                              std::optional<Thread> thread, CapturedStack stack,
-                             std::optional<uint64_t> blocked_for_ns) {
+                             std::optional<BlockedFor> blocked_for) {
     PendingLeak leak;
     leak.kind = kind;
     leak.thread = ThreadIdentity{p.info.pid, p.info.exe, tid, name, std::nullopt};
@@ -104,7 +104,7 @@ void ThreadTracker::add_leak(LeakKind kind, Process& p, int tid, const std::stri
         leak.creation = std::move(thread->creation);
     }
     leak.at_exit = PendingStack{std::move(stack), p.image};
-    leak.blocked_for_ns = blocked_for_ns;
+    leak.blocked_for = blocked_for;
     // A signal that killed the process already: its threads did not leak, they died with it.
     if (kind == LeakKind::Unjoined && p.exited && p.info.signal) leak.kind = LeakKind::AliveAtCrash;
     p.leaks.push_back(leaks_.size());
@@ -112,11 +112,11 @@ void ThreadTracker::add_leak(LeakKind kind, Process& p, int tid, const std::stri
 }
 
 void ThreadTracker::add_live_leak(LeakKind kind, int pid, int tid, const std::string& name,
-                                  CapturedStack stack, std::optional<uint64_t> blocked_for_ns) {
+                                  CapturedStack stack, std::optional<BlockedFor> blocked_for) {
     Process& p = process(pid);
     std::optional<Thread> thread;
     if (auto it = p.threads.find(tid); it != p.threads.end()) thread = it->second;
-    add_leak(kind, p, tid, name, std::move(thread), std::move(stack), blocked_for_ns);
+    add_leak(kind, p, tid, name, std::move(thread), std::move(stack), blocked_for);
 }
 
 void ThreadTracker::on(const ProcessExitEvent& e) {

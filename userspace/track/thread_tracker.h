@@ -33,7 +33,7 @@ struct PendingLeak {
     ThreadIdentity thread;
     std::optional<PendingStack> creation;   ///< nullopt: created before tracing began
     PendingStack at_exit;                   ///< where it was blocked/running
-    std::optional<uint64_t> blocked_for_ns;
+    std::optional<BlockedFor> blocked_for;  ///< nullopt: not measured
 };
 
 class ThreadTracker {
@@ -51,7 +51,7 @@ public:
     /// Records a thread of a live process as a leak of `kind` (a hung thread
     /// read from /proc): its identity and creation come from what was traced.
     void add_live_leak(LeakKind kind, int pid, int tid, const std::string& name,
-                       CapturedStack stack, std::optional<uint64_t> blocked_for_ns);
+                       CapturedStack stack, std::optional<BlockedFor> blocked_for);
     std::vector<ProcessInfo> processes() const;
     /// Pids of traced processes that have not exited.
     std::vector<int> live_pids() const;
@@ -81,7 +81,7 @@ private:
     void relabel_leaks(Process& p, LeakKind kind);
     /// The one place a PendingLeak is made: `thread` is its entry in `p`, if its creation was seen.
     void add_leak(LeakKind kind, Process& p, int tid, const std::string& name, std::optional<Thread> thread,
-                  CapturedStack stack, std::optional<uint64_t> blocked_for_ns);
+                  CapturedStack stack, std::optional<BlockedFor> blocked_for);
 
     void on(const ProcessForkEvent& e);
     void on(const ExecEvent& e);

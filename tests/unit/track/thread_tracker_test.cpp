@@ -137,7 +137,7 @@ TEST(ThreadTracker, HungLiveThreadKeepsItsTracedCreation) {
     ThreadTracker t(fake_image);
     t.add_root_process(100, 1, "/bin/app");
     t.on_event(created(100, 101, 100, 0x1234));
-    t.add_live_leak(LeakKind::Hung, 100, 101, "worker", stack_at(0x5000, 202), 7u);
+    t.add_live_leak(LeakKind::Hung, 100, 101, "worker", stack_at(0x5000, 202), BlockedFor{7, false});
     ASSERT_EQ(t.leaks().size(), 1u);
     const PendingLeak& l = t.leaks()[0];
     EXPECT_EQ(l.kind, LeakKind::Hung);
@@ -146,7 +146,9 @@ TEST(ThreadTracker, HungLiveThreadKeepsItsTracedCreation) {
     EXPECT_EQ(l.creation->stack.snapshot.regs[16], 0x1234u);
     EXPECT_EQ(l.at_exit.stack.snapshot.regs[16], 0x5000u);
     EXPECT_EQ(l.at_exit.image, t.image(100));
-    EXPECT_EQ(l.blocked_for_ns, 7u);
+    ASSERT_TRUE(l.blocked_for.has_value());
+    EXPECT_EQ(l.blocked_for->ns, 7u);
+    EXPECT_FALSE(l.blocked_for->exact);
 }
 
 TEST(ThreadTracker, ReusedPidStartsAFreshProcessAndKeepsTheOldOneInTheReport) {
