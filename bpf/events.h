@@ -15,6 +15,8 @@
 #include <linux/types.h>
 #endif
 
+#include "sleep_clock.h"
+
 #define TL_COMM_LEN 16
 #define TL_PATH_LEN 256          /* module path, as seen from the target's root */
 #define TL_FD_NAME_LEN 32        /* dentry name of a file descriptor's file */
@@ -118,7 +120,7 @@ struct tl_thread_exit_event {
 	__u32 has_stack;       /* 1 if `s` is present (the thread did not end itself) */
 	__u64 blocked_for_ns;  /* time parked before the kill; 0 if unknown or running */
 	__u32 blocked_known;   /* 1 if blocked_for_ns is measured */
-	__u32 pad;
+	__u32 blocked_exact;   /* 1 if it is the time parked, 0 if a lower bound of it */
 	struct tl_stack_sample s;
 };
 
@@ -153,10 +155,12 @@ static inline int tl_timeout_arg(long nr)
 	return -1;
 }
 
-/* Per-thread "last seen asleep" record kept by the sampling iterator. */
+/* Per-thread "last seen asleep" record kept by the sampling iterator (the
+ * key is the tid); userspace reads it too, for --timeout. */
 struct tl_sleep_sample {
-	__u64 exec_start;      /* task->se.exec_start when seen asleep */
+	__u64 exec_start;      /* task->se.exec_start when seen asleep: names the sleep */
 	__u64 switches;        /* nvcsw + nivcsw then: unchanged means it never ran since */
+	struct tl_sleep_since since; /* when that sleep began (sleep_clock.h) */
 };
 
 /* Counters in the `stats` array map, index = enum tl_stat. */

@@ -216,6 +216,7 @@ static __always_inline int exit_hook(struct task_struct *p, bool group_dead, boo
 		e->has_stack = 0;
 		e->blocked_for_ns = 0;
 		e->blocked_known = 0;
+		e->blocked_exact = 0;
 		forget_sleep(p);
 		e->h.size = size;
 		submit(e, size);

@@ -1,6 +1,6 @@
 /* "Last seen asleep" samples of traced threads: written by the sampling
  * iterator (sleep_sampler.bpf.c), read at exit to say how long a killed thread
- * had been parked (blocked_for). */
+ * had been parked (blocked_for), and by userspace at --timeout. */
 #ifndef THREADLEAK_SLEEP_SAMPLE_BPF_H
 #define THREADLEAK_SLEEP_SAMPLE_BPF_H
 
@@ -14,19 +14,27 @@ struct {
 } sleep_samples SEC(".maps") __weak;
 
 /* How long the thread had been parked before the exit woke it: measured only
- * if the sampling iterator saw it asleep and it has not switched since. */
+ * if the sampling iterator saw it asleep and it has not switched out since
+ * (the kill woke it, and it runs its exit without having slept again). Both
+ * ends are bpf_ktime_get_ns() readings: the start was converted from the
+ * clock of the CPU it slept on (sleep_clock.h). */
 static __always_inline void blocked_for(struct tl_thread_exit_event *e, struct task_struct *task)
 {
 	__u32 tid = task->pid;
 	struct tl_sleep_sample *ss = bpf_map_lookup_elem(&sleep_samples, &tid);
+	__u64 ns = 0;
+	int exact = 0;
 
 	e->blocked_for_ns = 0;
 	e->blocked_known = 0;
+	e->blocked_exact = 0;
 	if (!ss)
 		return;
-	if (ss->switches == task->nvcsw + task->nivcsw && task->se.exec_start > ss->exec_start) {
-		e->blocked_for_ns = task->se.exec_start - ss->exec_start;
+	if (tl_blocked_for(&ss->since, ss->switches == task->nvcsw + task->nivcsw, bpf_ktime_get_ns(),
+			   &ns, &exact)) {
+		e->blocked_for_ns = ns;
 		e->blocked_known = 1;
+		e->blocked_exact = exact;
 	}
 	bpf_map_delete_elem(&sleep_samples, &tid);
 }

@@ -136,8 +136,26 @@ struct mm_struct {
 	unsigned long exec_vm;
 };
 
+struct rq;
+
+/* CFS runqueue: `rq` exists with CONFIG_FAIR_GROUP_SCHED (checked with
+ * bpf_core_field_exists), else it is embedded in struct rq as `cfs`. */
+struct cfs_rq {
+	struct rq *rq;
+};
+
+/* A CPU's runqueue: its clocks (clock - clock_task = that CPU's steal and
+ * irq time) and its CPU number. */
+struct rq {
+	u64 clock;
+	u64 clock_task;
+	int cpu;
+	struct cfs_rq cfs;
+};
+
 struct sched_entity {
 	u64 exec_start;
+	struct cfs_rq *cfs_rq; /* CONFIG_FAIR_GROUP_SCHED; NULL-checked */
 };
 
 struct task_struct;
@@ -148,8 +166,14 @@ struct signal_struct {
 	struct task_struct *group_exec_task; /* Linux >= 5.17 */
 };
 
+struct thread_info {
+	u32 cpu; /* x86, Linux >= 5.16 (CONFIG_THREAD_INFO_IN_TASK) */
+};
+
 struct task_struct {
+	struct thread_info thread_info;
 	unsigned int __state; /* Linux >= 5.14 */
+	int on_cpu;
 	unsigned int flags;
 	struct sched_entity se;
 	struct mm_struct *mm;

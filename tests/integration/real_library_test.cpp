@@ -190,7 +190,12 @@ TEST_F(RealLibraryTest, ZmqContextNeverTerminatedLeaksReaperAndIoThreadInEpollWa
     EXPECT_LT(GetInt(leak, "/blocked_in/args/timeout_ms", 0), 0) << "waits forever\n" << leak.dump(2);
     EXPECT_TRUE(Get(leak, "/blocked_in/timeout_ns").is_null()) << leak.dump(2);
     epoll_fds.insert(GetInt(leak, "/blocked_in/args/fd"));
+    // Parked since before main's 100 ms nap: measured, and never longer than the run.
     EXPECT_GT(GetInt(leak, "/blocked_in/blocked_for_ns", 0), 0) << leak.dump(2);
+    EXPECT_LT(GetInt(leak, "/blocked_in/blocked_for_ns", 0),
+              std::chrono::duration_cast<std::chrono::nanoseconds>(run.duration).count())
+        << leak.dump(2);
+    EXPECT_TRUE(Get(leak, "/blocked_in/blocked_for_exact").is_boolean()) << leak.dump(2);
     EXPECT_TRUE(Get(leak, "/running_frames").empty()) << leak.dump(2);
 
     const json blocked = BlockedFrames(leak);

@@ -61,10 +61,9 @@ LeakGroup make_group(std::vector<LeakedThread>& members) {
     for (const auto& t : members) {
         g.threads.push_back(t.thread);
         // The group reports its longest-parked thread.
-        if (g.blocked_in && t.blocked_in && t.blocked_in->blocked_for_ns &&
-            (!g.blocked_in->blocked_for_ns ||
-             *t.blocked_in->blocked_for_ns > *g.blocked_in->blocked_for_ns))
-            g.blocked_in->blocked_for_ns = t.blocked_in->blocked_for_ns;
+        if (g.blocked_in && t.blocked_in && t.blocked_in->blocked_for &&
+            (!g.blocked_in->blocked_for || t.blocked_in->blocked_for->ns > g.blocked_in->blocked_for->ns))
+            g.blocked_in->blocked_for = t.blocked_in->blocked_for;
     }
     return g;
 }

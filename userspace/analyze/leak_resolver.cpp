@@ -43,7 +43,7 @@ LeakedThread resolve_leak(const PendingLeak& leak, bool with_stacks) {
     } else {
         BlockedIn b;
         static_cast<DecodedSyscall&>(b) = decode_syscall(sc);
-        b.blocked_for_ns = leak.blocked_for_ns;
+        b.blocked_for = leak.blocked_for;
         b.frames = std::move(frames);
         t.blocked_in = std::move(b);
     }

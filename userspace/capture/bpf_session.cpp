@@ -126,7 +126,9 @@ BpfSession::BpfSession(const BpfOptions& options, RecordHandler handler)
     skel->rodata->stack_size = std::min<uint32_t>(options.stack_size, TL_MAX_STACK_BYTES);
     bpf_map__set_max_entries(skel->maps.events, options.ringbuf_bytes);
     bpf_map__set_max_entries(skel->maps.traced, options.max_processes);
-    bpf_map__set_max_entries(skel->maps.scratch, std::max(1, libbpf_num_possible_cpus()));
+    const int cpus = std::max(1, libbpf_num_possible_cpus());
+    bpf_map__set_max_entries(skel->maps.scratch, cpus);
+    bpf_map__set_max_entries(skel->maps.cpu_clocks, cpus);
     // One variant of the fork and exit programs is loaded: the other would be
     // rejected (a kfunc the kernel lacks) or would duplicate every record.
     const KernelFeatures features = probe_kernel_features();
@@ -193,6 +195,13 @@ void BpfSession::sample_sleepers() {
     while (read(fd, buf, sizeof(buf)) > 0) {
     }
     close(fd);
+}
+
+std::optional<SleepSample> BpfSession::sleep_sample(int tid) const {
+    const uint32_t key = static_cast<uint32_t>(tid);
+    tl_sleep_sample s{};
+    if (bpf_map__lookup_elem(skel_->maps.sleep_samples, &key, sizeof(key), &s, sizeof(s), 0)) return std::nullopt;
+    return SleepSample{s.switches, s.since.since_ns, s.since.uncertainty_ns};
 }
 
 uint64_t BpfSession::stat(uint32_t index) const {

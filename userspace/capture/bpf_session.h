@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
+
+#include "capture/capture_types.h"
 
 #include "events.h"
 
@@ -65,6 +68,8 @@ public:
     bool mappings_from_proc() const { return mappings_from_proc_; }
     /// Records when each traced thread that is asleep went to sleep.
     void sample_sleepers();
+    /// The last sample of thread `tid` asleep; nullopt if none (never seen asleep, exited).
+    std::optional<SleepSample> sleep_sample(int tid) const;
     /// Records dropped because the ring buffer was full.
     uint64_t ringbuf_drops() const;
     /// New processes not followed because the traced-process map was full.

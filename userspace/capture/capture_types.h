@@ -40,6 +40,21 @@ struct RawSyscall {
     std::string fd_name;                ///< dentry name of that file
 };
 
+/// How long a thread had been blocked when it was captured. Never more than
+/// the truth: when the start of its sleep is not known, the time since it was
+/// first seen asleep, a lower bound.
+struct BlockedFor {
+    uint64_t ns = 0;
+    bool exact = true;  ///< false: blocked for at least `ns`
+};
+
+/// A traced thread's sleep as the kernel's sampler last saw it (bpf/sleep_clock.h).
+struct SleepSample {
+    uint64_t switches = 0;  ///< context switches then (voluntary + involuntary): unchanged = same sleep
+    uint64_t since_ns = 0;  ///< CLOCK_MONOTONIC when the sleep began, or a later time
+    uint64_t uncertainty_ns = UINT64_MAX;  ///< it began up to this much earlier (MAX: unknown)
+};
+
 /// A thread's registers, stack copy and syscall.
 struct CapturedStack {
     StackSnapshot snapshot;

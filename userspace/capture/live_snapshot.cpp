@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -27,25 +28,32 @@ std::string read_text(const std::string& path) {
     return ss.str();
 }
 
-/// se.exec_start from /proc/.../sched, in ns (the file prints ms with 6 decimals).
-std::optional<uint64_t> exec_start_ns(const std::string& sched_path) {
-    std::ifstream in(sched_path);
+/// voluntary_ctxt_switches + nonvoluntary_ctxt_switches from /proc/.../status:
+/// the kernel's nvcsw + nivcsw, as the sampler counts them.
+std::optional<uint64_t> context_switches(const std::string& status_path) {
+    std::ifstream in(status_path);
     std::string line;
+    uint64_t sum = 0;
+    int found = 0;
     while (std::getline(in, line)) {
-        if (line.rfind("se.exec_start", 0) != 0) continue;
-        auto colon = line.find(':');
-        if (colon == std::string::npos) return std::nullopt;
-        std::string v = line.substr(colon + 1);
-        auto dot = v.find('.');
-        try {
-            uint64_t ms = std::stoull(v.substr(0, dot));
-            uint64_t frac = dot == std::string::npos ? 0 : std::stoull((v.substr(dot + 1) + "000000").substr(0, 6));
-            return ms * 1000000 + frac;
-        } catch (...) {
-            return std::nullopt;
+        for (const char* key : {"voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:"}) {
+            if (line.rfind(key, 0) != 0) continue;
+            try {
+                sum += std::stoull(line.substr(strlen(key)));
+                found++;
+            } catch (...) {
+                return std::nullopt;
+            }
         }
     }
-    return std::nullopt;
+    if (found != 2) return std::nullopt;
+    return sum;
+}
+
+uint64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);  // bpf_ktime_get_ns()'s clock
+    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 /// End of the mapping holding `addr` in /proc/PID/maps, 0 if none.
@@ -127,6 +135,8 @@ std::optional<LiveThread> snapshot_thread(int pid, int tid, size_t stack_size) {
     std::string stat = read_text(task + "/stat");
     if (stat.empty()) return std::nullopt;  // gone
     if (auto rp = stat.rfind(')'); rp != std::string::npos && rp + 2 < stat.size()) t.state = stat[rp + 2];
+    t.switches = context_switches(task + "/status");  // with the state: both of the same moment
+    t.seen_ns = monotonic_ns();
     t.comm = read_text(task + "/comm");
     if (!t.comm.empty() && t.comm.back() == '\n') t.comm.pop_back();
 
@@ -153,12 +163,17 @@ std::optional<LiveThread> snapshot_thread(int pid, int tid, size_t stack_size) {
             raw.timeout_valid = true;
         if (mem >= 0) close(mem);
     }
-    if (t.state == 'S' || t.state == 'D') {
-        auto self_now = exec_start_ns("/proc/thread-self/sched");
-        auto since = exec_start_ns(task + "/sched");
-        if (since && self_now && *self_now > *since) t.blocked_for_ns = *self_now - *since;
-    }
     return t;
+}
+
+std::optional<BlockedFor> blocked_for(const LiveThread& t, const std::optional<SleepSample>& sample) {
+    if (!sample || !t.switches || (t.state != 'S' && t.state != 'D')) return std::nullopt;
+    const tl_sleep_since since{sample->since_ns, sample->uncertainty_ns};
+    __u64 ns = 0;
+    int exact = 0;
+    if (!tl_blocked_for(&since, *t.switches == sample->switches, t.seen_ns, &ns, &exact))
+        return std::nullopt;
+    return BlockedFor{ns, exact != 0};
 }
 
 std::vector<LiveThread> snapshot_live_threads(int pid, size_t stack_size) {

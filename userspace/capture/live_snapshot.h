@@ -1,5 +1,6 @@
 // Captures the live threads of a running process from /proc: what each one
-// is blocked in, since when, and a copy of its stack for unwinding. Used when
+// is blocked in, a copy of its stack for unwinding, and (with the kernel
+// sampler's last sample of it) since when it has been blocked. Used when
 // --timeout expires (the command hangs) and, later, by attach mode.
 #pragma once
 
@@ -17,8 +18,15 @@ struct LiveThread {
     char state = '?';                       ///< R, S, D, ... from /proc/.../stat
     bool has_registers = false;             ///< false while it was on a CPU
     CapturedStack stack;                    ///< no mappings: use ProcessImage::load_proc_maps
-    std::optional<uint64_t> blocked_for_ns; ///< set when asleep
+    std::optional<uint64_t> switches;       ///< context switches (voluntary + involuntary)
+    uint64_t seen_ns = 0;                   ///< CLOCK_MONOTONIC when its state was read
+    std::optional<BlockedFor> blocked_for;  ///< filled by the caller from the sampler (blocked_for())
 };
+
+/// How long `t` had been blocked when it was read, from the sampler's last
+/// sample of it; nullopt unless it was asleep in that same sleep (S or D, and
+/// no context switch since the sample).
+std::optional<BlockedFor> blocked_for(const LiveThread& t, const std::optional<SleepSample>& sample);
 
 /// One thread; nullopt if it is gone. Reads at most `stack_size` bytes of its
 /// stack through /proc/PID/mem.

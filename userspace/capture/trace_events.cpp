@@ -98,7 +98,7 @@ std::optional<TraceEvent> decode_event(std::span<const uint8_t> rec, std::string
         out.how = e->how == TL_EXIT_KILLED         ? ExitHow::Killed
                   : e->how == TL_EXIT_GROUP_LEADER ? ExitHow::GroupLeader
                                                    : ExitHow::Self;
-        if (e->blocked_known) out.blocked_for_ns = e->blocked_for_ns;
+        if (e->blocked_known) out.blocked_for = BlockedFor{e->blocked_for_ns, e->blocked_exact != 0};
         if (e->has_stack) {
             size_t n = 0;
             if (!stack_record<tl_thread_exit_event>(rec, offsetof(tl_thread_exit_event, s), &n, error))

@@ -60,7 +60,7 @@ struct ThreadExitEvent {
     int tid = 0;
     std::string comm;
     ExitHow how = ExitHow::Self;
-    std::optional<uint64_t> blocked_for_ns;
+    std::optional<BlockedFor> blocked_for;  ///< nullopt: not measured
     std::optional<CapturedStack> stack;  ///< set when how == Killed
 };
 

@@ -51,7 +51,8 @@ json blocked_in_json(const BlockedIn& b) {
     j["syscall"] = b.syscall;
     j["args"] = std::move(args);
     j["timeout_ns"] = or_null(b.timeout_ns);
-    j["blocked_for_ns"] = or_null(b.blocked_for_ns);
+    j["blocked_for_ns"] = b.blocked_for ? json(b.blocked_for->ns) : json(nullptr);
+    j["blocked_for_exact"] = b.blocked_for ? json(b.blocked_for->exact) : json(nullptr);
     j["frames"] = stack_json(b.frames);
     return j;
 }

@@ -33,6 +33,13 @@ std::string format_duration(uint64_t ns) {
     return buf;
 }
 
+/// "2.50s", "at least 2.50s" (only a lower bound is known); a group's is its
+/// longest: "up to 2.50s", "at least 2.50s (the longest)".
+std::string blocked_for_text(const BlockedFor& b, bool group) {
+    if (b.exact) return (group ? "up to " : "") + format_duration(b.ns);
+    return "at least " + format_duration(b.ns) + (group ? " (the longest)" : "");
+}
+
 /// "exited with code 0", "was killed by SIGKILL", ... for the traced command.
 std::string command_status(const SessionInfo& r) {
     std::string s;
@@ -201,9 +208,7 @@ private:
         } else if (g.blocked_in) {
             const BlockedIn& b = *g.blocked_in;
             out_ << pfx << "  blocked in " << call_text(b);
-            if (b.blocked_for_ns)
-                out_ << " for " << (g.threads.size() > 1 ? "up to " : "")
-                     << format_duration(*b.blocked_for_ns);
+            if (b.blocked_for) out_ << " for " << blocked_for_text(*b.blocked_for, g.threads.size() > 1);
             out_ << '\n';
             write_stack(b.frames);
         } else {

@@ -63,12 +63,12 @@ void signal_traced(const std::vector<int>& pids, const BpfSession& session, int 
     for (int fd : signal_and_hold(pids, session, sig)) close(fd);
 }
 
-void capture_leaked_processes(ThreadTracker& tracker, const BpfSession& session,
+void capture_leaked_processes(ThreadTracker& tracker, BpfSession& session,
                               const std::vector<int>& pids, size_t stack_size, Health& health) {
     std::vector<ProcCmdline> cmdlines;
     for (int pid : pids) cmdlines.push_back(read_proc_cmdline(pid));
     LiveThreadsOf live = capture_live_threads(
-        tracker, pids, [&] { signal_traced(pids, session, SIGSTOP); }, stack_size, health);
+        tracker, session, pids, [&] { signal_traced(pids, session, SIGSTOP); }, stack_size, health);
     for (auto& [pid, threads] : live) {
         if (threads.empty()) continue;  // it exited meanwhile
         const size_t i = std::find(pids.begin(), pids.end(), pid) - pids.begin();

@@ -25,7 +25,7 @@ void signal_traced(const std::vector<int>& pids, const BpfSession& session, int 
 /// Records each of `pids` in the tracker as a leaked process: its command
 /// line and what each of its threads is doing (stopping them all if one was
 /// on a CPU). Processes that are gone by then are skipped.
-void capture_leaked_processes(ThreadTracker& tracker, const BpfSession& session,
+void capture_leaked_processes(ThreadTracker& tracker, BpfSession& session,
                               const std::vector<int>& pids, size_t stack_size, Health& health);
 
 /// SIGKILLs every traced process still running, and those they fork

@@ -29,9 +29,12 @@ void reread_running_threads(int pid, std::vector<LiveThread>& threads, size_t st
 
 }  // namespace
 
-LiveThreadsOf capture_live_threads(ThreadTracker& tracker, const std::vector<int>& pids,
+LiveThreadsOf capture_live_threads(ThreadTracker& tracker, BpfSession& session, const std::vector<int>& pids,
                                    const std::function<void()>& stop_all, size_t stack_size,
                                    Health& health) {
+    // A sample now: a thread asleep since the last one is seen, and its
+    // switch count matches /proc's while it stays in that sleep.
+    session.sample_sleepers();
     LiveThreadsOf snapshots;
     bool any_running = false;
     for (int pid : pids) {
@@ -48,14 +51,17 @@ LiveThreadsOf capture_live_threads(ThreadTracker& tracker, const std::vector<int
     for (const auto& [pid, threads] : snapshots)
         for (const LiveThread& t : threads)
             if (!t.has_registers) health.unreadable_memory++;
+    for (auto& [pid, threads] : snapshots)
+        for (LiveThread& t : threads) t.blocked_for = blocked_for(t, session.sleep_sample(t.tid));
     return snapshots;
 }
 
-void capture_hung_threads(ThreadTracker& tracker, const std::function<void()>& stop_all,
+void capture_hung_threads(ThreadTracker& tracker, BpfSession& session, const std::function<void()>& stop_all,
                           size_t stack_size, Health& health) {
-    for (auto& [pid, threads] : capture_live_threads(tracker, tracker.live_pids(), stop_all, stack_size, health))
+    for (auto& [pid, threads] :
+         capture_live_threads(tracker, session, tracker.live_pids(), stop_all, stack_size, health))
         for (LiveThread& t : threads)
-            tracker.add_live_leak(LeakKind::Hung, pid, t.tid, t.comm, std::move(t.stack), t.blocked_for_ns);
+            tracker.add_live_leak(LeakKind::Hung, pid, t.tid, t.comm, std::move(t.stack), t.blocked_for);
 }
 
 }  // namespace threadleak

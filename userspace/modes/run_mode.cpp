@@ -96,6 +96,10 @@ int run_mode(const RunOptions& opt) {
     forwarding.forward_to(child.pid());
     session.trace_process(child.pid());
     tracker.add_root_process(child.pid(), getpid(), exe);
+    // A first sample reads every CPU's runqueue clocks before the command runs,
+    // so even a thread that parks at once sleeps between two readings of its
+    // CPU: its blocked_for is then exact, not a lower bound.
+    session.sample_sleepers();
     child.release();
 
     Health health;
@@ -135,7 +139,7 @@ int run_mode(const RunOptions& opt) {
             kill_running_traced(tracker, session);
         }
     } else {
-        capture_hung_threads(tracker, [&] { signal_everything(tracker, session, child, SIGSTOP); },
+        capture_hung_threads(tracker, session, [&] { signal_everything(tracker, session, child, SIGSTOP); },
                              opt.bpf.stack_size, health);
         tracker.stop_judging_exits();
         const std::vector<int> traced = tracker.live_pids();

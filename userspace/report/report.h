@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/capture_types.h"
 #include "stacks/stack_types.h"
 #include "syscalls/syscall_types.h"
 
@@ -26,7 +27,7 @@ struct ThreadIdentity {
 
 /// What a thread sat in when it was captured.
 struct BlockedIn : DecodedSyscall {
-    std::optional<uint64_t> blocked_for_ns; ///< nullopt = not measured
+    std::optional<BlockedFor> blocked_for;  ///< nullopt = not measured
     Stack frames;
 };
 
@@ -64,7 +65,7 @@ struct LeakedThread : LeakFindings {
 };
 
 /// Identical leaked threads (same creation stack, same state and blocking stack).
-/// The findings are the lowest tid's, but blocked_for_ns is the group's longest.
+/// The findings are the lowest tid's, but blocked_for is the group's longest.
 struct LeakGroup : LeakFindings {
     std::vector<ThreadIdentity> threads; ///< ascending tid; never empty once built
 

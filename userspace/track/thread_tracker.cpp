@@ -110,12 +110,12 @@ void ThreadTracker::on(ThreadExitEvent& e) {
     // the process is not leaked.
     if (!judging_exits_ || e.how != ExitHow::Killed || e.tid == e.pid || !e.stack) return;
 
-    add_leak(LeakKind::Unjoined, p, e.tid, e.comm, std::move(thread), std::move(*e.stack), e.blocked_for_ns);
+    add_leak(LeakKind::Unjoined, p, e.tid, e.comm, std::move(thread), std::move(*e.stack), e.blocked_for);
 }
 
 PendingLeak ThreadTracker::make_leak(LeakKind kind, const Process& p, int tid, const std::string& name,
                                      std::optional<Thread> thread, CapturedStack stack,
-                                     std::optional<uint64_t> blocked_for_ns) const {
+                                     std::optional<BlockedFor> blocked_for) const {
     PendingLeak leak;
     leak.kind = kind;
     leak.thread = ThreadIdentity{p.info.pid, p.info.exe, tid, name, std::nullopt};
@@ -124,7 +124,7 @@ PendingLeak ThreadTracker::make_leak(LeakKind kind, const Process& p, int tid, c
         leak.creation = std::move(thread->creation);
     }
     leak.at_exit = PendingStack{std::move(stack), p.image};
-    leak.blocked_for_ns = blocked_for_ns;
+    leak.blocked_for = blocked_for;
     // A signal that killed the process already: its threads did not leak, they died with it.
     if (kind == LeakKind::Unjoined && p.exited && p.info.signal) leak.kind = LeakKind::AliveAtCrash;
     return leak;
@@ -132,9 +132,9 @@ PendingLeak ThreadTracker::make_leak(LeakKind kind, const Process& p, int tid, c
 
 void ThreadTracker::add_leak(LeakKind kind, Process& p, int tid, const std::string& name,
                              std::optional<Thread> thread, CapturedStack stack,
-                             std::optional<uint64_t> blocked_for_ns) {
+                             std::optional<BlockedFor> blocked_for) {
     p.leaks.push_back(leaks_.size());
-    leaks_.push_back(make_leak(kind, p, tid, name, std::move(thread), std::move(stack), blocked_for_ns));
+    leaks_.push_back(make_leak(kind, p, tid, name, std::move(thread), std::move(stack), blocked_for));
 }
 
 std::optional<ThreadTracker::Thread> ThreadTracker::thread_of(const Process& p, int tid) {
@@ -144,9 +144,9 @@ std::optional<ThreadTracker::Thread> ThreadTracker::thread_of(const Process& p, 
 }
 
 void ThreadTracker::add_live_leak(LeakKind kind, int pid, int tid, const std::string& name,
-                                  CapturedStack stack, std::optional<uint64_t> blocked_for_ns) {
+                                  CapturedStack stack, std::optional<BlockedFor> blocked_for) {
     Process& p = process(pid);
-    add_leak(kind, p, tid, name, thread_of(p, tid), std::move(stack), blocked_for_ns);
+    add_leak(kind, p, tid, name, thread_of(p, tid), std::move(stack), blocked_for);
 }
 
 void ThreadTracker::add_leaked_process(int pid, ProcCmdline cmdline, std::vector<LiveThread> threads) {
@@ -161,7 +161,7 @@ void ThreadTracker::add_leaked_process(int pid, ProcCmdline cmdline, std::vector
     leak.creation = p.creation;
     for (LiveThread& t : threads)
         leak.threads.push_back(make_leak(LeakKind::LeftRunning, p, t.tid, t.comm, thread_of(p, t.tid),
-                                         std::move(t.stack), t.blocked_for_ns));
+                                         std::move(t.stack), t.blocked_for));
     leaked_processes_.push_back(std::move(leak));
 }
 

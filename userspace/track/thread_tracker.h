@@ -35,7 +35,7 @@ struct PendingLeak {
     ThreadIdentity thread;
     std::optional<PendingStack> creation;   ///< nullopt: created before tracing began
     PendingStack at_exit;                   ///< where it was blocked/running
-    std::optional<uint64_t> blocked_for_ns;
+    std::optional<BlockedFor> blocked_for;  ///< nullopt: not measured
 };
 
 /// A process still running when the command exited, before symbolization.
@@ -65,7 +65,7 @@ public:
     /// Records a thread of a live process as a leak of `kind` (a hung thread
     /// read from /proc): its identity and creation come from what was traced.
     void add_live_leak(LeakKind kind, int pid, int tid, const std::string& name,
-                       CapturedStack stack, std::optional<uint64_t> blocked_for_ns);
+                       CapturedStack stack, std::optional<BlockedFor> blocked_for);
     /// Records live process `pid` as left running by the command, with its
     /// threads as read from /proc (each with its creation stack, if traced).
     void add_leaked_process(int pid, ProcCmdline cmdline, std::vector<LiveThread> threads);
@@ -106,9 +106,9 @@ private:
     /// The one place a PendingLeak is made: `thread` is its entry in `p`, if its creation was seen.
     PendingLeak make_leak(LeakKind kind, const Process& p, int tid, const std::string& name,
                           std::optional<Thread> thread, CapturedStack stack,
-                          std::optional<uint64_t> blocked_for_ns) const;
+                          std::optional<BlockedFor> blocked_for) const;
     void add_leak(LeakKind kind, Process& p, int tid, const std::string& name, std::optional<Thread> thread,
-                  CapturedStack stack, std::optional<uint64_t> blocked_for_ns);
+                  CapturedStack stack, std::optional<BlockedFor> blocked_for);
     /// `p`'s entry for thread `tid`, if its creation was seen.
     static std::optional<Thread> thread_of(const Process& p, int tid);
 

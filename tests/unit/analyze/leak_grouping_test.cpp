@@ -22,7 +22,7 @@ LeakedThread blocked_thread(int pid, int tid, uint64_t park_offset = 0x8ab2c) {
     BlockedIn b;
     b.syscall = "futex";
     b.args = {{"uaddr", ArgType::Address, 0x1000}, {"val", ArgType::Int, 0}};
-    b.blocked_for_ns = 1'000'000'000;
+    b.blocked_for = BlockedFor{1'000'000'000, true};
     b.frames = {frame("/lib/libc.so.6", park_offset), frame("/bin/demo", 0x2000)};
     t.blocked_in = b;
     return t;
@@ -43,7 +43,7 @@ TEST(LeakGroupingTest, FiftyIdenticalThreadsFormOneGroupWithSortedTids) {
         // Differences that must not split the group:
         t.thread.creator_tid = 100 + i % 3;
         t.blocked_in->args[0].raw = 0x1000 + uint64_t(i);
-        t.blocked_in->blocked_for_ns = 1'000'000'000 + uint64_t(i) * 1000;
+        t.blocked_in->blocked_for = BlockedFor{1'000'000'000 + uint64_t(i) * 1000, i != 49};
         for (auto& f : t.blocked_in->frames) f.address += uint64_t(i) << 20;  // other bias
         threads.push_back(t);
     }
@@ -64,7 +64,9 @@ TEST(LeakGroupingTest, FiftyIdenticalThreadsFormOneGroupWithSortedTids) {
     EXPECT_EQ(g.first().pid, 100);
     EXPECT_EQ(g.first().exe, "/bin/demo");
     ASSERT_TRUE(g.blocked_in);
-    EXPECT_EQ(g.blocked_in->blocked_for_ns, 1'000'000'000u + 49 * 1000);  // the longest
+    ASSERT_TRUE(g.blocked_in->blocked_for);
+    EXPECT_EQ(g.blocked_in->blocked_for->ns, 1'000'000'000u + 49 * 1000);  // the longest
+    EXPECT_FALSE(g.blocked_in->blocked_for->exact) << "with its own exactness (a lower bound)";
     EXPECT_EQ(g.blocked_in->args[0].raw, 0x1000u);  // tid 200's (i = 0)
     EXPECT_EQ(g.created_by.size(), 2u);
 }
@@ -134,12 +136,13 @@ TEST(LeakGroupingTest, OrderedByPidThenSizeThenLowestTid) {
 
 TEST(LeakGroupingTest, UnmeasuredBlockedForTakesAMeasuredOne) {
     LeakedThread a = blocked_thread(100, 101);
-    a.blocked_in->blocked_for_ns.reset();
+    a.blocked_in->blocked_for.reset();
     LeakedThread b = blocked_thread(100, 102);
-    b.blocked_in->blocked_for_ns = 42;
+    b.blocked_in->blocked_for = BlockedFor{42, true};
     std::vector<LeakGroup> groups = group_leaks({a, b});
     ASSERT_EQ(groups.size(), 1u);
-    EXPECT_EQ(groups[0].blocked_in->blocked_for_ns, 42u);
+    ASSERT_TRUE(groups[0].blocked_in->blocked_for);
+    EXPECT_EQ(groups[0].blocked_in->blocked_for->ns, 42u);
 }
 
 TEST(LeakGroupingTest, DifferentlyNamedThreadsWithAlikeStacksAreNotMerged) {

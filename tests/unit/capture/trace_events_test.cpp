@@ -37,6 +37,7 @@ TEST(TraceEvents, ThreadExitWithStackDecodesRegistersAndSyscall) {
     e->how = TL_EXIT_KILLED;
     e->has_stack = 1;
     e->blocked_known = 1;
+    e->blocked_exact = 0;
     e->blocked_for_ns = 5000;
     e->s.regs[16] = 0xabc;
     e->s.regs[7] = 0x7000;
@@ -55,7 +56,9 @@ TEST(TraceEvents, ThreadExitWithStackDecodesRegistersAndSyscall) {
     EXPECT_EQ(x->tid, 11);
     EXPECT_EQ(x->comm, "worker");
     EXPECT_EQ(x->how, ExitHow::Killed);
-    EXPECT_EQ(x->blocked_for_ns, 5000u);
+    ASSERT_TRUE(x->blocked_for.has_value());
+    EXPECT_EQ(x->blocked_for->ns, 5000u);
+    EXPECT_FALSE(x->blocked_for->exact) << "a lower bound stays one";
     ASSERT_TRUE(x->stack.has_value());
     EXPECT_EQ(x->stack->snapshot.regs[16], 0xabcu);
     EXPECT_EQ(x->stack->snapshot.stack.size(), 16u);
@@ -114,7 +117,7 @@ TEST(TraceEvents, SelfExitHasNoStack) {
     auto& x = std::get<ThreadExitEvent>(*ev);
     EXPECT_EQ(x.how, ExitHow::Self);
     EXPECT_FALSE(x.stack.has_value());
-    EXPECT_FALSE(x.blocked_for_ns.has_value());
+    EXPECT_FALSE(x.blocked_for.has_value());
 }
 
 TEST(TraceEvents, StackLengthBeyondTheRecordIsRejected) {

@@ -54,10 +54,10 @@ Frame unmapped_frame(uint64_t address) {
 
 /// The syscall part comes from decode_syscall on raw numbers, as the resolver
 /// builds it: the test follows whatever the decoder makes of them.
-BlockedIn blocked_in(const RawSyscall& raw, std::optional<uint64_t> blocked_for_ns, Stack frames) {
+BlockedIn blocked_in(const RawSyscall& raw, std::optional<BlockedFor> blocked_for, Stack frames) {
     BlockedIn b;
     static_cast<DecodedSyscall&>(b) = decode_syscall(raw);
-    b.blocked_for_ns = blocked_for_ns;
+    b.blocked_for = blocked_for;
     b.frames = std::move(frames);
     return b;
 }
@@ -84,7 +84,7 @@ LeakGroup pool_group() {
                  {4123, kWorker, 4126, "pool-3", 4124}};
     g.created_by = created_in_worker("Pool::Pool(int)", 42);
     constexpr uint64_t kFutexWaitPrivate = 0 | 128;
-    g.blocked_in = blocked_in(raw_syscall(202, {0x55d0c3e0e0a8, kFutexWaitPrivate, 0, 0, 0, 0}), 2'500'000'000,
+    g.blocked_in = blocked_in(raw_syscall(202, {0x55d0c3e0e0a8, kFutexWaitPrivate, 0, 0, 0, 0}), BlockedFor{2'500'000'000, true},
                               {frame("__futex_abstimed_wait_common64", kLibc, 0x8ab2c, "./nptl/futex-internal.c", 57),
                                frame("std::condition_variable::wait(std::unique_lock<std::mutex>&)",
                                      "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", 0xd8f10),
@@ -113,7 +113,7 @@ LeakGroup hung_reader_group() {
     RawSyscall read = raw_syscall(0, {3, 0x7ffd2000, 4096, 0, 0, 0});
     read.fd_mode = S_IFIFO | 0600;
     read.fd_name = "pipe:[98765]";
-    g.blocked_in = blocked_in(read, 30'000'000'000,
+    g.blocked_in = blocked_in(read, BlockedFor{30'000'000'000, false},
                               {frame("read", kLibc, 0x1147d0),
                                unmapped_frame(0x7f00dead1234),
                                frame("Server::io_loop()", kServer, 0x3450, "/src/server/io.cpp", 31)});
@@ -128,7 +128,7 @@ LeakGroup hung_main_group() {
     RawSyscall sleep = raw_syscall(35, {0x7ffd1000, 0x7ffd1000, 0, 0, 0, 0});
     sleep.timeout_valid = true;
     sleep.timeout = {5, 0};
-    g.blocked_in = blocked_in(sleep, 4'000'000,
+    g.blocked_in = blocked_in(sleep, BlockedFor{4'000'000, true},
                               {frame("__GI___nanosleep", kLibc, 0xeb7e5, "../sysdeps/unix/sysv/linux/nanosleep.c", 25),
                                frame("main", kServer, 0x1200, "/src/server/main.cpp", 77)});
     return g;
@@ -164,7 +164,7 @@ LeakedProcess helper_left_running() {
     RawSyscall read = raw_syscall(0, {0, 0x7ffd3000, 1, 0, 0, 0});
     read.fd_mode = S_IFIFO | 0600;
     read.fd_name = "pipe:[4321]";
-    g.blocked_in = blocked_in(read, 1'200'000'000,
+    g.blocked_in = blocked_in(read, BlockedFor{1'200'000'000, true},
                               {frame("read", kLibc, 0x1147d0),
                                frame("main", kWorker, 0x1180, "/src/worker/main.cpp", 12)});
     p.threads = {g};

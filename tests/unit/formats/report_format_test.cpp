@@ -40,7 +40,7 @@ LeakGroup heartbeat_group(size_t n_threads) {
     b.futex = FutexFact{.uaddr = 0x55d0c3e0e0a8, .op = 128, .cmd = FutexCmd::Wait,
                         .is_private = true, .val = 0};
     b.timeout = TimeoutFact{.form = TimeoutForm::None};
-    b.blocked_for_ns = 2'000'000'000;
+    b.blocked_for = BlockedFor{2'000'000'000, true};
     b.frames = {frame("__futex_abstimed_wait_common64", "/usr/lib/x86_64-linux-gnu/libc.so.6",
                       0x8ab2c, "./nptl/futex-internal.c", 57),
                 frame(std::nullopt, "/path/demo", 0x2000)};
@@ -126,7 +126,7 @@ TEST(ReportFormatTest, JsonLeakGroup) {
                                         "running_frames"}));
     EXPECT_EQ(keys_in_order(text, "/leaks/0/blocked_in"),
               (std::vector<std::string>{"syscall", "args", "timeout_ns", "blocked_for_ns",
-                                        "frames"}));
+                                        "blocked_for_exact", "frames"}));
     EXPECT_EQ(keys_in_order(text, "/leaks/0/blocked_in/frames/0"),
               (std::vector<std::string>{"function", "module", "offset", "address", "file",
                                         "line"}));
@@ -154,6 +154,7 @@ TEST(ReportFormatTest, JsonLeakGroup) {
     EXPECT_TRUE(b["args"]["val"].is_number_integer());
     EXPECT_TRUE(b["timeout_ns"].is_null());
     EXPECT_EQ(b["blocked_for_ns"], 2'000'000'000);
+    EXPECT_EQ(b["blocked_for_exact"], true);
 
     const json& f0 = b["frames"][0];
     EXPECT_EQ(f0["function"], "__futex_abstimed_wait_common64");
@@ -335,6 +336,33 @@ TEST(ReportFormatTest, TextHasHeadlineStacksAndSummary) {
                         "command exited with code 0\n"),
               std::string::npos)
         << text;
+}
+
+TEST(ReportFormatTest, BlockedForALowerBoundSaysAtLeast) {
+    Report r = sample_report();
+    r.leaks[0] = heartbeat_group(1);
+    r.leaks[0].blocked_in->blocked_for = BlockedFor{1'200'000'000, false};
+    std::string text = render("text", r);
+    EXPECT_NE(text.find("val=0, timeout=none) for at least 1.20s\n"), std::string::npos) << text;
+    json j = json::parse(render("json", r));
+    EXPECT_EQ(j["leaks"][0]["blocked_in"]["blocked_for_ns"], 1'200'000'000);
+    EXPECT_EQ(j["leaks"][0]["blocked_in"]["blocked_for_exact"], false);
+
+    r.leaks[0].blocked_in->blocked_for->exact = true;
+    text = render("text", r);
+    EXPECT_NE(text.find("val=0, timeout=none) for 1.20s\n"), std::string::npos) << text;
+
+    r.leaks[0] = heartbeat_group(3);
+    r.leaks[0].blocked_in->blocked_for = BlockedFor{1'200'000'000, false};
+    text = render("text", r);
+    EXPECT_NE(text.find("val=0, timeout=none) for at least 1.20s (the longest)\n"), std::string::npos) << text;
+
+    r.leaks[0].blocked_in->blocked_for.reset();
+    text = render("text", r);
+    EXPECT_NE(text.find("val=0, timeout=none)\n"), std::string::npos) << text;
+    j = json::parse(render("json", r));
+    EXPECT_TRUE(j["leaks"][0]["blocked_in"]["blocked_for_ns"].is_null());
+    EXPECT_TRUE(j["leaks"][0]["blocked_in"]["blocked_for_exact"].is_null());
 }
 
 TEST(ReportFormatTest, TextSingleThreadRunningAndHung) {

@@ -138,7 +138,7 @@ TEST(ThreadTracker, HungLiveThreadKeepsItsTracedCreation) {
     ThreadTracker t(fake_image);
     t.add_root_process(100, 1, "/bin/app");
     t.on_event(created(100, 101, 100, 0x1234));
-    t.add_live_leak(LeakKind::Hung, 100, 101, "worker", stack_at(0x5000, 202), 7u);
+    t.add_live_leak(LeakKind::Hung, 100, 101, "worker", stack_at(0x5000, 202), BlockedFor{7, false});
     ASSERT_EQ(t.leaks().size(), 1u);
     const PendingLeak& l = t.leaks()[0];
     EXPECT_EQ(l.kind, LeakKind::Hung);
@@ -147,7 +147,9 @@ TEST(ThreadTracker, HungLiveThreadKeepsItsTracedCreation) {
     EXPECT_EQ(l.creation->stack.snapshot.regs[16], 0x1234u);
     EXPECT_EQ(l.at_exit.stack.snapshot.regs[16], 0x5000u);
     EXPECT_EQ(l.at_exit.image, t.image(100));
-    EXPECT_EQ(l.blocked_for_ns, 7u);
+    ASSERT_TRUE(l.blocked_for.has_value());
+    EXPECT_EQ(l.blocked_for->ns, 7u);
+    EXPECT_FALSE(l.blocked_for->exact);
 }
 
 TEST(ThreadTracker, ReusedPidStartsAFreshProcessAndKeepsTheOldOneInTheReport) {
@@ -267,7 +269,7 @@ LiveThread live(int tid, const std::string& comm, uint64_t pc, int64_t nr) {
     t.comm = comm;
     t.has_registers = true;
     t.stack = stack_at(pc, nr);
-    t.blocked_for_ns = 11;
+    t.blocked_for = BlockedFor{11, true};
     return t;
 }
 
@@ -304,7 +306,8 @@ TEST(ThreadTracker, LeakedProcessCarriesItsForkSiteInTheParentsImage) {
     EXPECT_EQ(p.threads[0].thread.tid, 200);
     EXPECT_FALSE(p.threads[0].creation.has_value()) << "the main thread was not created by clone";
     EXPECT_EQ(p.threads[0].at_exit.image, t.image(200));
-    EXPECT_EQ(p.threads[0].blocked_for_ns, 11u);
+    ASSERT_TRUE(p.threads[0].blocked_for.has_value());
+    EXPECT_EQ(p.threads[0].blocked_for->ns, 11u);
     EXPECT_EQ(p.threads[1].thread.tid, 201);
     EXPECT_EQ(p.threads[1].thread.name, "reader");
     EXPECT_EQ(p.threads[1].thread.exe, "/usr/bin/server");
