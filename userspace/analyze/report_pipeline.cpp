@@ -5,12 +5,15 @@
 
 namespace threadleak {
 
-Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health) {
+Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health,
+                    const std::vector<SuppressionRule>& suppressions) {
     Report r;
     r.session = std::move(session);
     r.health = health;
     r.processes = tracker.processes();
-    for (LeakGroup& g : group_leaks(resolve_leaks(tracker.leaks())))
+    std::vector<LeakedThread> threads = resolve_leaks(tracker.leaks());
+    r.suppressed = apply_suppressions(suppressions, threads);
+    for (LeakGroup& g : group_leaks(std::move(threads)))
         (is_leak(g.kind) ? r.leaks : r.alive_at_crash).push_back(std::move(g));
     return r;
 }

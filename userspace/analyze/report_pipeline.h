@@ -3,12 +3,18 @@
 // stages (suppress, classify waits, find deadlocks, sort) are steps here.
 #pragma once
 
+#include <vector>
+
+#include "analyze/suppressions.h"
 #include "report/report.h"
 #include "track/thread_tracker.h"
 
 namespace threadleak {
 
 /// `session` and `health` are the mode's; processes and leaks come from `tracker`.
-Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health);
+/// Leaks that a rule of `suppressions` matches (checked per thread, after
+/// resolving, before grouping) are counted in Report::suppressed instead.
+Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health,
+                    const std::vector<SuppressionRule>& suppressions = {});
 
 }  // namespace threadleak

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "analyze/default_suppressions.h"
+#include "analyze/suppressions.h"
 #include "capture/bpf_session.h"
 #include "cli/flag_values.h"
 #include "common/duration.h"
@@ -78,10 +80,53 @@ std::vector<std::string> format_names() {
 std::string range(uint64_t min, uint64_t max) { return std::to_string(min) + " to " + std::to_string(max); }
 std::string byte_range(uint64_t min, uint64_t max) { return bytes_text(min) + " to " + bytes_text(max); }
 
+/// What the suppression flags collect; turned into RunOptions::suppressions
+/// after parsing, in the order rules are tried: flags, files, defaults.
+struct SuppressionFlags {
+    std::vector<SuppressionRule> flag_rules;
+    std::vector<std::string> files;
+    bool no_defaults = false;
+    bool print = false;
+};
+
+void add_suppression_flags(CLI::App* run, SuppressionFlags& s) {
+    const struct {
+        MatchOn on;
+        const char* text;
+    } kFlags[] = {
+        {MatchOn::AnyFrame, "silence threads with a frame (function or module) matching the glob "
+                            "PATTERN in their creation or blocking stack; repeatable"},
+        {MatchOn::TopFrame, "silence threads whose innermost blocking frame outside libc matches PATTERN"},
+        {MatchOn::Comm, "silence threads whose name matches PATTERN"},
+        {MatchOn::CreatedBy, "silence threads with a frame matching PATTERN in their creation stack"},
+    };
+    for (const auto& f : kFlags) {
+        const MatchOn on = f.on;
+        run->add_option_function<std::vector<std::string>>(
+               std::string("--") + keyword(on),
+               [&s, on](const std::vector<std::string>& patterns) {
+                   for (const std::string& p : patterns) s.flag_rules.push_back(flag_rule(on, p));
+               },
+               help(f.text))
+            ->type_name("PATTERN")
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    }
+    run->add_option("--suppressions", s.files,
+                    help("read rules from FILE, one a line (ignore PATTERN, ignore-top, ignore-comm, "
+                         "ignore-created-by; # comments); repeatable"))
+        ->type_name("FILE")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    run->add_flag("--no-default-suppressions", s.no_defaults,
+                  help("report the threads language runtimes and glibc keep by design (JVM, Go, "
+                       "OpenMP, Erlang, Ruby, Node.js)"));
+    run->add_flag("--print-suppressions", s.print,
+                  help("print the active rules as a suppressions file and exit"));
+}
+
 /// The `run` subcommand, writing into `opt`. Help texts take their defaults
 /// from a default-constructed RunOptions (whose BpfOptions defaults are the
 /// constants of bpf_session.h) and their limits from the validators' limits.
-CLI::App* add_run_command(CLI::App& app, RunOptions& opt) {
+CLI::App* add_run_command(CLI::App& app, RunOptions& opt, SuppressionFlags& suppressions) {
     const RunOptions defaults;
     const std::string durations = duration_text(kMinDuration) + " to " + duration_text(kMaxDuration);
     auto* run = app.add_subcommand("run", "run CMD, report threads it leaked when it exits");
@@ -136,7 +181,9 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& opt) {
         ->transform(duration_ns(kMinDuration, kMaxDuration));
     run->add_flag("-v,--verbose", opt.verbose,
                   help("say what threadleak loads and drops; -vv adds libbpf's debug log (verifier)"));
-    run->add_option("command", opt.command, "the command to run, after --")->required();
+    add_suppression_flags(run, suppressions);
+    // Checked after parsing: --print-suppressions needs no command.
+    run->add_option("command", opt.command, "the command to run, after --");
     run->positionals_at_end();  // `run ls -l`: flags after the command are the command's
     return run;
 }
@@ -154,15 +201,13 @@ UserError usage(const std::string& message) { return UserError(exit_code::kUsage
 /// The one-line message for a CLI11 parse error. CLI11 spells a failed
 /// validator "NAME: TEXT", and flag_values.h's texts continue a sentence
 /// that starts with the flag's name.
-std::string parse_error_message(const CLI::ParseError& e, const CLI::App& run, const RunOptions& opt) {
+std::string parse_error_message(const CLI::ParseError& e) {
     const std::string what = e.what();
     const std::string name = what.substr(0, what.find(':'));
     if (dynamic_cast<const CLI::ValidationError*>(&e) && what.size() > name.size() + 2)
         return name + " " + what.substr(name.size() + 2);
     if (dynamic_cast<const CLI::ArgumentMismatch*>(&e))
         return name + " needs a value; see threadleak run --help";
-    if (dynamic_cast<const CLI::RequiredError*>(&e) && run.parsed() && opt.command.empty())
-        return "run needs a command; use: threadleak run [OPTIONS] -- CMD (see threadleak run --help)";
     return what + "; see threadleak --help";
 }
 
@@ -178,7 +223,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     app.allow_extras();
 
     CommandLine result;
-    CLI::App* run = add_run_command(app, result.run);
+    SuppressionFlags suppressions;
+    CLI::App* run = add_run_command(app, result.run, suppressions);
     try {
         app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 takes them reversed
     } catch (const CLI::CallForHelp&) {
@@ -190,7 +236,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         result.text = std::string(e.what()) + "\n";
         return result;
     } catch (const CLI::ParseError& e) {
-        throw usage(parse_error_message(e, *run, result.run));
+        throw usage(parse_error_message(e));
     }
 
     if (auto word = first_unknown(app)) {
@@ -200,6 +246,19 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     if (!run->parsed()) throw usage(std::string("missing subcommand; ") + kRunUsage);
     if (auto flag = first_unknown(*run))
         throw usage("unknown flag '" + *flag + "'; see threadleak run --help");
+    result.run.suppressions = std::move(suppressions.flag_rules);
+    for (const std::string& file : suppressions.files)
+        for (SuppressionRule& rule : read_suppressions_file(file))
+            result.run.suppressions.push_back(std::move(rule));
+    if (!suppressions.no_defaults)
+        for (const SuppressionRule& rule : default_suppressions()) result.run.suppressions.push_back(rule);
+    if (suppressions.print) {
+        result.action = CommandLine::Action::kPrintSuppressions;
+        result.text = suppressions_text(result.run.suppressions);
+        return result;
+    }
+    if (result.run.command.empty())
+        throw usage("run needs a command; use: threadleak run [OPTIONS] -- CMD (see threadleak run --help)");
     const uint32_t min_ring = min_ringbuf_bytes(result.run.bpf.stack_size);
     if (result.run.bpf.ringbuf_bytes < min_ring)
         throw usage("--ringbuf-size " + bytes_text(result.run.bpf.ringbuf_bytes) +

@@ -76,6 +76,7 @@ public:
             out_ << (r_.health.lost_events() ? "threadleak: report incomplete: no leaked threads found ("
                                              : "threadleak: no leaked threads (")
                  << command_status(r_.session) << ")" << crash_text() << health_text() << '\n';
+            write_suppressed();
             return;
         }
         for (const auto& g : r_.leaks) write_group(g);
@@ -86,9 +87,17 @@ public:
              << plural(r_.leaks.size(), "site", "sites") << ") in "
              << plural(pids.size(), "process", "processes") << "; " << command_status(r_.session)
              << crash_text() << health_text() << '\n';
+        write_suppressed();
     }
 
 private:
+    /// One line per rule, under the summary: nothing is silenced without a trace.
+    void write_suppressed() {
+        for (const SuppressedCount& s : r_.suppressed)
+            out_ << "threadleak: suppressed " << plural(s.count, "thread", "threads") << " by "
+                 << escape_text(s.rule) << " (" << escape_text(s.source) << ")\n";
+    }
+
     /// Threads that died with a crashed process are context, not leaks.
     std::string crash_text() const {
         size_t n = 0;

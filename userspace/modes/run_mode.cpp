@@ -118,7 +118,7 @@ int run_mode(const RunOptions& opt) {
     info.timed_out = timed_out;
     add_kernel_counts(health, session, malformed);
 
-    Report report = build_report(tracker, std::move(info), health);
+    Report report = build_report(tracker, std::move(info), health, opt.suppressions);
     if (opt.verbose)
         fprintf(stderr,
                 "threadleak: %llu records dropped (ring buffer full), %llu processes not followed "
