@@ -40,6 +40,11 @@ constexpr DefaultRule kDefaults[] = {
     // sysmon, the template thread. Go code never owns an OS thread to join.
     {"ignore-created-by runtime.newm",
      "Go: the runtime's Ms (idle workers parked in runtime.futex, sysmon) are never joined by design"},
+    // With cgo the runtime starts its Ms through _cgo_sys_thread_start
+    // (runtime/cgo), called on the system stack where unwinding may not reach
+    // runtime.newm. A C thread that cgo code starts itself stays reportable.
+    {"ignore-created-by _cgo_sys_thread_start",
+     "Go (cgo): the runtime's Ms started through runtime/cgo are never joined by design"},
     // OpenMP: libgomp keeps its thread pool for the next parallel region and
     // never joins it (gomp_thread_start, created from gomp_team_start).
     {"ignore-created-by libgomp.so*",
@@ -57,9 +62,13 @@ constexpr DefaultRule kDefaults[] = {
     // of libruby still parked in the cache holds no Ruby code.
     {"ignore-created-by libruby*.so* ignore-top libruby*.so* ignore pthread_cond_timedwait",
      "Ruby: native threads parked in libruby's thread cache for reuse"},
+    // ... and one caught on its way there, releasing the GVL: an unlock never
+    // blocks (FUTEX_WAKE), so the exit stopped it mid-step, not parked.
+    {"ignore-created-by libruby*.so* ignore-top rb_native_mutex_unlock",
+     "Ruby: a native thread releasing its lock on its way to the thread cache"},
     // Node.js: V8's platform workers inherit the name "node" and run code with
     // no file behind it (node remaps its text), so the name is all that tells.
-    {"ignore-comm node ignore-top \\[unknown\\] ignore pthread_create",
+    {"ignore-comm node ignore-top ?unknown] ignore pthread_create",
      "Node.js: V8 platform and libuv threads live until the process exits"},
     // glibc: timer_create(SIGEV_THREAD) starts one helper thread per process
     // that waits in sigwaitinfo for timer signals until exit.
