@@ -182,8 +182,7 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& opt, SuppressionFlags& supp
     run->add_flag("-v,--verbose", opt.verbose,
                   help("say what threadleak loads and drops; -vv adds libbpf's debug log (verifier)"));
     add_suppression_flags(run, suppressions);
-    // Checked after parsing: --print-suppressions needs no command.
-    run->add_option("command", opt.command, "the command to run, after --");
+    run->add_option("command", opt.command, "the command to run, after --")->required();
     run->positionals_at_end();  // `run ls -l`: flags after the command are the command's
     return run;
 }
@@ -201,13 +200,15 @@ UserError usage(const std::string& message) { return UserError(exit_code::kUsage
 /// The one-line message for a CLI11 parse error. CLI11 spells a failed
 /// validator "NAME: TEXT", and flag_values.h's texts continue a sentence
 /// that starts with the flag's name.
-std::string parse_error_message(const CLI::ParseError& e) {
+std::string parse_error_message(const CLI::ParseError& e, const CLI::App& run, const RunOptions& opt) {
     const std::string what = e.what();
     const std::string name = what.substr(0, what.find(':'));
     if (dynamic_cast<const CLI::ValidationError*>(&e) && what.size() > name.size() + 2)
         return name + " " + what.substr(name.size() + 2);
     if (dynamic_cast<const CLI::ArgumentMismatch*>(&e))
         return name + " needs a value; see threadleak run --help";
+    if (dynamic_cast<const CLI::RequiredError*>(&e) && run.parsed() && opt.command.empty())
+        return "run needs a command; use: threadleak run [OPTIONS] -- CMD (see threadleak run --help)";
     return what + "; see threadleak --help";
 }
 
@@ -235,8 +236,13 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         result.action = CommandLine::Action::kPrintVersion;
         result.text = std::string(e.what()) + "\n";
         return result;
+    } catch (const CLI::RequiredError& e) {
+        // --print-suppressions needs no command; CLI11 has run every option's
+        // callback before it checks what is required.
+        if (!(suppressions.print && result.run.command.empty()))
+            throw usage(parse_error_message(e, *run, result.run));
     } catch (const CLI::ParseError& e) {
-        throw usage(parse_error_message(e));
+        throw usage(parse_error_message(e, *run, result.run));
     }
 
     if (auto word = first_unknown(app)) {
@@ -257,8 +263,6 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         result.text = suppressions_text(result.run.suppressions);
         return result;
     }
-    if (result.run.command.empty())
-        throw usage("run needs a command; use: threadleak run [OPTIONS] -- CMD (see threadleak run --help)");
     const uint32_t min_ring = min_ringbuf_bytes(result.run.bpf.stack_size);
     if (result.run.bpf.ringbuf_bytes < min_ring)
         throw usage("--ringbuf-size " + bytes_text(result.run.bpf.ringbuf_bytes) +

@@ -159,6 +159,8 @@ Report golden_report() {
                    {4200, 4100, kWorker, "worker", std::nullopt, "SIGSEGV"}};
     r.leaks = {pool_group(), spinning_group(), hung_reader_group(), hung_main_group()};
     r.alive_at_crash = {crashed_helper_group()};
+    r.suppressed = {{"ignore-created-by libjvm.so unless-created-by JVM_StartThread", "default", 9},
+                    {"ignore-comm \"pool worker*\"", "/etc/threadleak.supp:3", 0}};
     return r;
 }
 
