@@ -66,10 +66,16 @@ constexpr DefaultRule kDefaults[] = {
     // blocks (FUTEX_WAKE), so the exit stopped it mid-step, not parked.
     {"ignore-created-by libruby*.so* ignore-top rb_native_mutex_unlock",
      "Ruby: a native thread releasing its lock on its way to the thread cache"},
-    // Node.js: V8's platform workers inherit the name "node" and run code with
-    // no file behind it (node remaps its text), so the name is all that tells.
+    // Node.js: a node built with V8 and libuv inside (nodesource's) remaps its
+    // text to anonymous memory, so its frames have no module: V8's platform
+    // workers inherit the name "node", and the name is all that tells.
     {"ignore-comm node ignore-top ?unknown] ignore pthread_create",
      "Node.js: V8 platform and libuv threads live until the process exits"},
+    // Debian's node links V8 and libuv as libnode.so: every thread it starts
+    // (V8 platform workers, libuv's pool, the inspector) is the runtime's own;
+    // worker_threads are terminated at exit.
+    {"ignore-created-by libnode.so*",
+     "Node.js (libnode): V8 platform and libuv threads live until the process exits"},
     // glibc: timer_create(SIGEV_THREAD) starts one helper thread per process
     // that waits in sigwaitinfo for timer signals until exit.
     {"ignore-created-by __timer_start_helper_thread",
