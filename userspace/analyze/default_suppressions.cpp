@@ -56,6 +56,11 @@ constexpr DefaultRule kDefaults[] = {
     {"ignore-created-by ethr_thr_create ignore-created-by beam.smp* "
      "unless-created-by erl_drv_thread_create",
      "Erlang: the BEAM's schedulers and helper threads run until the emulator halts"},
+    // The same schedulers told by what they run, for when their creation stack
+    // is cut short (seen once: only __clone3): parked inside beam.smp under
+    // erts_schedule, the emulator's scheduler loop, which no NIF thread runs.
+    {"ignore-top beam.smp* ignore erts_schedule",
+     "Erlang: a BEAM scheduler parked in the emulator's scheduler loop"},
     // Ruby 3.x: after a Ruby thread ends, its native thread waits (60 s,
     // pthread_cond_timedwait) in libruby's thread cache for the next Thread.new.
     // Ruby terminates and joins every Ruby thread at exit, so a native thread
