@@ -10,6 +10,10 @@ packages=(
   help2man  # build/threadleak.1 from --help
   dpkg-dev  # dpkg-shlibdeps: the .deb's Depends (make deb)
   man-db    # man -l in tests/integration/packaging_test.cpp
+  libc6-dbg # glibc's internal function names (default suppression of its timer helper thread)
+  # real runtimes whose by-design threads the default suppressions silence
+  # (tests/integration/runtime_defaults_test.cpp)
+  default-jdk-headless golang-go erlang-base ruby nodejs python3
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -287,13 +287,14 @@ void ExpectRunningInGomp(const json &leak) {
   EXPECT_GE(IndexOfFunction(frames, "start_thread"), 1) << FramesText(frames);
 }
 
-// libgomp keeps its pool for the next parallel region and never joins it. With
+// libgomp keeps its pool for the next parallel region and never joins it (a
+// default suppression silences it: --no-default-suppressions shows it). With
 // OMP_WAIT_POLICY unset the worker spins for a while (a few ms; far less when there
 // are fewer CPUs than threads) before it futex-waits: either is right. The fixture
 // waits 50 ms before returning, so futex-waiting is what is usually seen.
 TEST_F(RealLibraryTest, OpenMpPoolWorkerOutlivesMainInsideLibgomp) {
   SKIP_UNLESS_ROOT();
-  const RunResult run = RunFixture("openmp_pool");
+  const RunResult run = RunFixture("openmp_pool", {"--no-default-suppressions"});
   ASSERT_NO_FATAL_FAILURE(ExpectReportOf(run, {"build/fixtures/openmp_pool"}, kLeakExitCode));
   const json leak = ExpectOneGompWorker(run);
   const std::string state = GetString(leak, "/state");
@@ -307,7 +308,7 @@ TEST_F(RealLibraryTest, OpenMpPoolWorkerOutlivesMainInsideLibgomp) {
 /// `threadleak run` of openmp_pool with OMP_WAIT_POLICY=`policy` in its environment.
 RunResult RunOpenMpPool(const char *policy) {
   setenv("OMP_WAIT_POLICY", policy, 1);
-  RunResult run = RunFixture("openmp_pool");
+  RunResult run = RunFixture("openmp_pool", {"--no-default-suppressions"});
   unsetenv("OMP_WAIT_POLICY");
   return run;
 }

@@ -24,13 +24,16 @@ LeakedProcess resolve_leaked_process(const PendingProcessLeak& p) {
 }  // namespace
 
 Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health,
+                    const std::vector<SuppressionRule>& suppressions,
                     const std::function<bool()>& stop_symbolizing) {
     Report r;
     r.session = std::move(session);
     r.health = health;
     r.processes = tracker.processes();
-    auto resolved = resolve_leaks(tracker.leaks(), stop_symbolizing, &r.health.stacks_not_symbolized);
-    for (LeakGroup& g : group_leaks(std::move(resolved)))
+    std::vector<LeakedThread> threads =
+        resolve_leaks(tracker.leaks(), stop_symbolizing, &r.health.stacks_not_symbolized);
+    r.suppressed = apply_suppressions(suppressions, threads);
+    for (LeakGroup& g : group_leaks(std::move(threads)))
         (is_leak(g.kind) ? r.leaks : r.alive_at_crash).push_back(std::move(g));
     for (const PendingProcessLeak& p : tracker.leaked_processes())
         r.leaked_processes.push_back(resolve_leaked_process(p));

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
         switch (cl.action) {
             case CommandLine::Action::kPrintHelp:
             case CommandLine::Action::kPrintVersion:
+            case CommandLine::Action::kPrintSuppressions:
                 fputs(cl.text.c_str(), stdout);
                 return 0;
             case CommandLine::Action::kRun:

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "analyze/default_suppressions.h"
+#include "analyze/suppressions.h"
 #include "capture/bpf_session.h"
 #include "cli/flag_values.h"
 #include "common/duration.h"
@@ -79,10 +81,53 @@ std::vector<std::string> format_names() {
 std::string range(uint64_t min, uint64_t max) { return std::to_string(min) + " to " + std::to_string(max); }
 std::string byte_range(uint64_t min, uint64_t max) { return bytes_text(min) + " to " + bytes_text(max); }
 
+/// What the suppression flags collect; turned into RunOptions::suppressions
+/// after parsing, in the order rules are tried: flags, files, defaults.
+struct SuppressionFlags {
+    std::vector<SuppressionRule> flag_rules;
+    std::vector<std::string> files;
+    bool no_defaults = false;
+    bool print = false;
+};
+
+void add_suppression_flags(CLI::App* run, SuppressionFlags& s) {
+    const struct {
+        MatchOn on;
+        const char* text;
+    } kFlags[] = {
+        {MatchOn::AnyFrame, "silence threads with a frame (function or module) matching the glob "
+                            "PATTERN in their creation or blocking stack; repeatable"},
+        {MatchOn::TopFrame, "silence threads whose innermost blocking frame outside libc matches PATTERN"},
+        {MatchOn::Comm, "silence threads whose name matches PATTERN"},
+        {MatchOn::CreatedBy, "silence threads with a frame matching PATTERN in their creation stack"},
+    };
+    for (const auto& f : kFlags) {
+        const MatchOn on = f.on;
+        run->add_option_function<std::vector<std::string>>(
+               std::string("--") + keyword(on),
+               [&s, on](const std::vector<std::string>& patterns) {
+                   for (const std::string& p : patterns) s.flag_rules.push_back(flag_rule(on, p));
+               },
+               help(f.text))
+            ->type_name("PATTERN")
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    }
+    run->add_option("--suppressions", s.files,
+                    help("read rules from FILE, one a line (ignore PATTERN, ignore-top, ignore-comm, "
+                         "ignore-created-by; # comments); repeatable"))
+        ->type_name("FILE")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    run->add_flag("--no-default-suppressions", s.no_defaults,
+                  help("report the threads language runtimes and glibc keep by design (JVM, Go, "
+                       "OpenMP, Erlang, Ruby, Node.js)"));
+    run->add_flag("--print-suppressions", s.print,
+                  help("print the active rules as a suppressions file and exit"));
+}
+
 /// The `run` subcommand, writing into `opt`. Help texts take their defaults
 /// from a default-constructed RunOptions (whose BpfOptions defaults are the
 /// constants of bpf_session.h) and their limits from the validators' limits.
-CLI::App* add_run_command(CLI::App& app, RunOptions& opt) {
+CLI::App* add_run_command(CLI::App& app, RunOptions& opt, SuppressionFlags& suppressions) {
     const RunOptions defaults;
     const std::string durations = duration_text(kMinDuration) + " to " + duration_text(kMaxDuration);
     auto* run = app.add_subcommand("run", "run CMD, report threads it leaked when it exits");
@@ -140,6 +185,7 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& opt) {
         ->transform(duration_ns(kMinDuration, kMaxDuration));
     run->add_flag("-v,--verbose", opt.verbose,
                   help("say what threadleak loads and drops; -vv adds libbpf's debug log (verifier)"));
+    add_suppression_flags(run, suppressions);
     run->add_option("command", opt.command, "the command to run, after --")->required();
     run->positionals_at_end();  // `run ls -l`: flags after the command are the command's
     return run;
@@ -182,7 +228,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     app.allow_extras();
 
     CommandLine result;
-    CLI::App* run = add_run_command(app, result.run);
+    SuppressionFlags suppressions;
+    CLI::App* run = add_run_command(app, result.run, suppressions);
     try {
         app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 takes them reversed
     } catch (const CLI::CallForHelp&) {
@@ -193,6 +240,11 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         result.action = CommandLine::Action::kPrintVersion;
         result.text = std::string(e.what()) + "\n";
         return result;
+    } catch (const CLI::RequiredError& e) {
+        // --print-suppressions needs no command; CLI11 has run every option's
+        // callback before it checks what is required.
+        if (!(suppressions.print && result.run.command.empty()))
+            throw usage(parse_error_message(e, *run, result.run));
     } catch (const CLI::ParseError& e) {
         throw usage(parse_error_message(e, *run, result.run));
     }
@@ -204,6 +256,17 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     if (!run->parsed()) throw usage(std::string("missing subcommand; ") + kRunUsage);
     if (auto flag = first_unknown(*run))
         throw usage("unknown flag '" + *flag + "'; see threadleak run --help");
+    result.run.suppressions = std::move(suppressions.flag_rules);
+    for (const std::string& file : suppressions.files)
+        for (SuppressionRule& rule : read_suppressions_file(file))
+            result.run.suppressions.push_back(std::move(rule));
+    if (!suppressions.no_defaults)
+        for (const SuppressionRule& rule : default_suppressions()) result.run.suppressions.push_back(rule);
+    if (suppressions.print) {
+        result.action = CommandLine::Action::kPrintSuppressions;
+        result.text = suppressions_text(result.run.suppressions);
+        return result;
+    }
     const uint32_t min_ring = min_ringbuf_bytes(result.run.bpf.stack_size);
     if (result.run.bpf.ringbuf_bytes < min_ring)
         throw usage("--ringbuf-size " + bytes_text(result.run.bpf.ringbuf_bytes) +

@@ -19,9 +19,9 @@ inline constexpr std::chrono::nanoseconds kMaxDuration = std::chrono::hours(1000
 
 /// What the command line asks for.
 struct CommandLine {
-    enum class Action { kRun, kPrintHelp, kPrintVersion };
+    enum class Action { kRun, kPrintHelp, kPrintVersion, kPrintSuppressions };
     Action action = Action::kRun;
-    std::string text;  ///< kPrintHelp / kPrintVersion: what to print on stdout
+    std::string text;  ///< kPrintHelp / kPrintVersion / kPrintSuppressions: what to print on stdout
     RunOptions run;    ///< kRun: the `run` mode's options, validated
 };
 

@@ -134,6 +134,9 @@ public:
         for (const auto& g : r.alive_at_crash) j["alive_at_crash"].push_back(leak_json(g));
         j["leaked_processes"] = json::array();
         for (const auto& p : r.leaked_processes) j["leaked_processes"].push_back(leaked_process_json(p));
+        j["suppressed"] = json::array();
+        for (const auto& s : r.suppressed)
+            j["suppressed"].push_back({{"rule", s.rule}, {"source", s.source}, {"count", s.count}});
         // Symbol names, paths and comms come from the target: invalid UTF-8
         // becomes U+FFFD instead of throwing type_error 316.
         out << j.dump(2, ' ', false, json::error_handler_t::replace) << '\n';

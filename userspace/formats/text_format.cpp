@@ -95,6 +95,7 @@ public:
             out_ << (r_.health.lost_events() ? "threadleak: report incomplete: no leaked threads found ("
                                              : "threadleak: no leaked threads (")
                  << command_status(r_.session) << ")" << crash_text() << health_text() << '\n';
+            write_suppressed();
             return;
         }
         for (const auto& g : r_.leaks) write_group(g);
@@ -110,9 +111,17 @@ public:
             out_ << plural(r_.leaked_processes.size(), "leaked process", "leaked processes")
                  << " (still running when the command exited); ";
         out_ << command_status(r_.session) << crash_text() << health_text() << '\n';
+        write_suppressed();
     }
 
 private:
+    /// One line per rule, under the summary: nothing is silenced without a trace.
+    void write_suppressed() {
+        for (const SuppressedCount& s : r_.suppressed)
+            out_ << "threadleak: suppressed " << plural(s.count, "thread", "threads") << " by "
+                 << escape_text(s.rule) << " (" << escape_text(s.source) << ")\n";
+    }
+
     /// A process left running: who started it where, then each of its threads.
     void write_process(const LeakedProcess& p) {
         const std::string pfx = "==" + std::to_string(p.pid) + "== ";

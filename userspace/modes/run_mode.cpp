@@ -166,7 +166,7 @@ int run_mode(const RunOptions& opt) {
     forwarding.enter_report_phase("threadleak: symbolizing " +
                                   std::to_string(stack_count(tracker.leaks())) +
                                   " stacks; Ctrl-C again to stop and report without them\n");
-    Report report = build_report(tracker, std::move(info), health,
+    Report report = build_report(tracker, std::move(info), health, opt.suppressions,
                                  [&] { return forwarding.stop_requested(); });
     if (opt.verbose)
         fprintf(stderr,

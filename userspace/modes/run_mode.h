@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "analyze/suppressions.h"
 #include "capture/bpf_session.h"
 #include "common/errors.h"
 
@@ -24,6 +25,8 @@ struct RunOptions {
     std::chrono::milliseconds sample_interval{20};
     BpfOptions bpf;
     int verbose = 0;
+    /// Active suppressions, in the order they are tried: flags, files, defaults.
+    std::vector<SuppressionRule> suppressions;
 };
 
 /// Runs the whole mode; returns the process exit code. Throws UserError.

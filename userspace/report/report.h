@@ -125,6 +125,13 @@ struct Health {
     uint64_t lost_events() const { return ringbuf_drops + traced_map_full + malformed_records; }
 };
 
+/// How many leaked threads one suppression rule silenced.
+struct SuppressedCount {
+    std::string rule;                   ///< its text form (analyze/suppressions.h)
+    std::string source;                 ///< "default", "flag" or "FILE:LINE"
+    size_t count = 0;
+};
+
 struct Report {
     SessionInfo session;
     Health health;
@@ -132,6 +139,7 @@ struct Report {
     std::vector<LeakGroup> leaks;           ///< only kinds for which is_leak()
     std::vector<LeakGroup> alive_at_crash;  ///< threads a signal killed with their process
     std::vector<LeakedProcess> leaked_processes;  ///< descendants still running when the command exited
+    std::vector<SuppressedCount> suppressed;///< leaks silenced, per rule; not in `leaks`
     // Findings of later analyses (creation sites, deadlocks, timers, goroutines,
     // what was suppressed) are added here as lists of their own types.
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "capture/bpf_session.h"
+#include "analyze/default_suppressions.h"
 #include "cli/options.h"
 #include "common/errors.h"
 #include "formats/report_format.h"
@@ -345,6 +346,31 @@ TEST(Options, RingBufferThatCannotHoldTheLargestRecordIsRefused) {
     }
     EXPECT_EQ(parse_command_line({"run", "--stack-size", "512", "--ringbuf-size", "64K", "--", "true"})
                   .run.bpf.ringbuf_bytes, 64u * 1024);
+}
+
+TEST(Options, SuppressionsAreTriedFlagsFirstThenDefaults) {
+    const RunOptions opt = parsed({"run", "--ignore-comm", "a*", "--ignore-top", "b", "--ignore", "c",
+                                   "--ignore-created-by", "d", "--", "ls"});
+    ASSERT_GT(opt.suppressions.size(), 4u);
+    // Flag rules come in the order of the flag table (--help), not of the command line.
+    EXPECT_EQ(rule_text(opt.suppressions[0]), "ignore c");
+    EXPECT_EQ(rule_text(opt.suppressions[1]), "ignore-top b");
+    EXPECT_EQ(rule_text(opt.suppressions[2]), "ignore-comm a*");
+    EXPECT_EQ(rule_text(opt.suppressions[3]), "ignore-created-by d");
+    EXPECT_EQ(opt.suppressions[0].source, "flag");
+    EXPECT_EQ(opt.suppressions.size(), 4 + default_suppressions().size());
+    EXPECT_EQ(opt.suppressions[4].source, "default");
+    EXPECT_EQ(parsed({"run", "--no-default-suppressions", "--", "ls"}).suppressions.size(), 0u);
+}
+
+TEST(Options, PrintSuppressionsNeedsNoCommand) {
+    const CommandLine cl = parse_command_line({"run", "--no-default-suppressions", "--ignore-comm", "x",
+                                               "--print-suppressions"});
+    EXPECT_EQ(cl.action, CommandLine::Action::kPrintSuppressions);
+    EXPECT_EQ(cl.text, "# flag\nignore-comm x\n");
+    const std::string all = parse_command_line({"run", "--print-suppressions"}).text;
+    for (const SuppressionRule& r : default_suppressions())
+        EXPECT_NE(all.find("# default: " + r.why + "\n" + rule_text(r) + "\n"), std::string::npos) << all;
 }
 
 }  // namespace

@@ -188,6 +188,8 @@ Report golden_report() {
     r.leaks = {pool_group(), spinning_group(), hung_reader_group(), hung_main_group()};
     r.alive_at_crash = {crashed_helper_group()};
     r.leaked_processes = {helper_left_running()};
+    r.suppressed = {{"ignore-created-by libjvm.so unless-created-by JVM_StartThread", "default", 9},
+                    {"ignore-comm \"pool worker*\"", "/etc/threadleak.supp:3", 0}};
     return r;
 }
 

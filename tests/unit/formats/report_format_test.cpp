@@ -87,11 +87,11 @@ TEST(ReportFormatTest, JsonHasTheSchemaFieldsInOrder) {
     ASSERT_FALSE(text.empty());
     EXPECT_EQ(text.back(), '\n');
     json j = json::parse(text);
-    // threadleak/1's keys keep their order; `mode` and `health` were added.
+    // threadleak/1's keys keep their order; `mode`, `health` and `suppressed` were added.
     EXPECT_EQ(keys_in_order(text), (std::vector<std::string>{
                                        "schema", "mode", "command", "exit_code", "signal", "timed_out",
                                        "lost_events", "health", "leaked_threads", "processes", "leaks",
-                                       "alive_at_crash", "leaked_processes"}));
+                                       "alive_at_crash", "leaked_processes", "suppressed"}));
     EXPECT_EQ(j["mode"], "run");
     EXPECT_EQ(j["health"], json({{"ringbuf_drops", 0}, {"traced_map_full", 0}, {"malformed_records", 0},
                                  {"stack_copy_failures", 0}, {"unreadable_memory", 0},
