@@ -24,15 +24,15 @@ struct Outcome {
     std::string err;
 };
 
-/// Runs argv as uid/gid 65534 (nobody), capturing stderr.
-Outcome run_as_nobody(const std::vector<std::string>& argv) {
+/// Runs argv (as uid/gid 65534, nobody, if `as_nobody`), capturing stderr.
+Outcome run_capturing_stderr(const std::vector<std::string>& argv, bool as_nobody = false) {
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0) return {};
     pid_t pid = fork();
     if (pid == 0) {
         dup2(pipefd[1], 2);
-        if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
-            setresuid(65534, 65534, 65534) != 0)
+        if (as_nobody && (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+                          setresuid(65534, 65534, 65534) != 0))
             _exit(200);
         std::vector<char*> args;
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -59,7 +59,8 @@ TEST(PermissionTest, UnprivilegedUserGetsExit77AndTheFixAndTheCommandNeverRuns) 
     std::string root = repo_root();
     std::string marker = "/tmp/threadleak-permission-marker-" + std::to_string(getpid());
     std::filesystem::remove(marker);
-    Outcome o = run_as_nobody({root + "/build/threadleak", "run", "--", "/usr/bin/touch", marker});
+    Outcome o = run_capturing_stderr({root + "/build/threadleak", "run", "--", "/usr/bin/touch", marker},
+                                     /*as_nobody=*/true);
     EXPECT_EQ(o.exit_code, 77) << o.err;
     EXPECT_NE(o.err.find("needs root (or CAP_BPF and CAP_PERFMON)"), std::string::npos) << o.err;
     EXPECT_NE(o.err.find("sudo"), std::string::npos) << o.err;
@@ -77,23 +78,9 @@ TEST(PermissionTest, RootWithoutPerfmonNamesTheMissingCapability) {
     const std::string marker = root + "/build/permission-test-ran-caps";
     std::filesystem::remove(marker);
     const std::string command = root + "/build/threadleak run -- /bin/touch " + marker;
-    int pipefd[2];
-    ASSERT_EQ(pipe2(pipefd, O_CLOEXEC), 0);
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        dup2(pipefd[1], 2);
-        execl(capsh, capsh, "--drop=cap_sys_admin,cap_perfmon", "--", "-c", command.c_str(), (char*)nullptr);
-        _exit(127);
-    }
-    close(pipefd[1]);
-    std::string err;
-    char buf[512];
-    for (ssize_t n; (n = read(pipefd[0], buf, sizeof buf)) > 0;) err.append(buf, static_cast<size_t>(n));
-    close(pipefd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 77) << err;
+    const Outcome o = run_capturing_stderr({capsh, "--drop=cap_sys_admin,cap_perfmon", "--", "-c", command});
+    const std::string& err = o.err;
+    EXPECT_EQ(o.exit_code, 77) << err;
     EXPECT_NE(err.find("threadleak runs as root but without CAP_PERFMON"), std::string::npos) << err;
     EXPECT_FALSE(std::filesystem::exists(marker)) << "the command ran without tracing";
     std::filesystem::remove(marker);
@@ -109,25 +96,10 @@ TEST(PermissionTest, RootInAUserNamespaceIsToldCapabilitiesThereDoNotCount) {
     const std::string root = repo_root();
     const std::string marker = root + "/build/permission-test-ran-userns";
     std::filesystem::remove(marker);
-    const std::string threadleak = root + "/build/threadleak";
-    int pipefd[2];
-    ASSERT_EQ(pipe2(pipefd, O_CLOEXEC), 0);
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        dup2(pipefd[1], 2);
-        execl(unshare, unshare, "--user", "--map-root-user", threadleak.c_str(), "run", "--", "/bin/touch",
-              marker.c_str(), (char*)nullptr);
-        _exit(127);
-    }
-    close(pipefd[1]);
-    std::string err;
-    char buf[512];
-    for (ssize_t n; (n = read(pipefd[0], buf, sizeof buf)) > 0;) err.append(buf, static_cast<size_t>(n));
-    close(pipefd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 77) << err;
+    const Outcome o = run_capturing_stderr(
+        {unshare, "--user", "--map-root-user", root + "/build/threadleak", "run", "--", "/bin/touch", marker});
+    const std::string& err = o.err;
+    EXPECT_EQ(o.exit_code, 77) << err;
     EXPECT_NE(err.find("runs in a user namespace"), std::string::npos) << err;
     EXPECT_EQ(err.find("verifier"), std::string::npos) << err;
     EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "one line expected: " << err;
