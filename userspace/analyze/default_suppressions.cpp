@@ -76,6 +76,11 @@ constexpr DefaultRule kDefaults[] = {
     // workers inherit the name "node", and the name is all that tells.
     {"ignore-comm node ignore-top ?unknown] ignore pthread_create",
      "Node.js: V8 platform and libuv threads live until the process exits"},
+    // A node whose frames do resolve: the inspector's I/O thread (started by
+    // node::inspector::Agent::Start) waits in uv_sem_wait for a debugger
+    // until the process exits; the other runtime threads are joined at exit.
+    {"ignore-comm node ignore-created-by node::inspector::*",
+     "Node.js: the inspector's I/O thread waits for a debugger until the process exits"},
     // Debian's node links V8 and libuv as libnode.so: every thread it starts
     // (V8 platform workers, libuv's pool, the inspector) is the runtime's own;
     // worker_threads are terminated at exit.

@@ -42,6 +42,12 @@ void ProcessImage::add_mapping(const Mapping& m) {
     modules_.add({shared->low() + *bias, shared->high() + *bias, *bias, m.path, std::move(shared)});
 }
 
+void ProcessImage::inherit_mappings(const ProcessImage& parent) {
+    if (closed_ || !modules_.empty()) return;
+    modules_ = parent.modules_;
+    seen_ = parent.seen_;
+}
+
 bool ProcessImage::load_proc_maps() {
     std::ifstream in("/proc/" + std::to_string(pid_) + "/maps");
     if (!in) return false;

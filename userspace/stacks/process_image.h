@@ -46,6 +46,10 @@ public:
     void add_mapping(const Mapping& m);
     /// Reads /proc/PID/maps now (best effort; false if the process is gone).
     bool load_proc_maps();
+    /// Starts from `parent`'s modules: a forked child's address space is a
+    /// copy of its parent's, so its stacks resolve even if it is gone before
+    /// its own mappings could be read (kernels without the BPF VMA iterator).
+    void inherit_mappings(const ProcessImage& parent);
     /// No more mappings will come (the process exited or exec'd): closes the
     /// root directory. Stacks still resolve with the modules added so far.
     void close_files();

@@ -73,6 +73,8 @@ void ThreadTracker::on(ProcessForkEvent& e) {
     child.creator_tid = e.creator_tid;
     // The creator's stack belongs to the parent's address space as it is now.
     child.creation = PendingStack{std::move(e.creator_stack), parent.image};
+    // Until it execs, the child maps what its parent mapped at the fork.
+    if (child.image && parent.image) child.image->inherit_mappings(*parent.image);
 }
 
 void ThreadTracker::on(const ExecEvent& e) {

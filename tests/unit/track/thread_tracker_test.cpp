@@ -357,3 +357,18 @@ TEST(ThreadTracker, ExecClosesTheOldImagesFiles) {
     ASSERT_NE(t.image(100), old_image);
     EXPECT_FALSE(t.image(100)->files_closed());
 }
+
+// A forked child maps what its parent did: its stacks resolve even when it is
+// gone before its own /proc/PID/maps could be read (kernels without the VMA iterator).
+TEST(ThreadTracker, ForkedChildStartsWithItsParentsMappings) {
+    const int self = getpid();
+    ThreadTracker t(fake_image);
+    t.add_root_process(self, 1, "/proc/self/exe");
+    t.on_event(ReadMapsEvent{1, self});
+    const int child = 4'000'000;  // above pid_max: no such process to read
+    t.on_event(ProcessForkEvent{2, child, self, self, "app", {}});
+    const uint64_t pc = reinterpret_cast<uint64_t>(&function_only_in_this_binary);
+    const Frame f = t.image(child)->symbolize(RawFrame{pc, false});
+    ASSERT_TRUE(f.function.has_value());
+    EXPECT_EQ(*f.function, "function_only_in_this_binary()");
+}
