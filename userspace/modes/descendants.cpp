@@ -11,6 +11,7 @@ extern "C" {
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "capture/proc_cmdline.h"
 #include "modes/hung_capture.h"
@@ -86,6 +87,9 @@ void kill_running_traced(ThreadTracker& tracker, BpfSession& session) {
         wait_exited(fds, deadline);
     }
     session.drain();
+    // A process in uninterruptible sleep dies only when its I/O ends: say so.
+    for (int pid : running_traced(tracker, session))
+        fprintf(stderr, "threadleak: warning: traced process %d is still alive 2 s after SIGKILL\n", pid);
 }
 
 }  // namespace threadleak

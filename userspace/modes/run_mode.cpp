@@ -6,12 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include "analyze/leak_resolver.h"
@@ -38,26 +34,6 @@ void signal_everything(const ThreadTracker& tracker, const BpfSession& session, 
     // Once the command is reaped its pgid may be anyone's (--wait-descendants).
     if (!child.exited()) child.signal_group(sig);
     signal_traced(running_traced(tracker, session), session, sig);
-}
-
-/// True once `pid` is gone or a zombie (killed; its parent reaps it).
-bool is_gone(int pid) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), {});
-    const size_t close = text.rfind(')');
-    return close == std::string::npos || close + 2 >= text.size() || text[close + 2] == 'Z';
-}
-
-/// Waits (up to 2 s) until every process in `pids` has died; says which did not
-/// (a process in uninterruptible sleep dies only when its I/O ends).
-void wait_until_gone(const std::vector<int>& pids) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    for (int pid : pids) {
-        while (!is_gone(pid) && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        if (!is_gone(pid))
-            fprintf(stderr, "threadleak: warning: traced process %d is still alive 2 s after SIGKILL\n", pid);
-    }
 }
 
 /// Adds what the kernel side and the tracker counted to `h` (which holds what the mode counted).
@@ -142,10 +118,9 @@ int run_mode(const RunOptions& opt) {
         capture_hung_threads(tracker, session, [&] { signal_everything(tracker, session, child, SIGSTOP); },
                              opt.bpf.stack_size, health);
         tracker.stop_judging_exits();
-        const std::vector<int> traced = tracker.live_pids();
-        signal_everything(tracker, session, child, SIGKILL);
+        child.signal_group(SIGKILL);
+        kill_running_traced(tracker, session);  // also those that left the group
         child.wait_exit();
-        wait_until_gone(traced);
     }
     forwarding.forward_to(0);  // reaped: its pgid may be reused by anyone
     child.take_back_terminal();
