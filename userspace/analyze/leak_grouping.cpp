@@ -20,6 +20,7 @@ struct GroupKey {
     ThreadState state;
     std::string syscall;
     FrameKey stack;  ///< blocking stack, or running frames
+    std::optional<std::string> test;  ///< threads of different tests are different leaks
     auto operator<=>(const GroupKey&) const = default;
 };
 
@@ -44,7 +45,7 @@ std::string name_shape(const std::string& name) {
 }
 
 GroupKey key_of(const LeakedThread& t) {
-    GroupKey k{t.kind, t.thread.pid, name_shape(t.thread.name), frame_key(t.created_by), t.state, {}, {}};
+    GroupKey k{t.kind, t.thread.pid, name_shape(t.thread.name), frame_key(t.created_by), t.state, {}, {}, t.test};
     if (t.state == ThreadState::Running) {
         k.stack = frame_key(t.running_frames);
     } else if (t.blocked_in) {

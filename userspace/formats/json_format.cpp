@@ -61,6 +61,7 @@ json leak_json(const LeakGroup& g) {
     const ThreadIdentity& first = g.first();
     json j;
     j["kind"] = to_string(g.kind);
+    j["test"] = or_null(g.test);
     j["count"] = g.threads.size();
     j["pid"] = first.pid;
     j["exe"] = first.exe;

@@ -196,12 +196,16 @@ private:
             out_ << "was never joined: killed by exec (another thread of its process called execve)";
             break;
         case LeakKind::LeftRunning: out_ << "was alive when the command exited, in that leaked process"; break;
+        case LeakKind::OutlivedTest:
+            out_ << "was still alive when the test that created it ended (it exited later)";
+            break;
         case LeakKind::AliveAtCrash:
             out_ << "was alive when " << killing_signal(first.pid)
                  << " killed the process (not counted as a leak)";
             break;
         }
         out_ << '\n';
+        if (g.test) out_ << pfx << "  leaked by test " << escape_text(*g.test) << '\n';
 
         if (g.state == ThreadState::Running) {
             out_ << pfx << "  running in user code (busy loop?)\n";

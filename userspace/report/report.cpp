@@ -33,6 +33,7 @@ const char* to_string(LeakKind k) {
     case LeakKind::KilledByExec: return "killed_by_exec";
     case LeakKind::AliveAtCrash: return "alive_at_crash";
     case LeakKind::LeftRunning: return "left_running";
+    case LeakKind::OutlivedTest: return "outlived_test";
     }
     return "unknown";
 }

@@ -38,6 +38,7 @@ enum class LeakKind {
     KilledByExec,  ///< alive, never joined, when another thread of its process called execve
     AliveAtCrash,  ///< alive when a signal killed its process: context, not a leak
     LeftRunning,   ///< a thread of a process still running when the command exited (LeakedProcess)
+    OutlivedTest,  ///< --per-test: alive when the test that created it ended (+ --settle), gone by exit
 };
 /// True for the kinds that count as leaks (and set the exit code).
 bool is_leak(LeakKind k);
@@ -57,6 +58,9 @@ struct LeakFindings {
     ThreadState state = ThreadState::Blocked;
     std::optional<BlockedIn> blocked_in;///< set when state == Blocked
     Stack running_frames;               ///< set when state == Running
+    /// --per-test: the test that created it ("Suite.Name", Boost "suite/case");
+    /// nullopt when created outside any test or without --per-test.
+    std::optional<std::string> test;
 };
 
 /// One leaked thread, resolved (stacks symbolized, syscall decoded).

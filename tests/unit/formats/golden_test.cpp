@@ -121,6 +121,22 @@ LeakGroup hung_reader_group() {
 }
 
 /// The server's main thread, asleep with a timeout when --timeout expired.
+/// --per-test: a thread the test "Cache.EvictsOld" started, still parked when
+/// that test ended, joined only at process exit.
+LeakGroup outlived_test_group() {
+    LeakGroup g;
+    g.kind = LeakKind::OutlivedTest;
+    g.test = "Cache.EvictsOld";
+    g.threads = {{4100, kServer, 4150, "evictor", 4100}};
+    g.created_by = {frame("__clone3", kLibc, 0x11c3c0),
+                    frame("Cache_EvictsOld_Test::TestBody()", kServer, 0x5100, "/src/server/cache_test.cpp", 40)};
+    g.blocked_in = blocked_in(raw_syscall(202, {0x7f0000004000, 0x189, 0, 0, 0, 0xffffffff}),
+                              BlockedFor{150'000'000, true},
+                              {frame("__futex_abstimed_wait_common", kLibc, 0x8a3b6),
+                               frame("Cache::evict_loop()", kServer, 0x5200, "/src/server/cache.cpp", 88)});
+    return g;
+}
+
 LeakGroup hung_main_group() {
     LeakGroup g;
     g.kind = LeakKind::Hung;
@@ -185,7 +201,7 @@ Report golden_report() {
     r.processes = {{4100, 4000, kServer, "server", std::nullopt, "SIGKILL"},
                    {4123, 4100, kWorker, "worker", 3, std::nullopt},
                    {4200, 4100, kWorker, "worker", std::nullopt, "SIGSEGV"}};
-    r.leaks = {pool_group(), spinning_group(), hung_reader_group(), hung_main_group()};
+    r.leaks = {pool_group(), spinning_group(), hung_reader_group(), hung_main_group(), outlived_test_group()};
     r.alive_at_crash = {crashed_helper_group()};
     r.leaked_processes = {helper_left_running()};
     r.suppressed = {{"ignore-created-by libjvm.so unless-created-by JVM_StartThread", "default", 9},

@@ -121,7 +121,7 @@ TEST(ReportFormatTest, JsonLeakGroup) {
     ASSERT_EQ(j["leaks"].size(), 1u);
     const json& l = j["leaks"][0];
     EXPECT_EQ(keys_in_order(text, "/leaks/0"),
-              (std::vector<std::string>{"kind", "count", "pid", "exe", "tids", "comm",
+              (std::vector<std::string>{"kind", "test", "count", "pid", "exe", "tids", "comm",
                                         "thread_names", "created_by", "state", "blocked_in",
                                         "running_frames"}));
     EXPECT_EQ(keys_in_order(text, "/leaks/0/blocked_in"),
