@@ -174,6 +174,41 @@ $(REAL_LIB_FIXTURES): $(BUILD)/fixtures/%: tests/fixtures/%.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(FIXTURE_CFLAGS) $(REAL_LIB_CFLAGS) -o $@ $< $(REAL_LIB_LDLIBS)
 
+# Test-framework fixtures (tests/integration/per_test_test.cpp): one GoogleTest
+# and one Boost.Test program, each linked statically and as a shared library.
+# libgtest_shared.so is Debian's PIC libgtest.a made shared (Debian ships no
+# libgtest.so); the _nobounds variant lacks the symbol --per-test probes, so
+# its tests are told apart by their frames alone.
+TESTFW      := tests/fixtures/testframeworks
+TESTFW_FIXTURES := $(BUILD)/fixtures/gtest_three $(BUILD)/fixtures/gtest_three_shared \
+                   $(BUILD)/fixtures/gtest_three_nobounds $(BUILD)/fixtures/boost_three \
+                   $(BUILD)/fixtures/boost_three_static
+FIXTURES    += $(TESTFW_FIXTURES)
+GTEST_A_DIR := /usr/lib/x86_64-linux-gnu
+$(BUILD)/fixtures/gtest_three: $(TESTFW)/gtest_three.cpp
+	$(Q)mkdir -p $(@D)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -std=c++20 $(FIXTURE_CFLAGS) -o $@ $< -lgtest_main -lgtest
+$(BUILD)/fixtures/libgtest_shared.so:
+	$(Q)mkdir -p $(@D)
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) -shared -pthread -o $@ -Wl,--whole-archive $(GTEST_A_DIR)/libgtest.a -Wl,--no-whole-archive
+$(BUILD)/fixtures/gtest_three_shared: $(TESTFW)/gtest_three.cpp $(BUILD)/fixtures/libgtest_shared.so
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -std=c++20 $(FIXTURE_CFLAGS) -o $@ $< $(GTEST_A_DIR)/libgtest_main.a \
+		-L$(BUILD)/fixtures -lgtest_shared -Wl,-rpath,'$$ORIGIN'
+$(BUILD)/fixtures/gtest_three_nobounds: $(BUILD)/fixtures/gtest_three
+	$(call msg,STRIP,$@)
+	$(Q)strip -N _ZN7testing8TestInfo3RunEv -o $@ $<
+$(BUILD)/fixtures/boost_three: $(TESTFW)/boost_three.cpp
+	$(Q)mkdir -p $(@D)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -std=c++20 $(FIXTURE_CFLAGS) -DBOOST_TEST_DYN_LINK -o $@ $< -lboost_unit_test_framework
+$(BUILD)/fixtures/boost_three_static: $(TESTFW)/boost_three.cpp
+	$(Q)mkdir -p $(@D)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -std=c++20 $(FIXTURE_CFLAGS) -o $@ $< $(GTEST_A_DIR)/libboost_unit_test_framework.a
+
 # The man page and the completion are generated from --help (run --help for the
 # subcommand's options), so they list the flags the binary has.
 $(BUILD)/threadleak.1: $(BUILD)/threadleak scripts/help-for-man.sh docs/threadleak.h2m

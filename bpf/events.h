@@ -31,6 +31,8 @@ enum tl_event_kind {
 	TL_EV_PROCESS_EXIT = 5, /* the last thread of a traced process exited */
 	TL_EV_MODULES = 6,      /* executable file mappings of a process's address space */
 	TL_EV_READ_MAPS = 7,    /* read them from /proc/PID/maps now (no VMA iterator in BPF) */
+	TL_EV_TEST_BEGIN = 8,   /* --per-test: a test started in this thread */
+	TL_EV_TEST_END = 9,     /* --per-test: the test this thread started has ended */
 };
 
 /* How a thread left. */
@@ -161,6 +163,29 @@ struct tl_sleep_sample {
 	__u64 exec_start;      /* task->se.exec_start when seen asleep: names the sleep */
 	__u64 switches;        /* nvcsw + nivcsw then: unchanged means it never ran since */
 	struct tl_sleep_since since; /* when that sleep began (sleep_clock.h) */
+};
+
+/* --per-test probes (bpf/test_marks.bpf.c). The attach cookie says what the
+ * probed function is: its low byte one of these, the rest an index that
+ * userspace gave the probe (for a named function: which test it runs). */
+enum tl_test_probe_kind {
+	TL_TEST_PROBE_GTEST = 1, /* testing::TestInfo::Run(): `this` (rdi) starts with the
+	                          * test suite's and the test's names (two std::string) */
+	TL_TEST_PROBE_NAMED = 2, /* a function that runs one test (Boost.Test's invoker) */
+};
+
+#define TL_TEST_NAME_LEN 96
+
+/* The names are copied in the probe, while the test object surely lives. */
+struct tl_test_event {
+	struct tl_header h;
+	__u64 cookie;          /* the probe's attach cookie */
+	__u32 suite_len;       /* the std::string's length (may exceed what was copied) */
+	__u32 name_len;
+	__u32 names_read;      /* 1 if both strings were copied */
+	__u32 pad;
+	char suite[TL_TEST_NAME_LEN];
+	char name[TL_TEST_NAME_LEN];
 };
 
 /* Counters in the `stats` array map, index = enum tl_stat. */

@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   make g++ clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev elfutils
-  libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev binutils procps
+  libcli11-dev nlohmann-json3-dev libgtest-dev libboost-test-dev libbenchmark-dev binutils procps
   libiberty-dev  # binutils' demangler: C++, Rust legacy and Rust v0 names
   libzmq3-dev librdkafka-dev  # real-library fixtures (tests/integration/real_library_test.cpp): libzmq and librdkafka background threads
   help2man  # build/threadleak.1 from --help

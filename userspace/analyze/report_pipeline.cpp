@@ -2,6 +2,7 @@
 
 #include "analyze/leak_grouping.h"
 #include "analyze/leak_resolver.h"
+#include "analyze/test_attribution.h"
 
 namespace threadleak {
 
@@ -24,15 +25,17 @@ LeakedProcess resolve_leaked_process(const PendingProcessLeak& p) {
 }  // namespace
 
 Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health,
-                    const std::vector<SuppressionRule>& suppressions,
-                    const std::function<bool()>& stop_symbolizing) {
+                    const ReportOptions& options) {
     Report r;
     r.session = std::move(session);
     r.health = health;
     r.processes = tracker.processes();
     std::vector<LeakedThread> threads =
-        resolve_leaks(tracker.leaks(), stop_symbolizing, &r.health.stacks_not_symbolized);
-    r.suppressed = apply_suppressions(suppressions, threads);
+        resolve_leaks(tracker.leaks(), options.stop_symbolizing, &r.health.stacks_not_symbolized);
+    if (options.per_test)  // resolve_leaks keeps the order of the pending leaks
+        for (size_t i = 0; i < threads.size(); i++)
+            threads[i].test = test_of(tracker.leaks()[i], threads[i].created_by);
+    r.suppressed = apply_suppressions(options.suppressions, threads);
     for (LeakGroup& g : group_leaks(std::move(threads)))
         (is_leak(g.kind) ? r.leaks : r.alive_at_crash).push_back(std::move(g));
     for (const PendingProcessLeak& p : tracker.leaked_processes())

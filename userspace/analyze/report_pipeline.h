@@ -12,13 +12,19 @@
 
 namespace threadleak {
 
+struct ReportOptions {
+    /// Leaks that a rule matches (checked per thread, after resolving, before
+    /// grouping) are counted in Report::suppressed instead.
+    std::vector<SuppressionRule> suppressions;
+    /// Once it returns true (the user asked to stop), the remaining leaks are
+    /// reported without stacks (Health::stacks_not_symbolized).
+    std::function<bool()> stop_symbolizing;
+    /// --per-test: each leak names its test (analyze/test_attribution).
+    bool per_test = false;
+};
+
 /// `session` and `health` are the mode's; processes and leaks come from `tracker`.
-/// Leaks that a rule of `suppressions` matches (checked per thread, after
-/// resolving, before grouping) are counted in Report::suppressed instead.
-/// Once `stop_symbolizing()` returns true (the user asked to stop), the
-/// remaining leaks are reported without stacks (Health::stacks_not_symbolized).
 Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health,
-                    const std::vector<SuppressionRule>& suppressions = {},
-                    const std::function<bool()>& stop_symbolizing = {});
+                    const ReportOptions& options = {});
 
 }  // namespace threadleak

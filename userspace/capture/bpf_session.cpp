@@ -153,6 +153,7 @@ BpfSession::BpfSession(const BpfOptions& options, RecordHandler handler)
 }
 
 BpfSession::~BpfSession() {
+    for (bpf_link* link : test_links_) bpf_link__destroy(link);
     if (ring_) ring_buffer__free(ring_);
     if (skel_) threadleak_bpf__destroy(skel_);  // detaches every link
 }
@@ -175,6 +176,30 @@ bool BpfSession::is_traced(int pid) const {
     uint32_t key = static_cast<uint32_t>(pid);
     uint8_t value = 0;
     return bpf_map__lookup_elem(skel_->maps.traced, &key, sizeof(key), &value, sizeof(value), 0) == 0;
+}
+
+size_t BpfSession::attach_test_probes(const std::vector<TestProbeSite>& sites) {
+    size_t attached = 0;
+    for (size_t i = 0; i < sites.size(); i++) {
+        const TestProbeSite& site = sites[i];
+        bool ok = true;
+        for (bool ret : {false, true}) {
+            LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = (uint64_t{i} << 8) | site.kind, .retprobe = ret);
+            bpf_program* prog = ret ? skel_->progs.on_test_end : skel_->progs.on_test_begin;
+            // pid -1: every process mapping the file; the program keeps the traced ones.
+            bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, site.file.c_str(), site.offset, &opts);
+            if (!link) {
+                fprintf(stderr, "threadleak: warning: cannot probe %s in %s: %s; its tests are told apart by "
+                                "their frames only\n",
+                        site.function.c_str(), site.file.c_str(), strerror(errno));
+                ok = false;
+                break;
+            }
+            test_links_.push_back(link);
+        }
+        attached += ok;
+    }
+    return attached;
 }
 
 void BpfSession::drain() { ring_buffer__consume(ring_); }

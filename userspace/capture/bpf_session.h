@@ -8,13 +8,16 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "capture/capture_types.h"
+#include "capture/test_probe_sites.h"
 
 #include "events.h"
 
 struct threadleak_bpf;
 struct ring_buffer;
+struct bpf_link;
 
 namespace threadleak {
 
@@ -70,6 +73,10 @@ public:
     void sample_sleepers();
     /// The last sample of thread `tid` asleep; nullopt if none (never seen asleep, exited).
     std::optional<SleepSample> sleep_sample(int tid) const;
+    /// --per-test: a uprobe and a uretprobe at each site (capture/test_probe_sites),
+    /// with the site's index in `sites` in its cookie. Returns how many sites
+    /// were attached; those that failed are named on stderr.
+    size_t attach_test_probes(const std::vector<TestProbeSite>& sites);
     /// Records dropped because the ring buffer was full.
     uint64_t ringbuf_drops() const;
     /// New processes not followed because the traced-process map was full.
@@ -85,6 +92,7 @@ private:
     threadleak_bpf* skel_ = nullptr;
     ring_buffer* ring_ = nullptr;
     bool mappings_from_proc_ = false;
+    std::vector<bpf_link*> test_links_;  ///< destroyed with the session
 };
 
 /// Throws UserError unless this process may load BPF and the kernel has BTF.

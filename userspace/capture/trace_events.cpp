@@ -58,6 +58,20 @@ const T* stack_record(std::span<const uint8_t> rec, size_t sample_offset, size_t
     return reinterpret_cast<const T*>(rec.data());
 }
 
+/// A name copied from the target's std::string: printable ASCII only (test
+/// names are C++ identifiers plus '/' and digits), else nullopt, because
+/// the probe may have read an object whose layout is not the one expected.
+std::optional<std::string> test_name_part(const char* s, uint32_t len) {
+    size_t copied = strnlen(s, TL_TEST_NAME_LEN);
+    if (len == 0 || copied == 0 || copied >= TL_TEST_NAME_LEN || copied > len) return std::nullopt;
+    if (copied < len && copied != TL_TEST_NAME_LEN - 1) return std::nullopt;  // a NUL inside: not a name
+    for (size_t i = 0; i < copied; i++)
+        if (s[i] <= ' ' || s[i] > '~') return std::nullopt;
+    std::string part(s, copied);
+    if (copied < len) part += "...";
+    return part;
+}
+
 }  // namespace
 
 std::optional<TraceEvent> decode_event(std::span<const uint8_t> rec, std::string* error) {
@@ -131,6 +145,19 @@ std::optional<TraceEvent> decode_event(std::span<const uint8_t> rec, std::string
         if (rec.size() < sizeof(tl_process_exit_event)) break;
         auto* e = reinterpret_cast<const tl_process_exit_event*>(rec.data());
         return ProcessExitEvent{h->time_ns, pid, static_cast<int>(e->exit_code)};
+    }
+    case TL_EV_TEST_BEGIN:
+    case TL_EV_TEST_END: {
+        if (rec.size() < sizeof(tl_test_event)) break;
+        auto* e = reinterpret_cast<const tl_test_event*>(rec.data());
+        TestEvent out{h->time_ns, pid, tid, h->kind == TL_EV_TEST_BEGIN,
+                      static_cast<uint32_t>(e->cookie >> 8), std::nullopt};
+        if (e->names_read) {
+            auto suite = test_name_part(e->suite, e->suite_len);
+            auto name = test_name_part(e->name, e->name_len);
+            if (suite && name) out.name = *suite + "." + *name;
+        }
+        return out;
     }
     default:
         *error = "unknown record kind " + std::to_string(h->kind);

@@ -70,8 +70,21 @@ struct ProcessExitEvent {
     int wait_status = 0;    ///< as waitpid() would report it
 };
 
+/// --per-test: thread `tid` began (or ended) running one test.
+struct TestEvent {
+    uint64_t time_ns = 0;
+    int pid = 0;
+    int tid = 0;
+    bool begin = true;
+    uint32_t probe_index = 0;     ///< which probe fired (capture/test_probe_sites)
+    /// The test's name when the probe read it from the framework's object
+    /// (GoogleTest: "Suite.Name"); nullopt if not read, or not plausibly a name.
+    std::optional<std::string> name;
+};
+
 using TraceEvent = std::variant<ProcessForkEvent, ExecEvent, ThreadCreateEvent,
-                                ThreadExitEvent, ProcessExitEvent, ModulesEvent, ReadMapsEvent>;
+                                ThreadExitEvent, ProcessExitEvent, ModulesEvent, ReadMapsEvent,
+                                TestEvent>;
 
 /// Decodes one ring-buffer record; nullopt (and `error` set) if malformed.
 std::optional<TraceEvent> decode_event(std::span<const uint8_t> record, std::string* error);

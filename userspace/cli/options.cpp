@@ -154,6 +154,15 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& opt, SuppressionFlags& supp
     run->add_flag("--wait-descendants", opt.wait_descendants,
                   help("when the command exits, wait (up to --timeout) for the processes it started "
                        "instead of reporting those still running as leaked processes and killing them"));
+    run->add_flag("--per-test", opt.per_test,
+                  help("name the test (GoogleTest, Boost.Test) that created each leaked thread, and "
+                       "report threads still alive when their test ended as leaked by that test"));
+    run->add_option_function<int64_t>(
+           "--settle", [&opt](int64_t ns) { opt.settle = std::chrono::nanoseconds(ns); },
+           help("with --per-test: how long after its test a thread may take to end, " + durations,
+                duration_text(defaults.settle)))
+        ->type_name("DURATION")
+        ->transform(duration_ns(kMinDuration, kMaxDuration));
     run->add_option("--stack-size", opt.bpf.stack_size,
                     help("bytes of user stack copied per capture, " +
                              byte_range(kMinStackSize, kMaxStackSize),

@@ -1,11 +1,14 @@
 // The "text" report format: sanitizer-shaped, for stderr. One block per leak
 // group ("==PID== threadleak: ..." headline, the blocking or running stack,
 // the creation stack), then one SUMMARY line. Not a parsing contract: use json.
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "formats/report_format.h"
 #include "formats/text_escape.h"
@@ -111,10 +114,24 @@ public:
             out_ << plural(r_.leaked_processes.size(), "leaked process", "leaked processes")
                  << " (still running when the command exited); ";
         out_ << command_status(r_.session) << crash_text() << health_text() << '\n';
+        write_tests();
         write_suppressed();
     }
 
 private:
+    /// --per-test: one line per test that leaked, in the order the leaks are listed.
+    void write_tests() {
+        std::vector<std::pair<std::string, size_t>> tests;
+        for (const LeakGroup& g : r_.leaks) {
+            if (!g.test) continue;
+            auto it = std::find_if(tests.begin(), tests.end(), [&](const auto& t) { return t.first == *g.test; });
+            if (it == tests.end()) tests.emplace_back(*g.test, g.threads.size());
+            else it->second += g.threads.size();
+        }
+        for (const auto& [test, n] : tests)
+            out_ << "threadleak: test " << escape_text(test) << " leaked " << plural(n, "thread", "threads") << '\n';
+    }
+
     /// One line per rule, under the summary: nothing is silenced without a trace.
     void write_suppressed() {
         for (const SuppressedCount& s : r_.suppressed)

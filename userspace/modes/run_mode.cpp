@@ -20,6 +20,7 @@
 #include "modes/descendants.h"
 #include "modes/hung_capture.h"
 #include "modes/signal_forwarding.h"
+#include "modes/test_settle.h"
 #include "modes/trace_loop.h"
 #include "stacks/process_image_factory.h"
 #include "track/thread_tracker.h"
@@ -45,6 +46,23 @@ void add_kernel_counts(Health& h, const BpfSession& session, const ThreadTracker
     h.unreadable_maps = tracker.unreadable_maps();
 }
 
+/// --per-test: a probe at each test's beginning and end in `exe` (and its
+/// libraries); without one, tests are named from creation stacks only.
+void attach_test_probes(BpfSession& session, const std::vector<TestProbeSite>& sites, const std::string& exe,
+                        int verbose) {
+    const size_t attached = session.attach_test_probes(sites);
+    if (attached == 0)
+        fprintf(stderr,
+                "threadleak: warning: --per-test: no GoogleTest or Boost.Test test runner found in %s or its "
+                "libraries (symbols stripped, or another framework): leaks are named after the test "
+                "function in their creation stack, and threads that outlive a test are reported only if "
+                "they are still alive at exit\n",
+                exe.c_str());
+    else if (verbose)
+        fprintf(stderr, "threadleak: --per-test: %zu test probe sites (%s in %s ...)\n", attached,
+                sites.front().function.c_str(), sites.front().file.c_str());
+}
+
 }  // namespace
 
 int run_mode(const RunOptions& opt) {
@@ -57,15 +75,24 @@ int run_mode(const RunOptions& opt) {
 
     ThreadTracker tracker(open_process_image);
     uint64_t malformed = 0;
+    std::vector<TestProbeSite> test_sites;
+    if (opt.per_test) test_sites = find_test_probe_sites(exe);
     BpfSession session(opt.bpf, [&](std::span<const uint8_t> record) {
         std::string error;
         if (auto event = decode_event(record, &error)) {
+            // A probe on a function that runs one named test names it.
+            if (auto* test = std::get_if<TestEvent>(&*event);
+                test && !test->name && test->probe_index < test_sites.size() &&
+                !test_sites[test->probe_index].test.empty())
+                test->name = test_sites[test->probe_index].test;
             tracker.on_event(std::move(*event));
         } else {
             malformed++;
             if (opt.verbose) fprintf(stderr, "threadleak: dropped a record: %s\n", error.c_str());
         }
     });
+
+    if (opt.per_test) attach_test_probes(session, test_sites, exe, opt.verbose);
 
     SignalForwarding forwarding;
     ChildProcess child(opt.command);
@@ -79,6 +106,7 @@ int run_mode(const RunOptions& opt) {
     child.release();
 
     Health health;
+    TestSettle settle(tracker, session, opt.settle, opt.bpf.stack_size, health);
     TraceLoop loop(session, opt.sample_interval);
     std::optional<TraceLoop::Clock::time_point> deadline;
     if (opt.timeout) deadline = TraceLoop::Clock::now() + *opt.timeout;
@@ -97,6 +125,7 @@ int run_mode(const RunOptions& opt) {
     // what still runs is then reported and killed like without the flag.
     auto done = [&] {
         kill_all_on_second_signal();
+        if (opt.per_test) settle.poll();
         if (!child.poll_exit()) return false;
         if (!opt.wait_descendants || forwarding.received()) return true;
         forwarding.forward_to(0);  // reaped: its pgid may be reused by anyone
@@ -141,8 +170,8 @@ int run_mode(const RunOptions& opt) {
     forwarding.enter_report_phase("threadleak: symbolizing " +
                                   std::to_string(stack_count(tracker.leaks())) +
                                   " stacks; Ctrl-C again to stop and report without them\n");
-    Report report = build_report(tracker, std::move(info), health, opt.suppressions,
-                                 [&] { return forwarding.stop_requested(); });
+    ReportOptions report_options{opt.suppressions, [&] { return forwarding.stop_requested(); }, opt.per_test};
+    Report report = build_report(tracker, std::move(info), health, report_options);
     if (opt.verbose)
         fprintf(stderr,
                 "threadleak: %llu records dropped (ring buffer full), %llu processes not followed "

@@ -23,6 +23,10 @@ struct RunOptions {
     /// too, instead of reporting (and killing) those still running as leaked processes.
     bool wait_descendants = false;
     std::chrono::milliseconds sample_interval{20};
+    /// Attribute leaks to the tests of a GoogleTest or Boost.Test binary;
+    /// a thread alive `settle` after its test ended is that test's leak.
+    bool per_test = false;
+    std::chrono::nanoseconds settle = std::chrono::milliseconds(100);
     BpfOptions bpf;
     int verbose = 0;
     /// Active suppressions, in the order they are tried: flags, files, defaults.

@@ -94,9 +94,53 @@ void ThreadTracker::on(const ExecEvent& e) {
 void ThreadTracker::on(ThreadCreateEvent& e) {
     Process& p = process(e.pid);
     if (p.info.comm.empty()) p.info.comm = e.creator_comm;
+    std::optional<RunningTest> test = test_of_new_thread(p, e.creator_tid);
     Thread& t = p.threads[e.tid];
     t.creator_tid = e.creator_tid;
     t.creation = PendingStack{std::move(e.creator_stack), p.image};
+    t.test = std::move(test);
+}
+
+std::optional<ThreadTracker::RunningTest> ThreadTracker::test_of_new_thread(const Process& p, int creator_tid) {
+    if (auto it = p.threads.find(creator_tid); it != p.threads.end() && it->second.test) return it->second.test;
+    if (auto it = p.running_tests.find(creator_tid); it != p.running_tests.end()) return it->second;
+    if (p.running_tests.size() == 1) return p.running_tests.begin()->second;
+    return std::nullopt;
+}
+
+void ThreadTracker::on(const TestEvent& e) {
+    Process& p = process(e.pid);
+    if (e.begin) {
+        p.running_tests[e.tid] = RunningTest{++p.tests_begun, e.name};
+        return;
+    }
+    auto it = p.running_tests.find(e.tid);
+    if (it == p.running_tests.end()) return;  // its beginning came before the probes
+    ended_tests_.push_back({e.pid, it->second.ordinal, it->second.name, e.time_ns, {}});
+    p.running_tests.erase(it);
+}
+
+std::vector<EndedTest> ThreadTracker::take_ended_tests(uint64_t cutoff_ns) {
+    std::vector<EndedTest> out;
+    while (!ended_tests_.empty() && ended_tests_.front().end_ns <= cutoff_ns) {
+        EndedTest t = std::move(ended_tests_.front());
+        ended_tests_.pop_front();
+        auto p = processes_.find(t.pid);
+        if (p != processes_.end() && !p->second.exited)
+            for (const auto& [tid, thread] : p->second.threads)
+                if (thread.test && thread.test->ordinal == t.ordinal && !thread.outlived) t.tids.push_back(tid);
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+void ThreadTracker::mark_outlived(int pid, int tid, const std::string& name, CapturedStack stack,
+                                  std::optional<BlockedFor> blocked_for) {
+    Process& p = process(pid);
+    auto it = p.threads.find(tid);
+    if (it == p.threads.end()) return;  // its exit was seen meanwhile
+    it->second.outlived = std::make_shared<PendingLeak>(
+        make_leak(LeakKind::OutlivedTest, p, tid, name, it->second, std::move(stack), blocked_for));
 }
 
 void ThreadTracker::on(ThreadExitEvent& e) {
@@ -108,6 +152,12 @@ void ThreadTracker::on(ThreadExitEvent& e) {
         p.threads.erase(it);
     }
     if (e.tid == e.pid && p.info.comm.empty()) p.info.comm = e.comm;
+    // It outlived its test, then ended while its process lived on: still that test's leak.
+    if (judging_exits_ && e.how != ExitHow::Killed && thread && thread->outlived) {
+        p.leaks.push_back(leaks_.size());
+        leaks_.push_back(std::move(*thread->outlived));
+        return;
+    }
     // The main thread is nobody's to join; a thread that ended itself or ended
     // the process is not leaked.
     if (!judging_exits_ || e.how != ExitHow::Killed || e.tid == e.pid || !e.stack) return;
@@ -124,6 +174,10 @@ PendingLeak ThreadTracker::make_leak(LeakKind kind, const Process& p, int tid, c
     if (thread) {
         leak.thread.creator_tid = thread->creator_tid;
         leak.creation = std::move(thread->creation);
+        if (thread->test) {
+            leak.test = thread->test->name;
+            leak.test_ordinal = thread->test->ordinal;
+        }
     }
     leak.at_exit = PendingStack{std::move(stack), p.image};
     leak.blocked_for = blocked_for;

@@ -36,6 +36,20 @@ struct PendingLeak {
     std::optional<PendingStack> creation;   ///< nullopt: created before tracing began
     PendingStack at_exit;                   ///< where it was blocked/running
     std::optional<BlockedFor> blocked_for;  ///< nullopt: not measured
+    /// --per-test: the test during which it was created, when its probe named it.
+    std::optional<std::string> test;
+    /// --per-test: created during the Nth test of its process (1-based), named or not.
+    std::optional<int> test_ordinal;
+};
+
+/// --per-test: a test that has ended, with the threads created during it
+/// that were alive when its end was seen.
+struct EndedTest {
+    int pid = 0;
+    int ordinal = 0;
+    std::optional<std::string> name;
+    uint64_t end_ns = 0;            ///< bpf_ktime_get_ns (CLOCK_MONOTONIC)
+    std::vector<int> tids;          ///< alive when take_ended_tests() ran
 };
 
 /// A process still running when the command exited, before symbolization.
@@ -70,6 +84,15 @@ public:
     /// threads as read from /proc (each with its creation stack, if traced).
     void add_leaked_process(int pid, ProcCmdline cmdline, std::vector<LiveThread> threads);
     const std::vector<PendingProcessLeak>& leaked_processes() const { return leaked_processes_; }
+    /// --per-test: the tests that ended at or before `cutoff_ns`, each with its
+    /// threads still alive now; each test is returned once.
+    std::vector<EndedTest> take_ended_tests(uint64_t cutoff_ns);
+    /// --per-test: thread `tid`, created during a test and alive (as read from
+    /// /proc) after it ended, is a leak of that test: reported as OutlivedTest
+    /// if it exits while its process lives on, as Unjoined (with its test) if
+    /// it is still there at the process's exit.
+    void mark_outlived(int pid, int tid, const std::string& name, CapturedStack stack,
+                       std::optional<BlockedFor> blocked_for);
     std::vector<ProcessInfo> processes() const;
     /// Pids of traced processes that have not exited.
     std::vector<int> live_pids() const;
@@ -80,9 +103,16 @@ public:
     uint64_t unreadable_maps() const { return unreadable_maps_; }
 
 private:
+    /// A test running in one thread of a process (tests do not nest).
+    struct RunningTest {
+        int ordinal = 0;
+        std::optional<std::string> name;
+    };
     struct Thread {
         std::optional<int> creator_tid;
         std::optional<PendingStack> creation;
+        std::optional<RunningTest> test;         ///< --per-test: created during it
+        std::shared_ptr<PendingLeak> outlived;   ///< set by mark_outlived
     };
     struct Process {
         ProcessInfo info;
@@ -93,6 +123,8 @@ private:
         bool exited = false;
         std::map<int, Thread> threads;
         std::vector<size_t> leaks;  ///< indices in leaks_ of this address space's leaks
+        std::map<int, RunningTest> running_tests;  ///< by the tid running it
+        int tests_begun = 0;
     };
 
     /// The process with this pid: the live one, or the last one if it exited
@@ -119,6 +151,11 @@ private:
     void on(const ProcessExitEvent& e);
     void on(const ModulesEvent& e);
     void on(const ReadMapsEvent& e);
+    void on(const TestEvent& e);
+    /// The test a thread created now by `creator_tid` belongs to: its
+    /// creator's, else the one its creator is running, else the process's
+    /// only running test.
+    static std::optional<RunningTest> test_of_new_thread(const Process& p, int creator_tid);
 
     ImageFactory make_image_;
     std::map<int, Process> processes_;
@@ -128,6 +165,7 @@ private:
     std::deque<int> recently_exited_;
     std::vector<PendingLeak> leaks_;
     std::vector<PendingProcessLeak> leaked_processes_;
+    std::deque<EndedTest> ended_tests_;  ///< tids filled in by take_ended_tests
     bool judging_exits_ = true;
     uint64_t unreadable_maps_ = 0;
 };
