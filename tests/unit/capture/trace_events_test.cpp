@@ -177,3 +177,48 @@ TEST(TraceEvents, ProcessForkCarriesTheCreatorsStackAndExitItsStatus) {
     ASSERT_TRUE(exit_ev.has_value());
     EXPECT_EQ(std::get<ProcessExitEvent>(*exit_ev).wait_status, 3 << 8);
 }
+
+namespace {
+
+TestEvent decode_test_event(const char* suite, uint32_t suite_len, const char* name, uint32_t name_len) {
+    tl_test_event e{};
+    e.h.kind = TL_EV_TEST_BEGIN;
+    e.h.pid = 50;
+    e.h.tid = 51;
+    e.cookie = (7u << 8) | TL_TEST_PROBE_GTEST;
+    e.names_read = 1;
+    strncpy(e.suite, suite, sizeof(e.suite) - 1);
+    strncpy(e.name, name, sizeof(e.name) - 1);
+    e.suite_len = suite_len;
+    e.name_len = name_len;
+    auto ev = decode_event(bytes(&e, sizeof(e)), nullptr);
+    EXPECT_TRUE(ev.has_value());
+    return ev ? std::get<TestEvent>(*ev) : TestEvent{};
+}
+
+}  // namespace
+
+TEST(TraceEvents, TestBeginCarriesTheGoogleTestNameAndTheProbeIndex) {
+    TestEvent t = decode_test_event("Cache", 5, "LeaksEvictor", 12);
+    EXPECT_TRUE(t.begin);
+    EXPECT_EQ(t.pid, 50);
+    EXPECT_EQ(t.tid, 51);
+    EXPECT_EQ(t.probe_index, 7u);
+    EXPECT_EQ(t.name, "Cache.LeaksEvictor");
+    EXPECT_EQ(decode_test_event("Prefix/Suite", 12, "Name/0", 6).name, "Prefix/Suite.Name/0");
+}
+
+TEST(TraceEvents, TestNameThatIsNotPlausiblyANameIsDropped) {
+    // What a different std::string layout (or a stale object) would give.
+    EXPECT_EQ(decode_test_event("Ca\x01he", 5, "X", 1).name, std::nullopt);
+    EXPECT_EQ(decode_test_event("Cache", 900, "X", 1).name, std::nullopt) << "length beyond what was copied";
+    EXPECT_EQ(decode_test_event("", 0, "X", 1).name, std::nullopt);
+    EXPECT_EQ(decode_test_event("with space", 10, "X", 1).name, std::nullopt);
+}
+
+TEST(TraceEvents, LongTestNameIsCutAndSaysSo) {
+    std::string longname(200, 'a');
+    TestEvent t = decode_test_event("S", 1, longname.c_str(), 200);
+    ASSERT_TRUE(t.name.has_value());
+    EXPECT_EQ(*t.name, "S." + std::string(TL_TEST_NAME_LEN - 1, 'a') + "...");
+}
