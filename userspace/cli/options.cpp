@@ -126,21 +126,6 @@ void add_suppression_flags(CLI::App* run, SuppressionFlags& s) {
                   help("print the active rules as a suppressions file and exit"));
 }
 
-/// What --output and --format collect; turned into RunOptions::outputs after
-/// parsing (cli/output_flags.h), where the two are checked together.
-struct OutputFlags {
-    std::vector<std::string> paths;
-    std::optional<std::string> format;
-};
-
-/// ".json json, .xml junit, .txt text": each registry row's extension and name.
-std::string extension_list() {
-    std::string text;
-    for (const FormatInfo& f : report_formats())
-        text += (text.empty() ? "." : ", .") + std::string(f.extension) + " " + std::string(f.name);
-    return text;
-}
-
 /// The `run` subcommand, writing into `opt`. Help texts take their defaults
 /// from a default-constructed RunOptions (whose BpfOptions defaults are the
 /// constants of bpf_session.h) and their limits from the validators' limits.
@@ -157,7 +142,7 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& opt, SuppressionFlags& supp
         ->type_name("FORMAT")
         ->check(one_of(format_names()));
     run->add_option("-o,--output", outputs.paths,
-                    help("write the report to FILE, in the format its extension names (" + extension_list() +
+                    help("write the report to FILE, in the format its extension names (" + extensions_text() +
                              "); repeatable, to write several",
                          "stderr"))
         ->type_name("FILE")
@@ -292,7 +277,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         result.text = suppressions_text(result.run.suppressions);
         return result;
     }
-    result.run.outputs = output_specs(outputs.paths, outputs.format);
+    result.run.outputs = output_specs(outputs);
     const uint32_t min_ring = min_ringbuf_bytes(result.run.bpf.stack_size);
     if (result.run.bpf.ringbuf_bytes < min_ring)
         throw usage("--ringbuf-size " + bytes_text(result.run.bpf.ringbuf_bytes) +

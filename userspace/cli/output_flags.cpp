@@ -43,7 +43,9 @@ OutputSpec single_output(const std::string& path, const std::optional<std::strin
 
 }  // namespace
 
-std::vector<OutputSpec> output_specs(const std::vector<std::string>& paths, const std::optional<std::string>& format) {
+std::vector<OutputSpec> output_specs(const OutputFlags& flags) {
+    const std::vector<std::string>& paths = flags.paths;
+    const std::optional<std::string>& format = flags.format;
     if (paths.empty()) return {{"", format.value_or(kDefaultFormat)}};
     std::set<std::string> seen;
     for (const std::string& path : paths)
@@ -62,6 +64,13 @@ std::vector<OutputSpec> output_specs(const std::vector<std::string>& paths, cons
         specs.push_back({path, std::string(f->name)});
     }
     return specs;
+}
+
+std::string extensions_text() {
+    std::string text;
+    for (const FormatInfo& f : report_formats())
+        text += (text.empty() ? "." : ", .") + std::string(f.extension) + " " + std::string(f.name);
+    return text;
 }
 
 }  // namespace threadleak

@@ -16,13 +16,23 @@
 
 namespace threadleak {
 
+/// "text": the format of stderr and of a single output without an extension.
+inline constexpr const char* kDefaultFormat = "text";
+
+/// What -o/--output and --format collect while the command line is parsed.
+struct OutputFlags {
+    std::vector<std::string> paths;     ///< every -o, in order
+    std::optional<std::string> format;  ///< --format, when given
+};
+
 /// The destinations the flags ask for, in --output order. Throws
 /// UserError(exit_code::kUsage) with one line naming the known extensions
 /// for an unknown or (with several) missing extension, a --format that
 /// contradicts several outputs, or a path given twice.
-std::vector<OutputSpec> output_specs(const std::vector<std::string>& paths, const std::optional<std::string>& format);
+std::vector<OutputSpec> output_specs(const OutputFlags& flags);
 
-/// "text": the format of stderr and of a single output without an extension.
-inline constexpr const char* kDefaultFormat = "text";
+/// ".txt text, .json json, .xml junit": each registry row's extension and
+/// name, for --output's help.
+std::string extensions_text();
 
 }  // namespace threadleak
