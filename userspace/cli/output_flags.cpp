@@ -38,7 +38,8 @@ OutputSpec single_output(const std::string& path, const std::optional<std::strin
     const std::string ext = extension_of(path);
     if (ext.empty()) return {path, kDefaultFormat};
     if (const FormatInfo* f = format_for_extension(ext)) return {path, std::string(f->name)};
-    throw usage(bad_extension(path) + "; name it " + known_extensions() + ", or choose the format with --format");
+    throw usage(bad_extension(path) + "; name it " + known_extensions() +
+                ", or choose the format with --format");
 }
 
 }  // namespace

@@ -148,9 +148,9 @@ TestCase group_case(const Report& r, const LeakGroup& g) {
 }
 
 /// The groups of one test, in one testcase with one <failure>: Jenkins reads
-/// only a testcase's first <failure> element and GitLab turns several into a
-/// list it does not render as text, so the groups' messages are joined in
-/// the message and their entries follow one another in the text.
+/// only a testcase's first <failure>, and GitLab's parser takes several as
+/// one value (an array), not as one text to show. So the groups' messages
+/// are joined in the message, and their entries follow one another in the text.
 TestCase test_case(const Report& r, const std::string& test, const std::vector<const LeakGroup*>& groups) {
     TestCase c;
     std::tie(c.classname, c.name) = split_test(test, class_of(groups.front()->first().exe));
@@ -158,7 +158,8 @@ TestCase test_case(const Report& r, const std::string& test, const std::vector<c
     std::set<std::string> kinds;
     for (const LeakGroup* g : groups) {
         c.message += (c.message.empty() ? "" : "; ") + group_message(*g);
-        if (kinds.insert(to_string(g->kind)).second) c.type += (c.type.empty() ? "" : ",") + std::string(to_string(g->kind));
+        const std::string kind = to_string(g->kind);
+        if (kinds.insert(kind).second) c.type += (c.type.empty() ? "" : ",") + kind;
         c.text += group_text(r, *g);
     }
     return c;
@@ -240,8 +241,9 @@ public:
             failures += c.outcome == TestCase::Outcome::Failure;
             errors += c.outcome == TestCase::Outcome::Error;
         }
-        std::string counts = attr("tests", std::to_string(cases.size())) + attr("failures", std::to_string(failures)) +
-                             attr("errors", std::to_string(errors)) + attr("skipped", "0");
+        std::string counts = attr("tests", std::to_string(cases.size())) +
+                             attr("failures", std::to_string(failures)) + attr("errors", std::to_string(errors)) +
+                             attr("skipped", "0");
         if (r.session.duration_ns) {
             char seconds[32];
             std::snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(*r.session.duration_ns) / 1e9);
@@ -259,7 +261,8 @@ public:
 private:
     static void write_properties(const Report& r, std::ostream& out) {
         std::string command;
-        for (const std::string& arg : r.session.command) command += (command.empty() ? "" : " ") + escape_text(arg);
+        for (const std::string& arg : r.session.command)
+            command += (command.empty() ? "" : " ") + escape_text(arg);
         out << "    <properties>\n"
             << "      <property" << attr("name", "command") << attr("value", command) << "/>\n"
             << "      <property" << attr("name", "status") << attr("value", text_command_status(r.session))

@@ -7,7 +7,8 @@ namespace threadleak {
 ReportOutputs::ReportOutputs(const std::vector<OutputSpec>& specs) {
     for (const OutputSpec& spec : specs) {
         auto format = make_report_format(spec.format);
-        if (!format) throw std::logic_error("--format " + spec.format + " passed the option check but has no maker");
+        if (!format)
+            throw std::logic_error("--format " + spec.format + " passed the option check but has no maker");
         outputs_.push_back({std::move(format), std::make_unique<OutputFile>(spec.path)});
     }
 }
