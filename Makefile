@@ -45,7 +45,7 @@ MANDIR      ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DOCDIR      ?= $(PREFIX)/share/doc/threadleak
 INSTALLED   := $(BUILD)/threadleak $(BUILD)/threadleak.1.gz $(BUILD)/threadleak.bash-completion \
-               LICENSE docs/json-schema.md
+               LICENSE docs/json-schema.md docs/junit.md docs/junit.xsd
 # x86_64 only (ARCH above): the BPF object reads x86 registers.
 DEB         := $(BUILD)/threadleak_$(VERSION)_amd64.deb
 
@@ -229,9 +229,11 @@ install: $(INSTALLED)
 	$(Q)install -m 0644 $(BUILD)/threadleak.bash-completion $(DESTDIR)$(BASHCOMPDIR)/threadleak
 	$(Q)install -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/copyright
 	$(Q)install -m 0644 docs/json-schema.md $(DESTDIR)$(DOCDIR)/json-schema.md
+	$(Q)install -m 0644 docs/junit.md docs/junit.xsd $(DESTDIR)$(DOCDIR)/
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/threadleak $(DESTDIR)$(MANDIR)/man1/threadleak.1.gz \
-		$(DESTDIR)$(BASHCOMPDIR)/threadleak $(DESTDIR)$(DOCDIR)/copyright $(DESTDIR)$(DOCDIR)/json-schema.md
+		$(DESTDIR)$(BASHCOMPDIR)/threadleak $(DESTDIR)$(DOCDIR)/copyright $(DESTDIR)$(DOCDIR)/json-schema.md \
+		$(DESTDIR)$(DOCDIR)/junit.md $(DESTDIR)$(DOCDIR)/junit.xsd
 	-rmdir $(DESTDIR)$(DOCDIR)
 
 # The package holds exactly the files of `make install PREFIX=/usr`.

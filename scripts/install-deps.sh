@@ -10,6 +10,7 @@ packages=(
   help2man  # build/threadleak.1 from --help
   dpkg-dev  # dpkg-shlibdeps: the .deb's Depends (make deb)
   man-db    # man -l in tests/integration/packaging_test.cpp
+  libxml2-utils  # xmllint: the junit format's reports checked against docs/junit.xsd (tests)
   libc6-dbg # glibc's internal function names (default suppression of its timer helper thread)
   # real runtimes whose by-design threads the default suppressions silence
   # (tests/integration/runtime_defaults_test.cpp)

@@ -162,8 +162,8 @@ TEST_F(PackagingTest, BashCompletionCompletesSubcommandsFlagsAndFormats) {
   EXPECT_EQ(r.out,
             "run\n"
             "--format\n"
-            "json text\n"
-            "json\n"
+            "json junit text\n"
+            "json junit\n"
             "--error-exitcode\n");
 }
 

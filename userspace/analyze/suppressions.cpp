@@ -43,13 +43,15 @@ bool any_frame(const std::string& pattern, const Stack& stack) {
                        [&](const Frame& f) { return frame_matches(pattern, f); });
 }
 
-/// libc and libpthread hold the wait primitives every blocked thread sits in;
-/// the frame that tells who waits is the first one outside them.
+}  // namespace
+
 bool is_libc(const Frame& f) {
     const std::string name = file_name(f.module);
     return name.starts_with("libc.so") || name.starts_with("libc-") ||
            name.starts_with("libpthread.so") || name.starts_with("libpthread-");
 }
+
+namespace {
 
 const Stack& blocking_stack(const LeakFindings& t) {
     static const Stack kEmpty;

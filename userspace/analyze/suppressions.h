@@ -56,6 +56,11 @@ std::vector<SuppressionRule> read_suppressions_file(const std::string& path);
 /// The rules as a suppressions file: each preceded by `# SOURCE: WHY`.
 std::string suppressions_text(const std::vector<SuppressionRule>& rules);
 
+/// True for a frame of libc or libpthread: they hold the wait primitives every
+/// blocked thread sits in (and clone for every new one), so the frame that
+/// tells who waits, or who created it, is the first one outside them.
+bool is_libc(const Frame& frame);
+
 /// True if every condition of `rule` holds for the thread.
 bool rule_matches(const SuppressionRule& rule, const LeakedThread& thread);
 

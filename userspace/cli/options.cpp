@@ -9,6 +9,7 @@
 #include "analyze/suppressions.h"
 #include "capture/bpf_session.h"
 #include "cli/flag_values.h"
+#include "cli/output_flags.h"
 #include "common/duration.h"
 #include "common/errors.h"
 #include "formats/report_format.h"
@@ -29,6 +30,7 @@ constexpr const char* kFooter =
     "EXAMPLES:\n"
     "  sudo threadleak run -- ./my_tests --gtest_filter=Foo.*\n"
     "  sudo threadleak run --format json --output leaks.json -- ./server --selftest\n"
+    "  sudo threadleak run -o leaks.json -o leaks.xml -- ./my_tests\n"
     "  sudo threadleak run --timeout 30s -- ./maybe_hangs\n"
     "  sudo threadleak run --wait-descendants --timeout 1m -- ./test_script.sh\n";
 
@@ -127,19 +129,26 @@ void add_suppression_flags(CLI::App* run, SuppressionFlags& s) {
 /// The `run` subcommand, writing into `opt`. Help texts take their defaults
 /// from a default-constructed RunOptions (whose BpfOptions defaults are the
 /// constants of bpf_session.h) and their limits from the validators' limits.
-CLI::App* add_run_command(CLI::App& app, RunOptions& opt, SuppressionFlags& suppressions) {
+CLI::App* add_run_command(CLI::App& app, RunOptions& opt, SuppressionFlags& suppressions, OutputFlags& outputs) {
     const RunOptions defaults;
     const std::string durations = duration_text(kMinDuration) + " to " + duration_text(kMaxDuration);
     auto* run = app.add_subcommand("run", "run CMD, report threads it leaked when it exits");
     run->allow_extras();  // unknown flags are reported after parsing, by name
     run->footer(kFooter);
 
-    run->add_option("--format", opt.format, format_help(defaults.format))
+    run->add_option_function<std::string>(
+           "--format", [&outputs](const std::string& name) { outputs.format = name; },
+           format_help(kDefaultFormat))
         ->type_name("FORMAT")
         ->check(one_of(format_names()));
-    run->add_option("-o,--output", opt.output, help("write the report to FILE", "stderr"))
+    run->add_option("-o,--output", outputs.paths,
+                    help("write the report to FILE, in the format its extension names (" + extensions_text() +
+                             "); repeatable, to write several",
+                         "stderr"))
         ->type_name("FILE")
-        ->check(file_name("write to stderr"));
+        ->check(file_name("write to stderr"))
+        ->allow_extra_args(false)  // one FILE per -o: `-o a.json ls` runs ls
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     run->add_option("--error-exitcode", opt.error_exitcode,
                     help("exit code if threads leaked, " + range(0, 255),
                          std::to_string(defaults.error_exitcode)))
@@ -238,7 +247,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
 
     CommandLine result;
     SuppressionFlags suppressions;
-    CLI::App* run = add_run_command(app, result.run, suppressions);
+    OutputFlags outputs;
+    CLI::App* run = add_run_command(app, result.run, suppressions, outputs);
     try {
         app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 takes them reversed
     } catch (const CLI::CallForHelp&) {
@@ -276,6 +286,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         result.text = suppressions_text(result.run.suppressions);
         return result;
     }
+    result.run.outputs = output_specs(outputs);
     const uint32_t min_ring = min_ringbuf_bytes(result.run.bpf.stack_size);
     if (result.run.bpf.ringbuf_bytes < min_ring)
         throw usage("--ringbuf-size " + bytes_text(result.run.bpf.ringbuf_bytes) +

@@ -67,12 +67,17 @@ OutputFile::~OutputFile() {
 
 std::ostream& OutputFile::stream() { return path_.empty() ? std::cerr : file_; }
 
-void OutputFile::finish() {
+void OutputFile::flush_and_close() {
     stream().flush();
-    if (path_.empty()) return;
+    if (path_.empty() || closed_) return;
     file_.close();
     if (!file_)
         throw UserError(exit_code::kCantCreate, "writing --output " + path_ + " failed: " + strerror(errno));
+    closed_ = true;
+}
+
+void OutputFile::finish() {
+    flush_and_close();
     if (temp_path_.empty()) return;
     if (rename(temp_path_.c_str(), path_.c_str()) != 0)
         throw UserError(exit_code::kCantCreate,

@@ -22,14 +22,18 @@ public:
     OutputFile& operator=(const OutputFile&) = delete;
 
     std::ostream& stream();
-    /// Flushes and, for a regular file, renames it into place; throws
-    /// UserError (73) if writing failed (disk full ...).
+    /// Flushes and closes the file; throws UserError (73) if writing failed
+    /// (disk full ...). Lets several outputs be checked before any is put in place.
+    void flush_and_close();
+    /// flush_and_close() unless done, and for a regular file renames it into place;
+    /// throws UserError (73) if writing failed.
     void finish();
 
 private:
     std::string path_;
     std::string temp_path_;  ///< "" when writing `path_` directly
     std::ofstream file_;
+    bool closed_ = false;
 };
 
 }  // namespace threadleak

@@ -33,4 +33,8 @@ const std::vector<FormatInfo>& report_formats();
 /// The format called `name`; nullptr for an unknown name.
 std::unique_ptr<ReportFormat> make_report_format(std::string_view name);
 
+/// The row whose extension is `extension` (without the dot, any ASCII case:
+/// "XML" finds junit); nullptr when no row has it.
+const FormatInfo* format_for_extension(std::string_view extension);
+
 }  // namespace threadleak

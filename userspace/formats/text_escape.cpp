@@ -17,8 +17,9 @@ bool is_invisible_or_reordering(uint32_t cp) {
            cp == 0xfeff;                      // BOM / zero-width no-break space
 }
 
-/// The code point of the UTF-8 sequence at s[i] and its length; nullopt when
-/// the bytes there are not well-formed UTF-8 (RFC 3629).
+}  // namespace
+
+// Declared in text_escape.h: the XML escaping (xml_escape.cpp) reads UTF-8 alike.
 std::optional<std::pair<uint32_t, size_t>> decode_utf8(std::string_view s, size_t i) {
     const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
     const unsigned char lead = b(i);
@@ -37,6 +38,8 @@ std::optional<std::pair<uint32_t, size_t>> decode_utf8(std::string_view s, size_
     if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return std::nullopt;
     return std::make_pair(cp, len);
 }
+
+namespace {
 
 void append_escape(std::string& out, const char* fmt, unsigned value) {
     char buf[12];

@@ -3,8 +3,12 @@
 // (bidi overrides), forge a report line or hide bytes.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace threadleak {
 
@@ -17,5 +21,10 @@ std::string escape_text(std::string_view s);
 
 /// escape_text for a string shown between double quotes: `"` becomes `\"` too.
 std::string escape_quoted(std::string_view s);
+
+/// The code point of the UTF-8 sequence at s[i] and its length in bytes;
+/// nullopt when the bytes there are not well-formed UTF-8 (RFC 3629: no
+/// overlong forms, surrogates or values above U+10FFFF). Requires i < s.size().
+std::optional<std::pair<uint32_t, size_t>> decode_utf8(std::string_view s, size_t i);
 
 }  // namespace threadleak

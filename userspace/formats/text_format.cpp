@@ -12,6 +12,7 @@
 
 #include "formats/report_format.h"
 #include "formats/text_escape.h"
+#include "formats/text_format.h"
 #include "formats/syscall_text.h"
 
 namespace threadleak {
@@ -118,7 +119,7 @@ public:
         write_suppressed();
     }
 
-private:
+    // The entries below are also written alone, for other formats (text_format.h).
     /// --per-test: one line per test that leaked, in the order the leaks are listed.
     void write_tests() {
         std::vector<std::pair<std::string, size_t>> tests;
@@ -171,31 +172,9 @@ private:
         return "a signal";
     }
 
-    /// Each kind of loss with the knob that prevents it.
     std::string health_text() const {
-        const Health& h = r_.health;
         std::string s;
-        if (h.ringbuf_drops)
-            s += "; " + plural(h.ringbuf_drops, "record", "records") +
-                 " dropped (ring buffer full): the report may be incomplete; raise --ringbuf-size";
-        if (h.traced_map_full)
-            s += "; " + plural(h.traced_map_full, "process was", "processes were") +
-                 " not followed (traced-process map full): raise --max-processes";
-        if (h.malformed_records)
-            s += "; " + plural(h.malformed_records, "malformed record", "malformed records") +
-                 " dropped (a threadleak bug: please report it)";
-        if (h.stack_copy_failures)
-            s += "; " + plural(h.stack_copy_failures, "stack", "stacks") + " could not be copied";
-        if (h.unreadable_memory)
-            s += "; " + plural(h.unreadable_memory, "live thread", "live threads") +
-                 " could not be read from /proc";
-        if (h.stacks_not_symbolized)
-            s += "; " + plural(h.stacks_not_symbolized, "stack", "stacks") +
-                 " left out (symbolization stopped by a signal)";
-        if (h.unreadable_maps)
-            s += "; " + plural(h.unreadable_maps, "process's", "processes'") +
-                 " mappings could not be read from /proc in time: their frames may lack symbols "
-                 "(a kernel with the BPF VMA iterator, Linux >= 6.7, lists them in BPF)";
+        for (const std::string& problem : text_health_problems(r_.health)) s += "; " + problem;
         return s;
     }
 
@@ -285,6 +264,7 @@ private:
         }
     }
 
+private:
     const Report& r_;
     std::ostream& out_;
 };
@@ -300,5 +280,42 @@ public:
 
 /// Declared in report_format.cpp, the one place that lists the formats.
 std::unique_ptr<ReportFormat> make_text_format() { return std::make_unique<TextFormat>(); }
+
+void write_text_leak_group(const Report& report, const LeakGroup& group, std::ostream& out) {
+    TextWriter(report, out).write_group(group);
+}
+
+void write_text_leaked_process(const Report& report, const LeakedProcess& process, std::ostream& out) {
+    TextWriter(report, out).write_process(process);
+}
+
+void write_text_suppressed(const Report& report, std::ostream& out) { TextWriter(report, out).write_suppressed(); }
+
+std::vector<std::string> text_health_problems(const Health& h) {
+    std::vector<std::string> s;
+    if (h.ringbuf_drops)
+        s.push_back(plural(h.ringbuf_drops, "record", "records") +
+                    " dropped (ring buffer full): the report may be incomplete; raise --ringbuf-size");
+    if (h.traced_map_full)
+        s.push_back(plural(h.traced_map_full, "process was", "processes were") +
+                    " not followed (traced-process map full): raise --max-processes");
+    if (h.malformed_records)
+        s.push_back(plural(h.malformed_records, "malformed record", "malformed records") +
+                    " dropped (a threadleak bug: please report it)");
+    if (h.stack_copy_failures)
+        s.push_back(plural(h.stack_copy_failures, "stack", "stacks") + " could not be copied");
+    if (h.unreadable_memory)
+        s.push_back(plural(h.unreadable_memory, "live thread", "live threads") + " could not be read from /proc");
+    if (h.stacks_not_symbolized)
+        s.push_back(plural(h.stacks_not_symbolized, "stack", "stacks") +
+                    " left out (symbolization stopped by a signal)");
+    if (h.unreadable_maps)
+        s.push_back(plural(h.unreadable_maps, "process's", "processes'") +
+                    " mappings could not be read from /proc in time: their frames may lack symbols "
+                    "(a kernel with the BPF VMA iterator, Linux >= 6.7, lists them in BPF)");
+    return s;
+}
+
+std::string text_command_status(const SessionInfo& session) { return command_status(session); }
 
 }  // namespace threadleak

@@ -14,8 +14,7 @@
 #include "analyze/report_pipeline.h"
 #include "capture/trace_events.h"
 #include "common/wait_status.h"
-#include "formats/output_file.h"
-#include "formats/report_format.h"
+#include "formats/report_outputs.h"
 #include "modes/child_process.h"
 #include "modes/descendants.h"
 #include "modes/hung_capture.h"
@@ -66,11 +65,8 @@ void attach_test_probes(BpfSession& session, const std::vector<TestProbeSite>& s
 }  // namespace
 
 int run_mode(const RunOptions& opt) {
-    auto format = make_report_format(opt.format);
-    // The options module accepts only registered names (cli/options.cpp).
-    if (!format) throw std::logic_error("--format " + opt.format + " passed the option check but has no maker");
     std::string exe = resolve_command(opt.command.at(0));
-    OutputFile output(opt.output);
+    ReportOutputs outputs(opt.outputs);
     check_bpf_prerequisites();
 
     ThreadTracker tracker(open_process_image);
@@ -103,6 +99,7 @@ int run_mode(const RunOptions& opt) {
     // so even a thread that parks at once sleeps between two readings of its
     // CPU: its blocked_for is then exact, not a lower bound.
     session.sample_sleepers();
+    const auto started = TraceLoop::Clock::now();
     child.release();
 
     Health health;
@@ -133,6 +130,7 @@ int run_mode(const RunOptions& opt) {
         return running_traced(tracker, session).empty();
     };
     const bool timed_out = loop.run(done, deadline) == TraceLoop::Outcome::DeadlinePassed;
+    const auto traced_for = TraceLoop::Clock::now() - started;
     if (!timed_out) {
         // What the command started and did not wait for is a leak too; it is
         // then ended, so that nothing it started outlives threadleak.
@@ -163,6 +161,7 @@ int run_mode(const RunOptions& opt) {
     if (WIFEXITED(status)) info.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) info.signal = signal_name(WTERMSIG(status));
     info.timed_out = timed_out;
+    info.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(traced_for).count();
     add_kernel_counts(health, session, tracker, malformed);
 
     // Symbolizing many stacks can take a while: a signal now says so, and a
@@ -181,8 +180,7 @@ int run_mode(const RunOptions& opt) {
                 static_cast<unsigned long long>(health.malformed_records),
                 static_cast<unsigned long long>(health.stack_copy_failures),
                 static_cast<unsigned long long>(health.unreadable_maps));
-    format->write(report, output.stream());
-    output.finish();
+    outputs.write(report);
 
     if (timed_out) return exit_code::kTimedOut;
     // The user stopped us: say so like a shell would, whatever was found.

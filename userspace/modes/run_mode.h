@@ -10,13 +10,14 @@
 #include "analyze/suppressions.h"
 #include "capture/bpf_session.h"
 #include "common/errors.h"
+#include "formats/report_outputs.h"
 
 namespace threadleak {
 
 struct RunOptions {
     std::vector<std::string> command;
-    std::string format = "text";
-    std::string output;                     ///< "" = stderr
+    /// Where the report goes, each in its format (cli/output_flags.h); never empty.
+    std::vector<OutputSpec> outputs{{"", "text"}};
     int error_exitcode = exit_code::kDefaultLeaks;
     std::optional<std::chrono::nanoseconds> timeout;
     /// After the command exits, trace on until its descendants have exited

@@ -3,6 +3,7 @@
 // constants; values at the limits are accepted.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "cli/options.h"
 #include "common/errors.h"
 #include "formats/report_format.h"
+#include "formats/report_outputs.h"
 
 namespace threadleak {
 namespace {
@@ -98,7 +100,7 @@ TEST(Options, UnknownFormatNamesEveryRegisteredOne) {
         if (i > 0) names += i + 1 == report_formats().size() ? " or " : ", ";
         names += report_formats()[i].name;
     }
-    EXPECT_EQ(names, "text or json");  // what a user reads today
+    EXPECT_EQ(names, "text, json or junit");  // what a user reads today
     EXPECT_EQ(refusal_of("--format", "xml"), usage("--format 'xml' is unknown; use " + names));
     EXPECT_EQ(refusal_of("--format", "TEXT"), usage("--format 'TEXT' is unknown; use " + names));
     EXPECT_EQ(refusal_of("--format", ""), usage("--format needs a value; use " + names));
@@ -108,6 +110,51 @@ TEST(Options, EmptyOutputIsRefused) {
     EXPECT_EQ(refusal_of("-o", ""), usage("--output needs a file name; omit it to write to stderr"));
     EXPECT_EQ(refusal_of("--output", ""), usage("--output needs a file name; omit it to write to stderr"));
     EXPECT_EQ(refusal({"run", "-o", "--", "ls"}), usage("--output needs a file name; omit it to write to stderr"));
+}
+
+TEST(Options, EachOutputTakesTheFormatOfItsExtension) {
+    EXPECT_EQ(parsed({"run", "-o", "r.json", "--output", "out/leaks.xml", "-o", "log.TXT", "--", "ls"}).outputs,
+              (std::vector<OutputSpec>{{"r.json", "json"}, {"out/leaks.xml", "junit"}, {"log.TXT", "text"}}));
+    // One FILE per -o: the next word is the command.
+    EXPECT_EQ(parsed({"run", "-o", "r.json", "ls", "x.xml"}).command, (Args{"ls", "x.xml"}));
+}
+
+TEST(Options, FormatDecidesForASingleOutput) {
+    EXPECT_EQ(parsed({"run", "--format", "json", "-o", "r.xml", "--", "ls"}).outputs,
+              (std::vector<OutputSpec>{{"r.xml", "json"}}));
+    EXPECT_EQ(parsed({"run", "--format", "junit", "-o", "leaks.log", "--", "ls"}).outputs,
+              (std::vector<OutputSpec>{{"leaks.log", "junit"}}));
+    EXPECT_EQ(parsed({"run", "-o", "/dev/stdout", "--", "ls"}).outputs,
+              (std::vector<OutputSpec>{{"/dev/stdout", "text"}}));  // no extension: the default
+    EXPECT_EQ(parsed({"run", "--format", "junit", "--", "ls"}).outputs, (std::vector<OutputSpec>{{"", "junit"}}));
+}
+
+TEST(Options, UnknownExtensionNamesTheKnownOnes) {
+    EXPECT_EQ(refusal({"run", "-o", "leaks.log", "--", "ls"}),
+              usage("--output leaks.log has an unknown extension '.log'; name it .txt (text), .json (json) or "
+                    ".xml (junit), or choose the format with --format"));
+    EXPECT_EQ(refusal({"run", "-o", "r.json", "-o", "leaks.log", "--", "ls"}),
+              usage("--output leaks.log has an unknown extension '.log'; with several --output, name each "
+                    ".txt (text), .json (json) or .xml (junit)"));
+    EXPECT_EQ(refusal({"run", "-o", "r.json", "-o", "/dev/stdout", "--", "ls"}),
+              usage("--output /dev/stdout has no extension; with several --output, name each "
+                    ".txt (text), .json (json) or .xml (junit)"));
+    EXPECT_EQ(refusal({"run", "-o", "bad\n.x\x1b", "--", "ls"}),
+              usage("--output bad\\x0a.x\\x1b has an unknown extension '.x\\x1b'; name it .txt (text), "
+                    ".json (json) or .xml (junit), or choose the format with --format"));
+}
+
+TEST(Options, FormatWithSeveralOutputsMustAgreeWithEvery) {
+    EXPECT_EQ(parsed({"run", "--format", "json", "-o", "a.json", "-o", "b.json", "--", "ls"}).outputs,
+              (std::vector<OutputSpec>{{"a.json", "json"}, {"b.json", "json"}}));
+    EXPECT_EQ(refusal({"run", "--format", "json", "-o", "a.json", "-o", "b.xml", "--", "ls"}),
+              usage("--format json contradicts --output b.xml (junit); with several --output, each takes its "
+                    "format from its extension: drop --format"));
+}
+
+TEST(Options, AnOutputGivenTwiceIsRefused) {
+    EXPECT_EQ(refusal({"run", "-o", "a.json", "-o", "a.json", "--", "ls"}),
+              usage("--output a.json is given twice; name each file once"));
 }
 
 TEST(Options, BadErrorExitcode) {
@@ -202,8 +249,7 @@ TEST(Options, DefaultsAreTheBpfOptionsConstants) {
     EXPECT_EQ(run.bpf.ringbuf_bytes, kDefaultRingbufBytes);
     EXPECT_EQ(run.bpf.max_processes, kDefaultMaxProcesses);
     EXPECT_EQ(run.bpf.verbose, 0);
-    EXPECT_EQ(run.format, "text");
-    EXPECT_EQ(run.output, "");
+    EXPECT_EQ(run.outputs, (std::vector<OutputSpec>{{"", "text"}}));  // stderr
     EXPECT_EQ(run.error_exitcode, exit_code::kDefaultLeaks);
     EXPECT_FALSE(run.timeout.has_value());
     EXPECT_FALSE(run.wait_descendants);
@@ -221,8 +267,7 @@ TEST(Options, EveryFlagIsStored) {
                                    "--ringbuf-size", "64M",
                                    "--max-processes", "100", "--sample-interval", "50ms", "-vv", "--",
                                    "./prog", "-x", "--flag"});
-    EXPECT_EQ(run.format, "json");
-    EXPECT_EQ(run.output, "leaks.json");
+    EXPECT_EQ(run.outputs, (std::vector<OutputSpec>{{"leaks.json", "json"}}));
     EXPECT_EQ(run.error_exitcode, 3);
     EXPECT_EQ(run.timeout, 1500ms);
     EXPECT_TRUE(run.wait_descendants);
@@ -237,7 +282,7 @@ TEST(Options, EveryFlagIsStored) {
 
 TEST(Options, LongNamesAndEqualsSigns) {
     const RunOptions run = parsed({"run", "--output=x.txt", "--verbose", "--stack-size=1024", "ls"});
-    EXPECT_EQ(run.output, "x.txt");
+    EXPECT_EQ(run.outputs, (std::vector<OutputSpec>{{"x.txt", "text"}}));
     EXPECT_EQ(run.verbose, 1);
     EXPECT_EQ(run.bpf.stack_size, 1024u);
 }
@@ -272,12 +317,13 @@ TEST(Options, ValuesAtTheLimitsAreAccepted) {
     EXPECT_EQ(with("--sample-interval", "1ms").sample_interval, kMinDuration);
     EXPECT_EQ(with("--sample-interval", "10000h").sample_interval, kMaxDuration);
     EXPECT_EQ(with("--sample-interval", "1500us").sample_interval, 1ms);  // kept in whole ms
-    EXPECT_EQ(with("--output", "-").output, "-");
+    EXPECT_EQ(with("--output", "-").outputs, (std::vector<OutputSpec>{{"-", "text"}}));
 }
 
 TEST(Options, EveryRegisteredFormatIsAccepted) {
     for (const FormatInfo& f : report_formats())
-        EXPECT_EQ(parsed({"run", "--format", std::string(f.name), "--", "ls"}).format, f.name);
+        EXPECT_EQ(parsed({"run", "--format", std::string(f.name), "--", "ls"}).outputs,
+                  (std::vector<OutputSpec>{{"", std::string(f.name)}}));
 }
 
 TEST(Options, HelpIsReturnedNotPrinted) {
@@ -296,15 +342,21 @@ TEST(Options, HelpIsReturnedNotPrinted) {
 TEST(Options, HelpListsEveryFormatWithItsDescription) {
     const std::string run = help_of({"run", "--help"});
     EXPECT_NE(run.find("--format FORMAT             report format (default text):\n"), std::string::npos) << run;
+    size_t width = 0;  // names are padded to the longest
+    for (const FormatInfo& f : report_formats()) width = std::max(width, f.name.size());
     for (const FormatInfo& f : report_formats()) {
-        const std::string row = std::string(f.name) + "  " + std::string(f.description) + "\n";
+        const std::string row = std::string(f.name) + std::string(width - f.name.size() + 2, ' ') +
+                                std::string(f.description) + "\n";
         EXPECT_NE(run.find(row), std::string::npos) << row << " missing in\n" << run;
     }
 }
 
 TEST(Options, HelpShowsTheDefaults) {
     const std::string run = help_of({"run", "--help"});
-    for (const char* text : {"-o,--output FILE            write the report to FILE (default stderr)\n",
+    for (const char* text : {"-o,--output FILE ...        write the report to FILE, in the format its\n"
+                             "                              extension names (.txt text, .json json, .xml\n"
+                             "                              junit); repeatable, to write several\n"
+                             "                              (default stderr)\n",
                              "--error-exitcode N          exit code if threads leaked, 0 to 255 (default 66)\n",
                              "1ms to 10000h\n                              (default none)\n",
                              "--stack-size BYTES          bytes of user stack copied per capture, 512 to 32K\n"

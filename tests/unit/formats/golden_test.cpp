@@ -192,6 +192,7 @@ Report golden_report() {
     r.session.command = {kServer, "--workers", "3"};
     r.session.signal = "SIGKILL";
     r.session.timed_out = true;
+    r.session.duration_ns = 30'004'512'345;
     r.health.ringbuf_drops = 5;
     r.health.traced_map_full = 1;
     r.health.malformed_records = 1;

@@ -1,0 +1,26 @@
+#include "formats/report_outputs.h"
+
+#include <stdexcept>
+
+namespace threadleak {
+
+ReportOutputs::ReportOutputs(const std::vector<OutputSpec>& specs) {
+    for (const OutputSpec& spec : specs) {
+        auto format = make_report_format(spec.format);
+        if (!format)
+            throw std::logic_error("--format " + spec.format + " passed the option check but has no maker");
+        outputs_.push_back({std::move(format), std::make_unique<OutputFile>(spec.path)});
+    }
+}
+
+void ReportOutputs::write(const Report& report) {
+    // Every file is written and closed before the first is renamed into
+    // place: a full disk found in any leaves all the older reports as they were.
+    for (Output& o : outputs_) {
+        o.format->write(report, o.file->stream());
+        o.file->flush_and_close();
+    }
+    for (Output& o : outputs_) o.file->finish();
+}
+
+}  // namespace threadleak
