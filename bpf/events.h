@@ -171,7 +171,10 @@ struct tl_sleep_sample {
 enum tl_test_probe_kind {
 	TL_TEST_PROBE_GTEST = 1, /* testing::TestInfo::Run(): `this` (rdi) starts with the
 	                          * test suite's and the test's names (two std::string) */
-	TL_TEST_PROBE_NAMED = 2, /* a function that runs one test (Boost.Test's invoker) */
+	TL_TEST_PROBE_NAMED = 2, /* a function that runs one named test */
+	TL_TEST_PROBE_BOOST = 3, /* boost::unit_test::unit_test_monitor_t::execute_and_translate(
+	                          * boost::function<void()> const&, unsigned long): for a test
+	                          * case, the function (rsi) holds its invoker's address at +8 */
 };
 
 #define TL_TEST_NAME_LEN 96
@@ -180,6 +183,7 @@ enum tl_test_probe_kind {
 struct tl_test_event {
 	struct tl_header h;
 	__u64 cookie;          /* the probe's attach cookie */
+	__u64 function;        /* TL_TEST_PROBE_BOOST: the function it is asked to run */
 	__u32 suite_len;       /* the std::string's length (may exceed what was copied) */
 	__u32 name_len;
 	__u32 names_read;      /* 1 if both strings were copied */

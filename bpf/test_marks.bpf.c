@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* --per-test: where each test of a test binary begins and ends, from a uprobe
  * and a uretprobe on the function the framework calls once per test
- * (GoogleTest's TestInfo::Run, Boost.Test's per-case invoker). A few hits per
+ * (GoogleTest's TestInfo::Run, Boost.Test's unit_test_monitor_t::execute_and_translate). A few hits per
  * test, never on a hot path (a uprobe hit costs ~19 us). Userspace attaches
  * them to the files that define those functions (capture/test_probe_sites),
  * with a cookie saying which kind each is.
@@ -44,6 +44,14 @@ static __always_inline int test_mark(struct pt_regs *ctx, __u32 kind)
 
 		e.names_read = copy_cxx_string(self, e.suite, &e.suite_len) &&
 			       copy_cxx_string(self + 32, e.name, &e.name_len);
+	}
+	if (kind == TL_EV_TEST_BEGIN && (e.cookie & 0xff) == TL_TEST_PROBE_BOOST) {
+		/* boost::function<void()>: a vtable pointer, then its functor buffer,
+		 * whose first word is the function pointer it was made from. */
+		__u64 fn = 0;
+
+		if (!bpf_probe_read_user(&fn, sizeof(fn), (void *)(ctx->si + 8)))
+			e.function = fn;
 	}
 	submit(&e, sizeof(e));
 	return 0;

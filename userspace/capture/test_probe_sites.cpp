@@ -6,6 +6,8 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <libiberty/demangle.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -16,6 +18,7 @@
 #include <set>
 #include <sstream>
 
+#include "capture/proc_maps_line.h"
 #include "events.h"
 
 namespace threadleak {
@@ -26,6 +29,11 @@ namespace fs = std::filesystem;
 /// GoogleTest runs each test, with its fixture's construction, SetUp,
 /// TearDown and destruction, inside this one member function.
 constexpr const char* kGtestRun = "_ZN7testing8TestInfo3RunEv";
+/// Boost.Test runs each case's invoker (which builds and destroys its
+/// fixture) through this one, and a few other functions (fixture decorators'
+/// setup and teardown, observers) too: those are told apart by what it runs.
+constexpr const char* kBoostExecute =
+    "_ZN5boost9unit_test19unit_test_monitor_t21execute_and_translateERKNS_8functionIFvvEEEm";
 
 std::string demangle(const char* sym) {
     std::unique_ptr<char, decltype(&std::free)> d(cplus_demangle(sym, DMGL_PARAMS | DMGL_ANSI), &std::free);
@@ -178,7 +186,7 @@ std::optional<std::string> find_library(const std::string& name, const DynamicIn
 }
 
 /// The sites defined in one file.
-void sites_in(Elf* elf, const std::string& path, std::vector<TestProbeSite>& out) {
+void sites_in(Elf* elf, const std::string& path, TestProbes& out) {
     std::vector<Symbol> syms = symbols(elf);
     // Boost.Test's invokers are plain "<case>_invoker" functions: only trust
     // that shape in a file that is linked with Boost.Test.
@@ -191,16 +199,18 @@ void sites_in(Elf* elf, const std::string& path, std::vector<TestProbeSite>& out
     std::set<uint64_t> seen;
     for (const auto& s : syms) {
         if (!s.defined_function || !seen.insert(s.value).second) continue;
-        if (s.name == kGtestRun) {
+        if (s.name == kGtestRun || s.name == kBoostExecute) {
+            const uint32_t kind = s.name == kGtestRun ? TL_TEST_PROBE_GTEST : TL_TEST_PROBE_BOOST;
             if (auto off = file_offset(elf, s.value))
-                out.push_back({path, *off, TL_TEST_PROBE_GTEST, "", demangle(s.name.c_str())});
+                out.sites.push_back({path, *off, kind, "", demangle(s.name.c_str())});
             continue;
         }
         if (!uses_boost_test || s.name.find("_invoker") == std::string::npos) continue;
         std::string function = demangle(s.name.c_str());
         std::string test = boost_test_name(function);
         if (test.empty()) continue;
-        if (auto off = file_offset(elf, s.value)) out.push_back({path, *off, TL_TEST_PROBE_NAMED, test, function});
+        if (auto off = file_offset(elf, s.value))
+            out.boost_cases.push_back({path, *off, TL_TEST_PROBE_NAMED, test, function});
     }
 }
 
@@ -227,9 +237,9 @@ std::string boost_test_name(const std::string& demangled) {
     return name;
 }
 
-std::vector<TestProbeSite> find_test_probe_sites(const std::string& exe) {
+TestProbes find_test_probe_sites(const std::string& exe) {
     elf_version(EV_CURRENT);
-    std::vector<TestProbeSite> out;
+    TestProbes out;
     ElfFile file(exe);
     if (!file.ok()) return out;
     sites_in(file.elf, exe, out);
@@ -242,6 +252,40 @@ std::vector<TestProbeSite> find_test_probe_sites(const std::string& exe) {
         if (lib.ok()) sites_in(lib.elf, *path, out);
     }
     return out;
+}
+
+BoostCaseNames::BoostCaseNames(const std::vector<TestProbeSite>& cases) {
+    for (const TestProbeSite& c : cases) {
+        struct stat st {};
+        if (stat(c.file.c_str(), &st) != 0) continue;
+        by_location_[{kernel_dev(major(st.st_dev), minor(st.st_dev)), st.st_ino, c.offset}] = c.test;
+    }
+}
+
+std::optional<std::string> BoostCaseNames::lookup(const std::vector<Mapping>& maps, uint64_t address) const {
+    for (const Mapping& m : maps) {
+        if (address < m.start || address >= m.end) continue;
+        auto it = by_location_.find({m.dev, m.ino, address - m.start + m.pgoff});
+        if (it != by_location_.end()) return it->second;
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> BoostCaseNames::name(int pid, uint64_t address) {
+    if (by_location_.empty() || address == 0) return std::nullopt;
+    auto cached = maps_.find(pid);
+    if (cached != maps_.end())
+        if (auto n = lookup(cached->second, address)) return n;
+    // Not known yet (first test of this process, or a library loaded since): read them again.
+    std::vector<Mapping> maps;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+    std::string line;
+    while (std::getline(in, line))
+        if (auto entry = parse_maps_line(line); entry && entry->executable) maps.push_back(entry->mapping);
+    auto n = lookup(maps, address);
+    maps_[pid] = std::move(maps);
+    return n;
 }
 
 }  // namespace threadleak

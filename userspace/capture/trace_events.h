@@ -77,6 +77,11 @@ struct TestEvent {
     int tid = 0;
     bool begin = true;
     uint32_t probe_index = 0;     ///< which probe fired (capture/test_probe_sites)
+    uint32_t probe_kind = 0;      ///< TL_TEST_PROBE_* (bpf/events.h)
+    uint64_t function = 0;        ///< TL_TEST_PROBE_BOOST: the function the framework runs
+    /// False when the probed function ran something that is no test (a
+    /// fixture's setup): its end then ends nothing.
+    bool is_test = true;
     /// The test's name when the probe read it from the framework's object
     /// (GoogleTest: "Suite.Name"); nullopt if not read, or not plausibly a name.
     std::optional<std::string> name;

@@ -71,16 +71,18 @@ int run_mode(const RunOptions& opt) {
 
     ThreadTracker tracker(open_process_image);
     uint64_t malformed = 0;
-    std::vector<TestProbeSite> test_sites;
-    if (opt.per_test) test_sites = find_test_probe_sites(exe);
+    TestProbes test_probes;
+    if (opt.per_test) test_probes = find_test_probe_sites(exe);
+    BoostCaseNames boost_cases(test_probes.boost_cases);
     BpfSession session(opt.bpf, [&](std::span<const uint8_t> record) {
         std::string error;
         if (auto event = decode_event(record, &error)) {
-            // A probe on a function that runs one named test names it.
+            // Boost.Test's probe sees what it runs: a case's invoker names the case.
             if (auto* test = std::get_if<TestEvent>(&*event);
-                test && !test->name && test->probe_index < test_sites.size() &&
-                !test_sites[test->probe_index].test.empty())
-                test->name = test_sites[test->probe_index].test;
+                test && test->begin && test->probe_kind == TL_TEST_PROBE_BOOST) {
+                test->name = boost_cases.name(test->pid, test->function);
+                test->is_test = test->name.has_value();
+            }
             tracker.on_event(std::move(*event));
         } else {
             malformed++;
@@ -88,7 +90,7 @@ int run_mode(const RunOptions& opt) {
         }
     });
 
-    if (opt.per_test) attach_test_probes(session, test_sites, exe, opt.verbose);
+    if (opt.per_test) attach_test_probes(session, test_probes.sites, exe, opt.verbose);
 
     SignalForwarding forwarding;
     ChildProcess child(opt.command);

@@ -103,21 +103,36 @@ void ThreadTracker::on(ThreadCreateEvent& e) {
 
 std::optional<ThreadTracker::RunningTest> ThreadTracker::test_of_new_thread(const Process& p, int creator_tid) {
     if (auto it = p.threads.find(creator_tid); it != p.threads.end() && it->second.test) return it->second.test;
-    if (auto it = p.running_tests.find(creator_tid); it != p.running_tests.end()) return it->second;
-    if (p.running_tests.size() == 1) return p.running_tests.begin()->second;
-    return std::nullopt;
+    if (auto it = p.running_tests.find(creator_tid); it != p.running_tests.end() && it->second.test)
+        return it->second.test;
+    std::optional<RunningTest> only;
+    for (const auto& [tid, calls] : p.running_tests) {
+        if (!calls.test) continue;
+        if (only) return std::nullopt;  // several at once: whose is unknown
+        only = calls.test;
+    }
+    return only;
 }
 
 void ThreadTracker::on(const TestEvent& e) {
     Process& p = process(e.pid);
     if (e.begin) {
-        p.running_tests[e.tid] = RunningTest{++p.tests_begun, e.name};
+        auto& calls = p.running_tests[e.tid];
+        calls.depth++;
+        if (e.is_test && !calls.test) {
+            calls.test = RunningTest{++p.tests_begun, e.name};
+            calls.test_depth = calls.depth;
+        }
         return;
     }
     auto it = p.running_tests.find(e.tid);
     if (it == p.running_tests.end()) return;  // its beginning came before the probes
-    ended_tests_.push_back({e.pid, it->second.ordinal, it->second.name, e.time_ns, {}});
-    p.running_tests.erase(it);
+    auto& calls = it->second;
+    if (calls.test && calls.depth == calls.test_depth) {
+        ended_tests_.push_back({e.pid, calls.test->ordinal, calls.test->name, e.time_ns, {}});
+        calls.test.reset();
+    }
+    if (--calls.depth <= 0) p.running_tests.erase(it);
 }
 
 std::vector<EndedTest> ThreadTracker::take_ended_tests(uint64_t cutoff_ns) {

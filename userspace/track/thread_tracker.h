@@ -123,7 +123,15 @@ private:
         bool exited = false;
         std::map<int, Thread> threads;
         std::vector<size_t> leaks;  ///< indices in leaks_ of this address space's leaks
-        std::map<int, RunningTest> running_tests;  ///< by the tid running it
+        /// Per tid: how deep it is in probed calls, and the test it runs (from
+        /// which depth). The probed function may also run non-tests (Boost
+        /// fixtures), whose ends must not end the test.
+        struct InProbedCalls {
+            int depth = 0;
+            int test_depth = 0;
+            std::optional<RunningTest> test;
+        };
+        std::map<int, InProbedCalls> running_tests;
         int tests_begun = 0;
     };
 

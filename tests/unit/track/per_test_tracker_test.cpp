@@ -20,9 +20,9 @@ CapturedStack stack_at(uint64_t pc, int64_t syscall_nr) {
 }
 
 TestEvent test_begin(uint64_t t, int pid, int tid, std::optional<std::string> name) {
-    return TestEvent{t, pid, tid, true, 0, std::move(name)};
+    return TestEvent{t, pid, tid, true, 0, 0, 0, true, std::move(name)};
 }
-TestEvent test_end(uint64_t t, int pid, int tid) { return TestEvent{t, pid, tid, false, 0, std::nullopt}; }
+TestEvent test_end(uint64_t t, int pid, int tid) { return TestEvent{t, pid, tid, false, 0, 0, 0, true, std::nullopt}; }
 
 ThreadCreateEvent created(uint64_t t, int pid, int tid, int creator) {
     return ThreadCreateEvent{t, pid, tid, creator, "app", stack_at(0x1234, 435)};
