@@ -133,3 +133,25 @@ TEST_F(PerTestTracker, UnnamedTestKeepsItsOrdinalAndThreadsOutsideTestsHaveNone)
     EXPECT_FALSE(t.leaks()[1].test.has_value());
     EXPECT_EQ(t.leaks()[1].test_ordinal, 1);
 }
+
+TEST_F(PerTestTracker, ProbedCallThatRunsNoTestDoesNotEndTheTest) {
+    // Boost.Test runs fixture setup and teardown through the probed function too.
+    TestEvent setup = test_begin(5, 100, 100, std::nullopt);
+    setup.is_test = false;
+    t.on_event(setup);
+    t.on_event(test_end(6, 100, 100));
+    t.on_event(test_begin(10, 100, 100, "cache/evicts"));
+    TestEvent nested = test_begin(11, 100, 100, std::nullopt);
+    nested.is_test = false;
+    t.on_event(nested);
+    t.on_event(test_end(12, 100, 100));  // the nested call's end
+    t.on_event(created(13, 100, 101, 100));
+    t.on_event(test_end(20, 100, 100));
+
+    std::vector<EndedTest> ended = t.take_ended_tests(100);
+    ASSERT_EQ(ended.size(), 1u);
+    EXPECT_EQ(ended[0].name, "cache/evicts");
+    EXPECT_EQ(ended[0].ordinal, 1) << "the setup was not counted as a test";
+    EXPECT_EQ(ended[0].end_ns, 20u);
+    EXPECT_EQ(ended[0].tids, std::vector<int>{101});
+}
