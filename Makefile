@@ -185,7 +185,7 @@ TESTFW_FIXTURES := $(BUILD)/fixtures/gtest_three $(BUILD)/fixtures/gtest_three_s
                    $(BUILD)/fixtures/boost_three_static
 FIXTURES    += $(TESTFW_FIXTURES)
 GTEST_A_DIR := /usr/lib/x86_64-linux-gnu
-$(BUILD)/fixtures/gtest_three: $(TESTFW)/gtest_three.cpp
+$(BUILD)/fixtures/gtest_three: $(TESTFW)/gtest_three.cpp $(TESTFW)/three_tests_common.h
 	$(Q)mkdir -p $(@D)
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++20 $(FIXTURE_CFLAGS) -o $@ $< -lgtest_main -lgtest
@@ -193,18 +193,18 @@ $(BUILD)/fixtures/libgtest_shared.so:
 	$(Q)mkdir -p $(@D)
 	$(call msg,LINK,$@)
 	$(Q)$(CXX) -shared -pthread -o $@ -Wl,--whole-archive $(GTEST_A_DIR)/libgtest.a -Wl,--no-whole-archive
-$(BUILD)/fixtures/gtest_three_shared: $(TESTFW)/gtest_three.cpp $(BUILD)/fixtures/libgtest_shared.so
+$(BUILD)/fixtures/gtest_three_shared: $(TESTFW)/gtest_three.cpp $(TESTFW)/three_tests_common.h $(BUILD)/fixtures/libgtest_shared.so
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++20 $(FIXTURE_CFLAGS) -o $@ $< $(GTEST_A_DIR)/libgtest_main.a \
 		-L$(BUILD)/fixtures -lgtest_shared -Wl,-rpath,'$$ORIGIN'
 $(BUILD)/fixtures/gtest_three_nobounds: $(BUILD)/fixtures/gtest_three
 	$(call msg,STRIP,$@)
 	$(Q)strip -N _ZN7testing8TestInfo3RunEv -o $@ $<
-$(BUILD)/fixtures/boost_three: $(TESTFW)/boost_three.cpp
+$(BUILD)/fixtures/boost_three: $(TESTFW)/boost_three.cpp $(TESTFW)/three_tests_common.h
 	$(Q)mkdir -p $(@D)
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++20 $(FIXTURE_CFLAGS) -DBOOST_TEST_DYN_LINK -o $@ $< -lboost_unit_test_framework
-$(BUILD)/fixtures/boost_three_static: $(TESTFW)/boost_three.cpp
+$(BUILD)/fixtures/boost_three_static: $(TESTFW)/boost_three.cpp $(TESTFW)/three_tests_common.h
 	$(Q)mkdir -p $(@D)
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++20 $(FIXTURE_CFLAGS) -o $@ $< $(GTEST_A_DIR)/libboost_unit_test_framework.a

@@ -5,19 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/tracker_events.h"
+
 using namespace threadleak;
 
 namespace {
 
-std::shared_ptr<ProcessImage> fake_image(int pid) { return std::make_shared<ProcessImage>(pid, ""); }
-
-CapturedStack stack_at(uint64_t pc, int64_t syscall_nr) {
-    CapturedStack s;
-    s.snapshot.regs[16] = pc;
-    s.snapshot.regs[7] = 0x7ffd0000;
-    s.syscall.nr = syscall_nr;
-    return s;
-}
+using test::fake_image;
+using test::stack_at;
 
 TestEvent test_begin(uint64_t t, int pid, int tid, std::optional<std::string> name) {
     return TestEvent{t, pid, tid, true, 0, 0, 0, true, std::move(name)};

@@ -2,6 +2,8 @@
 #include "track/thread_tracker.h"
 
 #include <gtest/gtest.h>
+
+#include "../support/tracker_events.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,15 +11,8 @@ using namespace threadleak;
 
 namespace {
 
-std::shared_ptr<ProcessImage> fake_image(int pid) { return std::make_shared<ProcessImage>(pid, ""); }
-
-CapturedStack stack_at(uint64_t pc, int64_t syscall_nr) {
-    CapturedStack s;
-    s.snapshot.regs[16] = pc;
-    s.snapshot.regs[7] = 0x7ffd0000;
-    s.syscall.nr = syscall_nr;
-    return s;
-}
+using test::fake_image;
+using test::stack_at;
 
 ThreadCreateEvent created(int pid, int tid, int creator, uint64_t pc) {
     return ThreadCreateEvent{1, pid, tid, creator, "app", stack_at(pc, 435)};
