@@ -11,11 +11,8 @@
 #include "cli/flag_values.h"
 #include "common/duration.h"
 #include "common/errors.h"
+#include "common/version.h"
 #include "formats/report_format.h"
-
-#ifndef THREADLEAK_VERSION
-#error "THREADLEAK_VERSION is set by the Makefile (VERSION), its one definition"
-#endif
 
 namespace threadleak {
 namespace {
@@ -221,7 +218,7 @@ std::string parse_error_message(const CLI::ParseError& e, const CLI::App& run, c
 CommandLine parse_command_line(const std::vector<std::string>& args) {
     CLI::App app{"threadleak: find leaked threads in unmodified Linux processes with eBPF", "threadleak"};
     app.footer(kFooter);
-    app.set_version_flag("--version", std::string("threadleak ") + THREADLEAK_VERSION);
+    app.set_version_flag("--version", std::string("threadleak ") + threadleak_version());
     // A repeated flag takes its last value, as in most Unix tools.
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.require_subcommand(0, 1);  // a missing or unknown one is reported after parsing, by name
@@ -267,6 +264,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         result.text = suppressions_text(result.run.suppressions);
         return result;
     }
+    for (const FormatInfo& f : report_formats())
+        if (f.binary && f.name == result.run.format && result.run.output.empty())
+            throw usage("--format " + result.run.format + " writes a binary file, not text for stderr: add --output FILE (e.g. -o leaks." +
+                        std::string(f.extension) + ")");
     const uint32_t min_ring = min_ringbuf_bytes(result.run.bpf.stack_size);
     if (result.run.bpf.ringbuf_bytes < min_ring)
         throw usage("--ringbuf-size " + bytes_text(result.run.bpf.ringbuf_bytes) +

@@ -18,4 +18,9 @@ std::string escape_text(std::string_view s);
 /// escape_text for a string shown between double quotes: `"` becomes `\"` too.
 std::string escape_quoted(std::string_view s);
 
+/// `s` unchanged when it is valid UTF-8; else each byte of invalid UTF-8 (as
+/// escape_text tells them) replaced by U+FFFD. For formats whose strings are
+/// data, not text on a terminal, yet must be UTF-8 (protobuf `string`).
+std::string valid_utf8(std::string_view s);
+
 }  // namespace threadleak

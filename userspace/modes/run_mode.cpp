@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "analyze/leak_resolver.h"
 #include "analyze/report_pipeline.h"
 #include "capture/trace_events.h"
+#include "common/version.h"
 #include "common/wait_status.h"
 #include "formats/output_file.h"
 #include "formats/report_format.h"
@@ -76,6 +78,8 @@ int run_mode(const RunOptions& opt) {
     // so even a thread that parks at once sleeps between two readings of its
     // CPU: its blocked_for is then exact, not a lower bound.
     session.sample_sleepers();
+    const auto started_wall = std::chrono::system_clock::now();
+    const auto started = std::chrono::steady_clock::now();
     child.release();
 
     Health health;
@@ -104,6 +108,7 @@ int run_mode(const RunOptions& opt) {
         return running_traced(tracker, session).empty();
     };
     const bool timed_out = loop.run(done, deadline) == TraceLoop::Outcome::DeadlinePassed;
+    const auto traced_for = std::chrono::steady_clock::now() - started;
     if (!timed_out) {
         // What the command started and did not wait for is a leak too; it is
         // then ended, so that nothing it started outlives threadleak.
@@ -134,6 +139,9 @@ int run_mode(const RunOptions& opt) {
     if (WIFEXITED(status)) info.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) info.signal = signal_name(WTERMSIG(status));
     info.timed_out = timed_out;
+    info.threadleak_version = threadleak_version();
+    info.start_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(started_wall.time_since_epoch()).count();
+    info.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(traced_for).count();
     add_kernel_counts(health, session, tracker, malformed);
 
     // Symbolizing many stacks can take a while: a signal now says so, and a

@@ -112,6 +112,9 @@ struct SessionInfo {
     std::optional<int> exit_code;       ///< run: the command's exit code
     std::optional<std::string> signal;  ///< run: the signal that ended the command
     bool timed_out = false;             ///< run: --timeout expired
+    std::string threadleak_version;     ///< of the threadleak that observed it; "" if not said
+    std::optional<int64_t> start_unix_ns;  ///< wall clock when tracing began, ns since the epoch
+    std::optional<int64_t> duration_ns;    ///< from then until the command ended (or --timeout)
 };
 
 /// What could not be observed, kept apart by cause so each names its own fix.

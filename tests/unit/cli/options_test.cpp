@@ -98,7 +98,7 @@ TEST(Options, UnknownFormatNamesEveryRegisteredOne) {
         if (i > 0) names += i + 1 == report_formats().size() ? " or " : ", ";
         names += report_formats()[i].name;
     }
-    EXPECT_EQ(names, "text or json");  // what a user reads today
+    EXPECT_EQ(names, "text, json or pprof");  // what a user reads today
     EXPECT_EQ(refusal_of("--format", "xml"), usage("--format 'xml' is unknown; use " + names));
     EXPECT_EQ(refusal_of("--format", "TEXT"), usage("--format 'TEXT' is unknown; use " + names));
     EXPECT_EQ(refusal_of("--format", ""), usage("--format needs a value; use " + names));
@@ -276,8 +276,20 @@ TEST(Options, ValuesAtTheLimitsAreAccepted) {
 }
 
 TEST(Options, EveryRegisteredFormatIsAccepted) {
-    for (const FormatInfo& f : report_formats())
-        EXPECT_EQ(parsed({"run", "--format", std::string(f.name), "--", "ls"}).format, f.name);
+    for (const FormatInfo& f : report_formats()) {
+        const std::string file = "report." + std::string(f.extension);
+        EXPECT_EQ(parsed({"run", "--format", std::string(f.name), "-o", file, "--", "ls"}).format, f.name);
+        if (!f.binary) {
+            EXPECT_EQ(parsed({"run", "--format", std::string(f.name), "--", "ls"}).format, f.name);
+        }
+    }
+}
+
+TEST(Options, BinaryFormatNeedsAnOutputFile) {
+    EXPECT_EQ(refusal_of("--format", "pprof"),
+              usage("--format pprof writes a binary file, not text for stderr: add --output FILE "
+                    "(e.g. -o leaks.pb.gz)"));
+    EXPECT_EQ(parsed({"run", "--format", "pprof", "-o", "/dev/stdout", "--", "ls"}).output, "/dev/stdout");
 }
 
 TEST(Options, HelpIsReturnedNotPrinted) {
@@ -296,8 +308,11 @@ TEST(Options, HelpIsReturnedNotPrinted) {
 TEST(Options, HelpListsEveryFormatWithItsDescription) {
     const std::string run = help_of({"run", "--help"});
     EXPECT_NE(run.find("--format FORMAT             report format (default text):\n"), std::string::npos) << run;
+    size_t width = 0;  // descriptions line up after the longest name
+    for (const FormatInfo& f : report_formats()) width = std::max(width, f.name.size());
     for (const FormatInfo& f : report_formats()) {
-        const std::string row = std::string(f.name) + "  " + std::string(f.description) + "\n";
+        const std::string row = "  " + std::string(f.name) + std::string(width - f.name.size() + 2, ' ') +
+                                std::string(f.description) + "\n";
         EXPECT_NE(run.find(row), std::string::npos) << row << " missing in\n" << run;
     }
 }
