@@ -19,12 +19,12 @@ struct RawFrame {
 struct Frame {
     uint64_t address = 0;               ///< absolute address in the process
     std::string module;                 ///< file of the mapping holding `address`
-    std::string build_id;               ///< the module's GNU build-id in hex; "" if none or unknown
     uint64_t offset = 0;                ///< `address` relative to the module's load bias
     std::optional<std::string> function;///< demangled; nullopt if no symbol covers it
     uint64_t function_offset = 0;       ///< `address` - symbol start, when function is set
     std::optional<std::string> file;    ///< source file, when debug info has it
     std::optional<int> line;
+    std::string build_id;               ///< `module`'s GNU build-id in hex; "" if it has none or is unknown
 };
 using Stack = std::vector<Frame>;
 
