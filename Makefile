@@ -27,7 +27,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 CXXFLAGS   ?= -O2 -g
-REQUIRED_CXXFLAGS := -std=c++20 -Wall -Wextra -Werror -MMD -MP -I$(BUILD) -Ibpf -Iuserspace
+REQUIRED_CXXFLAGS := -std=c++20 -Wall -Wextra -Werror -MMD -MP -I$(BUILD) -I$(BUILD)/gen -Ibpf -Iuserspace
 ALL_CXXFLAGS = $(REQUIRED_CXXFLAGS) $(CPPFLAGS) $(CXXFLAGS)
 # -O2 by default: the verifier rejects most of what clang emits for BPF at -O0.
 BPF_CFLAGS ?= -O2
@@ -35,7 +35,7 @@ BPF_CFLAGS ?= -O2
 # bpf/vmlinux.h is checked in (the kernel types we read, CO-RE relocated at load
 # time): the build needs neither kernel headers nor the build host's BTF.
 REQUIRED_BPF_CFLAGS := -g -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -Ibpf -Wall -Werror
-LDLIBS     := -lbpf -ldw -lelf -lz -liberty -lpthread
+LDLIBS     := -lbpf -ldw -lelf -lz -liberty -lprotobuf -lpthread
 GTEST_LIBS := -lgtest -lgtest_main -lpthread
 
 # make install: DESTDIR is prepended to every path (staging, packaging).
@@ -111,14 +111,34 @@ $(OBJ)/%.o: userspace/%.cpp
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
-# options.o takes the version as a macro; the stamp changes only when VERSION does.
+# Protocol buffers: userspace/STAGE/DIR/NAME.proto -> build/gen/STAGE/DIR/NAME.pb.{h,cc},
+# included as "STAGE/DIR/NAME.pb.h". protoc's code is compiled by its own rule
+# without -Wall -Wextra -Werror: its warnings are not ours to fix.
+PROTOC     ?= protoc
+GEN        := $(BUILD)/gen
+PROTO_SRCS := $(wildcard userspace/*/*/*.proto)
+PROTO_HDRS := $(patsubst userspace/%.proto,$(GEN)/%.pb.h,$(PROTO_SRCS))
+PROTO_OBJS := $(patsubst userspace/%.proto,$(OBJ)/gen/%.pb.o,$(PROTO_SRCS))
+$(GEN)/%.pb.h $(GEN)/%.pb.cc: userspace/%.proto
+	$(Q)mkdir -p $(GEN)
+	$(call msg,PROTOC,$<)
+	$(Q)$(PROTOC) --proto_path=userspace --cpp_out=$(GEN) $<
+$(OBJ)/gen/%.pb.o: $(GEN)/%.pb.cc
+	$(Q)mkdir -p $(@D)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -std=c++20 -MMD -MP -I$(GEN) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+# The headers exist before any source that may include them compiles; from then
+# on -MMD records which ones do (order-only: nothing else rebuilds for them).
+$(LIB_OBJS) $(OBJ)/cli/main.o $(UNIT_OBJS): | $(PROTO_HDRS)
+
+# version.o takes the version as a macro; the stamp changes only when VERSION does.
 $(BUILD)/version.stamp: FORCE
 	$(Q)mkdir -p $(@D)
 	$(Q)echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
-$(OBJ)/cli/options.o: $(BUILD)/version.stamp
-$(OBJ)/cli/options.o: REQUIRED_CXXFLAGS += -DTHREADLEAK_VERSION='"$(VERSION)"'
+$(OBJ)/common/version.o: $(BUILD)/version.stamp
+$(OBJ)/common/version.o: REQUIRED_CXXFLAGS += -DTHREADLEAK_VERSION='"$(VERSION)"'
 
-$(BUILD)/libthreadleak.a: $(LIB_OBJS)
+$(BUILD)/libthreadleak.a: $(LIB_OBJS) $(PROTO_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 

@@ -8,6 +8,7 @@ packages=(
   libiberty-dev  # binutils' demangler: C++, Rust legacy and Rust v0 names
   libzmq3-dev librdkafka-dev  # real-library fixtures (tests/integration/real_library_test.cpp): libzmq and librdkafka background threads
   help2man  # build/threadleak.1 from --help
+  libprotobuf-dev protobuf-compiler  # --format pprof: profile.proto compiled by protoc, written with libprotobuf
   dpkg-dev  # dpkg-shlibdeps: the .deb's Depends (make deb)
   man-db    # man -l in tests/integration/packaging_test.cpp
   libxml2-utils  # xmllint: the junit format's reports checked against docs/junit.xsd (tests)

@@ -80,7 +80,7 @@ void BM_GroupLeaks(benchmark::State& state) {
         threads[i].thread.pid = 1;
         threads[i].thread.tid = static_cast<int>(i + 2);
         for (int f = 0; f < 20; f++)
-            threads[i].created_by.push_back(Frame{0, "/lib/libc.so.6", uint64_t(f + (i % 10)), {}, 0, {}, {}});
+            threads[i].created_by.push_back(Frame{0, "/lib/libc.so.6", uint64_t(f + (i % 10)), {}, 0, {}, {}, {}});
         BlockedIn b;
         b.syscall = "futex";
         b.frames = threads[i].created_by;

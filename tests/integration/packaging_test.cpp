@@ -162,7 +162,7 @@ TEST_F(PackagingTest, BashCompletionCompletesSubcommandsFlagsAndFormats) {
   EXPECT_EQ(r.out,
             "run\n"
             "--format\n"
-            "json junit text\n"
+            "json junit pprof text\n"
             "json junit\n"
             "--error-exitcode\n");
 }
@@ -186,9 +186,14 @@ TEST_F(PackagingTest, ControlFileDependsOnlyOnRuntimeLibraries) {
     EXPECT_FALSE(p.size() > 4 && p.compare(p.size() - 4, 4, "-dev") == 0) << p << " in " << m[1];
     EXPECT_EQ(p.find("iberty"), std::string::npos) << "libiberty is linked statically: " << m[1];
   }
-  for (const char *lib : {"libbpf1", "libdw1", "libelf1", "libc6", "libstdc++6"})
+  for (const char *lib : {"libbpf1", "libdw1", "libelf1", "libc6", "libstdc++6", "zlib1g"})
     EXPECT_NE(std::find(packages.begin(), packages.end(), lib), packages.end())
         << lib << " missing from Depends: " << m[1];
+  // --format pprof: libprotobuf's runtime package, named by its soname
+  // (libprotobuf32 in Debian 12), never libprotobuf-dev.
+  EXPECT_TRUE(std::any_of(packages.begin(), packages.end(), [](const std::string &p) {
+    return std::regex_match(p, std::regex(R"(libprotobuf[0-9]+[a-z0-9]*)"));
+  })) << "libprotobuf's runtime package missing from Depends: " << m[1];
 }
 
 TEST_F(PackagingTest, MakeInstallStagesTheFilesOfTheDeb) {

@@ -12,11 +12,8 @@
 #include "cli/output_flags.h"
 #include "common/duration.h"
 #include "common/errors.h"
+#include "common/version.h"
 #include "formats/report_format.h"
-
-#ifndef THREADLEAK_VERSION
-#error "THREADLEAK_VERSION is set by the Makefile (VERSION), its one definition"
-#endif
 
 namespace threadleak {
 namespace {
@@ -239,7 +236,7 @@ std::string parse_error_message(const CLI::ParseError& e, const CLI::App& run, c
 CommandLine parse_command_line(const std::vector<std::string>& args) {
     CLI::App app{"threadleak: find leaked threads in unmodified Linux processes with eBPF", "threadleak"};
     app.footer(kFooter);
-    app.set_version_flag("--version", std::string("threadleak ") + THREADLEAK_VERSION);
+    app.set_version_flag("--version", std::string("threadleak ") + threadleak_version());
     // A repeated flag takes its last value, as in most Unix tools.
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.require_subcommand(0, 1);  // a missing or unknown one is reported after parsing, by name
@@ -287,6 +284,11 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         return result;
     }
     result.run.outputs = output_specs(outputs);
+    for (const OutputSpec& out : result.run.outputs)
+        for (const FormatInfo& f : report_formats())
+            if (f.binary && f.name == out.format && out.path.empty())
+                throw usage("--format " + out.format + " writes a binary file, not text for stderr: add --output "
+                            "FILE (e.g. -o leaks." + std::string(f.extension) + ")");
     const uint32_t min_ring = min_ringbuf_bytes(result.run.bpf.stack_size);
     if (result.run.bpf.ringbuf_bytes < min_ring)
         throw usage("--ringbuf-size " + bytes_text(result.run.bpf.ringbuf_bytes) +

@@ -10,8 +10,20 @@
 namespace threadleak {
 namespace {
 
-/// "json" for "out/leaks.json"; "" for "/dev/stdout", ".hidden" or "name.".
+/// "json" for "out/leaks.json", "pb.gz" for "leaks.pb.gz" (a registered
+/// extension of several parts); "" for "/dev/stdout", ".hidden" or "name.".
 std::string extension_of(const std::string& path) {
+    const std::string name = std::filesystem::path(path).filename().string();
+    const auto lower = [](std::string t) {
+        for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return t;
+    };
+    for (const FormatInfo& f : report_formats()) {
+        const std::string ext = "." + lower(std::string(f.extension));
+        if (f.extension.find('.') != std::string_view::npos && name.size() > ext.size() &&
+            lower(name).ends_with(ext))
+            return name.substr(name.size() - ext.size() + 1);
+    }
     const std::string ext = std::filesystem::path(path).extension().string();
     return ext.size() > 1 ? ext.substr(1) : "";
 }

@@ -11,12 +11,15 @@ namespace threadleak {
 std::unique_ptr<ReportFormat> make_text_format();  // text_format.cpp
 std::unique_ptr<ReportFormat> make_json_format();  // json_format.cpp
 std::unique_ptr<ReportFormat> make_junit_format(); // junit_format.cpp
+std::unique_ptr<ReportFormat> make_pprof_format();  // pprof_format.cpp
 
 const std::vector<FormatInfo>& report_formats() {
     static const std::vector<FormatInfo> formats = {
         {"text", "sanitizer-style report, for people", "txt", make_text_format},
         {"json", "for programs (docs/json-schema.md)", "json", make_json_format},
         {"junit", "for CI test reports (docs/junit.md)", "xml", make_junit_format},
+        {"pprof", "for go tool pprof, Parca, Pyroscope", "pb.gz",
+         make_pprof_format, true},
     };
     return formats;
 }

@@ -25,6 +25,7 @@ struct FormatInfo {
     std::string_view description;  ///< one line for --help
     std::string_view extension;    ///< file name extension, without the dot
     std::unique_ptr<ReportFormat> (*make)();
+    bool binary = false;           ///< not text: written only to --output FILE, never to stderr
 };
 
 /// Every format, in the order --help lists them.

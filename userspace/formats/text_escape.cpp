@@ -73,4 +73,19 @@ std::string escape(std::string_view s, bool quoted) {
 std::string escape_text(std::string_view s) { return escape(s, false); }
 std::string escape_quoted(std::string_view s) { return escape(s, true); }
 
+std::string valid_utf8(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size();) {
+        if (auto decoded = decode_utf8(s, i)) {
+            out.append(s.substr(i, decoded->second));
+            i += decoded->second;
+        } else {
+            out += "\xef\xbf\xbd";  // U+FFFD REPLACEMENT CHARACTER
+            ++i;
+        }
+    }
+    return out;
+}
+
 }  // namespace threadleak

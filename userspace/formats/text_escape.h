@@ -27,4 +27,9 @@ std::string escape_quoted(std::string_view s);
 /// overlong forms, surrogates or values above U+10FFFF). Requires i < s.size().
 std::optional<std::pair<uint32_t, size_t>> decode_utf8(std::string_view s, size_t i);
 
+/// `s` unchanged when it is valid UTF-8; else each byte of invalid UTF-8 (as
+/// escape_text tells them) replaced by U+FFFD. For formats whose strings are
+/// data, not text on a terminal, yet must be UTF-8 (protobuf `string`).
+std::string valid_utf8(std::string_view s);
+
 }  // namespace threadleak

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "analyze/leak_resolver.h"
 #include "analyze/report_pipeline.h"
 #include "capture/trace_events.h"
+#include "common/version.h"
 #include "common/wait_status.h"
 #include "formats/report_outputs.h"
 #include "modes/child_process.h"
@@ -101,6 +103,7 @@ int run_mode(const RunOptions& opt) {
     // so even a thread that parks at once sleeps between two readings of its
     // CPU: its blocked_for is then exact, not a lower bound.
     session.sample_sleepers();
+    const auto started_wall = std::chrono::system_clock::now();
     const auto started = TraceLoop::Clock::now();
     child.release();
 
@@ -163,6 +166,8 @@ int run_mode(const RunOptions& opt) {
     if (WIFEXITED(status)) info.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) info.signal = signal_name(WTERMSIG(status));
     info.timed_out = timed_out;
+    info.threadleak_version = threadleak_version();
+    info.start_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(started_wall.time_since_epoch()).count();
     info.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(traced_for).count();
     add_kernel_counts(health, session, tracker, malformed);
 

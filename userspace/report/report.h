@@ -112,8 +112,10 @@ struct SessionInfo {
     std::optional<int> exit_code;       ///< run: the command's exit code
     std::optional<std::string> signal;  ///< run: the signal that ended the command
     bool timed_out = false;             ///< run: --timeout expired
-    std::optional<uint64_t> duration_ns;///< run: how long it was traced, from the command's start
-                                        ///< to its exit (--wait-descendants: theirs; or the --timeout)
+    std::string threadleak_version;     ///< of the threadleak that observed it; "" if not said
+    std::optional<int64_t> start_unix_ns;  ///< wall clock when tracing began, ns since the epoch
+    std::optional<uint64_t> duration_ns;   ///< run: how long it was traced, from the command's start
+                                           ///< to its exit (--wait-descendants: theirs; or the --timeout)
 };
 
 /// What could not be observed, kept apart by cause so each names its own fix.

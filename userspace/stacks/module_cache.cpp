@@ -32,6 +32,24 @@ size_t elf_memory_estimate(Elf* elf) {
     return total;
 }
 
+namespace {
+
+/// The build-id note of `mod`'s file in lowercase hex; "" if it has none.
+std::string build_id_hex(Dwfl_Module* mod) {
+    const unsigned char* bits = nullptr;
+    GElf_Addr vaddr = 0;
+    const int len = dwfl_module_build_id(mod, &bits, &vaddr);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (int i = 0; i < len; ++i) {
+        hex += kHex[bits[i] >> 4];
+        hex += kHex[bits[i] & 0xf];
+    }
+    return hex;
+}
+
+}  // namespace
+
 /// The file reported alone, at bias 0, and what was symbolized in it.
 struct SharedModule::Session {
     DwflSession dwfl;
@@ -64,6 +82,7 @@ SharedModule::Session* SharedModule::session() {
     high_ = high;
     Dwarf_Addr bias = 0;
     Elf* elf = dwfl_module_getelf(s->mod, &bias);
+    build_id_ = build_id_hex(s->mod);  // read with the ELF: the same file at every reopening
     session_ = std::move(s);
     cache_.lru_.push_front(shared_from_this());
     lru_pos_ = cache_.lru_.begin();

@@ -60,6 +60,9 @@ public:
     /// The file's address range at bias 0, as libdwfl reports it: [low, high).
     uint64_t low() const { return low_; }
     uint64_t high() const { return high_; }
+    /// The file's GNU build-id (.note.gnu.build-id) in lowercase hex, as
+    /// `file` and pprof spell it; "" if it has none.
+    const std::string& build_id() const { return build_id_; }
 
     /// CFI from .eh_frame / .debug_frame; `bias` is what to subtract from a
     /// bias-0 address to look it up. nullptr if the file has none.
@@ -91,6 +94,7 @@ private:
     FileIdentity identity_;
     ElfLoadInfo load_;
     uint64_t low_ = 0, high_ = 0;
+    std::string build_id_;
     std::unique_ptr<Session> session_;
     size_t session_bytes_ = 0;  ///< estimate counted in the cache's total
     std::list<std::shared_ptr<SharedModule>>::iterator lru_pos_;

@@ -82,6 +82,7 @@ std::vector<Frame> ProcessImage::symbolize_inline(const RawFrame& frame) const {
     for (Frame& f : frames) {
         f.address = frame.pc;
         f.module = m->name;
+        f.build_id = m->file->build_id();
     }
     return frames;
 }

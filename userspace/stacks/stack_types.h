@@ -24,6 +24,7 @@ struct Frame {
     uint64_t function_offset = 0;       ///< `address` - symbol start, when function is set
     std::optional<std::string> file;    ///< source file, when debug info has it
     std::optional<int> line;
+    std::string build_id;               ///< `module`'s GNU build-id in hex; "" if it has none or is unknown
 };
 using Stack = std::vector<Frame>;
 

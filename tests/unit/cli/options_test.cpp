@@ -100,7 +100,7 @@ TEST(Options, UnknownFormatNamesEveryRegisteredOne) {
         if (i > 0) names += i + 1 == report_formats().size() ? " or " : ", ";
         names += report_formats()[i].name;
     }
-    EXPECT_EQ(names, "text, json or junit");  // what a user reads today
+    EXPECT_EQ(names, "text, json, junit or pprof");  // what a user reads today
     EXPECT_EQ(refusal_of("--format", "xml"), usage("--format 'xml' is unknown; use " + names));
     EXPECT_EQ(refusal_of("--format", "TEXT"), usage("--format 'TEXT' is unknown; use " + names));
     EXPECT_EQ(refusal_of("--format", ""), usage("--format needs a value; use " + names));
@@ -131,17 +131,17 @@ TEST(Options, FormatDecidesForASingleOutput) {
 
 TEST(Options, UnknownExtensionNamesTheKnownOnes) {
     EXPECT_EQ(refusal({"run", "-o", "leaks.log", "--", "ls"}),
-              usage("--output leaks.log has an unknown extension '.log'; name it .txt (text), .json (json) or "
-                    ".xml (junit), or choose the format with --format"));
+              usage("--output leaks.log has an unknown extension '.log'; name it .txt (text), .json (json), "
+                    ".xml (junit) or .pb.gz (pprof), or choose the format with --format"));
     EXPECT_EQ(refusal({"run", "-o", "r.json", "-o", "leaks.log", "--", "ls"}),
               usage("--output leaks.log has an unknown extension '.log'; with several --output, name each "
-                    ".txt (text), .json (json) or .xml (junit)"));
+                    ".txt (text), .json (json), .xml (junit) or .pb.gz (pprof)"));
     EXPECT_EQ(refusal({"run", "-o", "r.json", "-o", "/dev/stdout", "--", "ls"}),
               usage("--output /dev/stdout has no extension; with several --output, name each "
-                    ".txt (text), .json (json) or .xml (junit)"));
+                    ".txt (text), .json (json), .xml (junit) or .pb.gz (pprof)"));
     EXPECT_EQ(refusal({"run", "-o", "bad\n.x\x1b", "--", "ls"}),
               usage("--output bad\\x0a.x\\x1b has an unknown extension '.x\\x1b'; name it .txt (text), "
-                    ".json (json) or .xml (junit), or choose the format with --format"));
+                    ".json (json), .xml (junit) or .pb.gz (pprof), or choose the format with --format"));
 }
 
 TEST(Options, FormatWithSeveralOutputsMustAgreeWithEvery) {
@@ -321,9 +321,25 @@ TEST(Options, ValuesAtTheLimitsAreAccepted) {
 }
 
 TEST(Options, EveryRegisteredFormatIsAccepted) {
-    for (const FormatInfo& f : report_formats())
-        EXPECT_EQ(parsed({"run", "--format", std::string(f.name), "--", "ls"}).outputs,
-                  (std::vector<OutputSpec>{{"", std::string(f.name)}}));
+    for (const FormatInfo& f : report_formats()) {
+        const std::string file = "report." + std::string(f.extension);
+        EXPECT_EQ(parsed({"run", "--format", std::string(f.name), "-o", file, "--", "ls"}).outputs,
+                  (std::vector<OutputSpec>{{file, std::string(f.name)}}));
+        if (!f.binary) {
+            EXPECT_EQ(parsed({"run", "--format", std::string(f.name), "--", "ls"}).outputs,
+                      (std::vector<OutputSpec>{{"", std::string(f.name)}}));
+        }
+    }
+}
+
+TEST(Options, BinaryFormatNeedsAnOutputFile) {
+    EXPECT_EQ(refusal_of("--format", "pprof"),
+              usage("--format pprof writes a binary file, not text for stderr: add --output FILE "
+                    "(e.g. -o leaks.pb.gz)"));
+    EXPECT_EQ(parsed({"run", "--format", "pprof", "-o", "/dev/stdout", "--", "ls"}).outputs,
+              (std::vector<OutputSpec>{{"/dev/stdout", "pprof"}}));
+    EXPECT_EQ(parsed({"run", "-o", "leaks.pb.gz", "--", "ls"}).outputs,
+              (std::vector<OutputSpec>{{"leaks.pb.gz", "pprof"}}));
 }
 
 TEST(Options, HelpIsReturnedNotPrinted) {
@@ -355,7 +371,7 @@ TEST(Options, HelpShowsTheDefaults) {
     const std::string run = help_of({"run", "--help"});
     for (const char* text : {"-o,--output FILE ...        write the report to FILE, in the format its\n"
                              "                              extension names (.txt text, .json json, .xml\n"
-                             "                              junit); repeatable, to write several\n"
+                             "                              junit, .pb.gz pprof); repeatable, to write several\n"
                              "                              (default stderr)\n",
                              "--error-exitcode N          exit code if threads leaked, 0 to 255 (default 66)\n",
                              "1ms to 10000h\n                              (default none)\n",

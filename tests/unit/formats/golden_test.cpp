@@ -2,7 +2,9 @@
 // every format in the registry (formats/report_format.h) and compared in full
 // with tests/unit/formats/golden/<name>.<extension>. A new format is covered
 // by its registry row alone; its golden file is then missing and the test
-// says how to make it.
+// says how to make it. A binary format (FormatInfo::binary) is compared in a
+// decoded text form, golden/<name>.<extension>.txt: a gzipped golden would
+// change as a whole and show no diff to review.
 //
 // After an intended change of the output, regenerate the files and review
 // their diff before committing:
@@ -20,6 +22,7 @@
 #include <sstream>
 
 #include "formats/report_format.h"
+#include "pprof_decode.h"
 #include "syscalls/syscall_decode.h"
 
 namespace threadleak {
@@ -31,11 +34,19 @@ constexpr const char* kLibc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
 constexpr const char* kServer = "/usr/bin/server";
 constexpr const char* kWorker = "/usr/libexec/worker";
 
+/// GNU build-ids as libdwfl reads them; the worker's file has none.
+std::string build_id_of(const std::string& module) {
+    if (module == kLibc) return "4a6f1c0e9b2d8e7f5a3c1b0d9e8f7a6b5c4d3e2f";
+    if (module == kServer) return "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00";
+    return "";
+}
+
 Frame frame(std::optional<std::string> function, const std::string& module, uint64_t offset,
             std::optional<std::string> file = std::nullopt, std::optional<int> line = std::nullopt) {
     Frame f;
     f.address = 0x7f3e9c200000 + offset;
     f.module = module;
+    f.build_id = build_id_of(module);
     f.offset = offset;
     f.function = std::move(function);
     f.file = std::move(file);
@@ -192,6 +203,8 @@ Report golden_report() {
     r.session.command = {kServer, "--workers", "3"};
     r.session.signal = "SIGKILL";
     r.session.timed_out = true;
+    r.session.threadleak_version = "9.9.9";
+    r.session.start_unix_ns = 1'767'225'600'000'000'000;  // 2026-01-01T00:00:00Z
     r.session.duration_ns = 30'004'512'345;
     r.health.ringbuf_drops = 5;
     r.health.traced_map_full = 1;
@@ -233,16 +246,27 @@ const FormatInfo& format_named(const std::string& name) {
     throw std::logic_error("no format " + name);
 }
 
+/// What is compared with the golden file: the output, or for a binary
+/// format the text form of what it decodes to.
+std::string comparable(const FormatInfo& format, const std::string& output) {
+    if (!format.binary) return output;
+    if (format.name == "pprof") return pprof_test::pprof_text(output);
+    ADD_FAILURE() << "binary format " << format.name << " has no text form: add its decoder to comparable()";
+    return output;
+}
+
 class GoldenOutput : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenOutput, MatchesTheCheckedInFile) {
     const FormatInfo& format = format_named(GetParam());
-    const fs::path golden = golden_dir() / (std::string(format.name) + "." + std::string(format.extension));
-    std::ostringstream out;
-    format.make()->write(golden_report(), out);
+    const fs::path golden = golden_dir() / (std::string(format.name) + "." + std::string(format.extension) +
+                                            (format.binary ? ".txt" : ""));
+    std::ostringstream written;
+    format.make()->write(golden_report(), written);
+    const std::string out = comparable(format, written.str());
 
     if (updating()) {
-        std::ofstream(golden, std::ios::binary) << out.str();
+        std::ofstream(golden, std::ios::binary) << out;
         std::cout << "updated " << golden.string() << "\n";
         return;
     }
@@ -250,7 +274,7 @@ TEST_P(GoldenOutput, MatchesTheCheckedInFile) {
     ASSERT_TRUE(in) << golden << " is missing: run scripts/update-golden.sh, review it and commit it";
     std::ostringstream expected;
     expected << in.rdbuf();
-    EXPECT_EQ(out.str(), expected.str())
+    EXPECT_EQ(out, expected.str())
         << "the " << format.name << " output changed; if that is intended, run scripts/update-golden.sh "
         << "and commit " << golden;
 }

@@ -35,6 +35,17 @@ TEST(TextEscape, InvalidUtf8BytesAreEscapedOneByOne) {
     EXPECT_EQ(escape_text("\xe2\x80" "x"), "\\xe2\\x80x");          // cut short by ASCII
 }
 
+TEST(ValidUtf8, KeepsValidTextWhateverItHoldsAndReplacesEachInvalidByte) {
+    const std::string valid = std::string("nl\n tab\t nul") + '\0' + " \\ \" \xe2\x80\xae \xf0\x9f\xa7\xb5 \x7f";
+    EXPECT_EQ(valid_utf8(valid), valid);
+    const std::string fffd = "\xef\xbf\xbd";
+    EXPECT_EQ(valid_utf8("bad\xc3"), "bad" + fffd);
+    EXPECT_EQ(valid_utf8("\xff\xfe" "end"), fffd + fffd + "end");
+    EXPECT_EQ(valid_utf8("\xc0\xaf"), fffd + fffd);                  // overlong '/'
+    EXPECT_EQ(valid_utf8("\xed\xa0\x80"), fffd + fffd + fffd);        // surrogate
+    EXPECT_EQ(valid_utf8("\xe2\x80" "x"), fffd + fffd + "x");          // cut short by ASCII
+}
+
 TEST(TextEscape, BackslashAlwaysAndQuoteOnlyWhenQuoted) {
     EXPECT_EQ(escape_text("a\\x0ab"), "a\\\\x0ab");  // cannot pass for an escape
     EXPECT_EQ(escape_text("operator\"\"_s"), "operator\"\"_s");

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <link.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -289,6 +290,70 @@ TEST(ProcessImage, ExpandsInlinedCallsIntoFrames) {
     EXPECT_EQ(expanded[1].function, fm.function);
     EXPECT_EQ(expanded[2].function, fc.function);
     EXPECT_EQ(expanded[2].line, g_inlined_middle_call_line);
+}
+
+/// The NT_GNU_BUILD_ID note of the loaded object holding `addr`, in hex, read
+/// from its program headers in memory (not from the file, as libdwfl does).
+std::string loaded_build_id(uint64_t addr) {
+    struct Query {
+        uint64_t addr;
+        std::string hex;
+    } q{addr, ""};
+    dl_iterate_phdr(
+        [](struct dl_phdr_info* info, size_t, void* data) {
+            auto* q = static_cast<Query*>(data);
+            bool holds = false;
+            for (int i = 0; i < info->dlpi_phnum; ++i) {
+                const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+                const uint64_t start = info->dlpi_addr + ph.p_vaddr;
+                holds |= ph.p_type == PT_LOAD && q->addr >= start && q->addr < start + ph.p_memsz;
+            }
+            if (!holds) return 0;
+            for (int i = 0; i < info->dlpi_phnum; ++i) {
+                const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+                if (ph.p_type != PT_NOTE) continue;
+                const auto* p = reinterpret_cast<const uint8_t*>(info->dlpi_addr + ph.p_vaddr);
+                for (size_t off = 0; off + sizeof(ElfW(Nhdr)) <= ph.p_memsz;) {
+                    const auto* n = reinterpret_cast<const ElfW(Nhdr)*>(p + off);
+                    const size_t name = (n->n_namesz + 3) & ~size_t{3}, desc = (n->n_descsz + 3) & ~size_t{3};
+                    const uint8_t* d = p + off + sizeof *n + name;
+                    if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && memcmp(p + off + sizeof *n, "GNU", 4) == 0) {
+                        char buf[3];
+                        for (size_t k = 0; k < n->n_descsz; ++k) {
+                            snprintf(buf, sizeof buf, "%02x", d[k]);
+                            q->hex += buf;
+                        }
+                        return 1;
+                    }
+                    off += sizeof *n + name + desc;
+                }
+            }
+            return 1;
+        },
+        &q);
+    return q.hex;
+}
+
+TEST(ProcessImage, FramesCarryTheirModulesBuildId) {
+    StackSnapshot snap;
+    outer_distinctive_fn(snap);
+    ProcessImage image(getpid());
+    ASSERT_TRUE(image.load_proc_maps());
+    const Stack stack = image.resolve_stack(snap);
+    const int outer = find_frame(stack, "outer_distinctive_fn");
+    ASSERT_GE(outer, 0) << describe(stack);
+    const Frame& own = stack[static_cast<size_t>(outer)];
+    const std::string own_id = loaded_build_id(own.address);
+    ASSERT_EQ(own_id.size(), 40u) << "the test binary is linked with a SHA-1 build-id";
+    EXPECT_EQ(own.build_id, own_id);
+
+    const uint64_t in_libc = addr_of("__cxa_finalize");
+    ASSERT_NE(in_libc, 0u);
+    const Frame libc = image.symbolize({in_libc, false});
+    EXPECT_EQ(libc.build_id, loaded_build_id(in_libc));
+    EXPECT_FALSE(libc.build_id.empty());
+    EXPECT_NE(libc.build_id, own.build_id);
+    EXPECT_EQ(image.symbolize({0x10000, false}).build_id, "") << "no module, no build-id";
 }
 
 TEST(ProcessImage, KeepsOneFrameWithoutDebugInfo) {
