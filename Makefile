@@ -35,7 +35,7 @@ BPF_CFLAGS ?= -O2
 # bpf/vmlinux.h is checked in (the kernel types we read, CO-RE relocated at load
 # time): the build needs neither kernel headers nor the build host's BTF.
 REQUIRED_BPF_CFLAGS := -g -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -Ibpf -Wall -Werror
-LDLIBS     := -lbpf -ldw -lelf -lz -liberty -lpthread
+LDLIBS     := -lbpf -ldw -lelf -lz -liberty -lnettle -lpthread
 GTEST_LIBS := -lgtest -lgtest_main -lpthread
 
 # make install: DESTDIR is prepended to every path (staging, packaging).

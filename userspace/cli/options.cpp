@@ -124,6 +124,30 @@ void add_suppression_flags(CLI::App* run, SuppressionFlags& s) {
                   help("print the active rules as a suppressions file and exit"));
 }
 
+/// --stack and --weight: what the flame-graph formats draw.
+void add_flame_flags(CLI::App* run, FormatOptions& f) {
+    const FormatOptions defaults;
+    run->add_option_function<std::string>(
+           "--stack",
+           [&f](const std::string& v) {
+               f.stack = v == "creation" ? FlameStack::Creation
+                         : v == "blocking" ? FlameStack::Blocking
+                                           : FlameStack::Both;
+           },
+           help("folded, svg, html: the stacks drawn: creation, blocking, or both (creation, then "
+                "[thread start], then blocking)",
+                to_string(defaults.stack)))
+        ->type_name("WHICH")
+        ->check(one_of({"creation", "blocking", "both"}));
+    run->add_option_function<std::string>(
+           "--weight", [&f](const std::string& v) { f.weight = v == "time" ? FlameWeight::Time : FlameWeight::Count; },
+           help("folded, svg, html: what sets a stack's width: count (threads) or time (thread-time "
+                "blocked)",
+                to_string(defaults.weight)))
+        ->type_name("WHAT")
+        ->check(one_of({"count", "time"}));
+}
+
 /// The `run` subcommand, writing into `opt`. Help texts take their defaults
 /// from a default-constructed RunOptions (whose BpfOptions defaults are the
 /// constants of bpf_session.h) and their limits from the validators' limits.
@@ -137,6 +161,7 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& opt, SuppressionFlags& supp
     run->add_option("--format", opt.format, format_help(defaults.format))
         ->type_name("FORMAT")
         ->check(one_of(format_names()));
+    add_flame_flags(run, opt.format_options);
     run->add_option("-o,--output", opt.output, help("write the report to FILE", "stderr"))
         ->type_name("FILE")
         ->check(file_name("write to stderr"));

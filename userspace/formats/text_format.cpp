@@ -282,6 +282,6 @@ public:
 }  // namespace
 
 /// Declared in report_format.cpp, the one place that lists the formats.
-std::unique_ptr<ReportFormat> make_text_format() { return std::make_unique<TextFormat>(); }
+std::unique_ptr<ReportFormat> make_text_format(const FormatOptions&) { return std::make_unique<TextFormat>(); }
 
 }  // namespace threadleak

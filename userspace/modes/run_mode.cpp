@@ -48,7 +48,7 @@ void add_kernel_counts(Health& h, const BpfSession& session, const ThreadTracker
 }  // namespace
 
 int run_mode(const RunOptions& opt) {
-    auto format = make_report_format(opt.format);
+    auto format = make_report_format(opt.format, opt.format_options);
     // The options module accepts only registered names (cli/options.cpp).
     if (!format) throw std::logic_error("--format " + opt.format + " passed the option check but has no maker");
     std::string exe = resolve_command(opt.command.at(0));

@@ -10,12 +10,14 @@
 #include "analyze/suppressions.h"
 #include "capture/bpf_session.h"
 #include "common/errors.h"
+#include "formats/format_options.h"
 
 namespace threadleak {
 
 struct RunOptions {
     std::vector<std::string> command;
     std::string format = "text";
+    FormatOptions format_options;           ///< --stack, --weight (the flame-graph formats)
     std::string output;                     ///< "" = stderr
     int error_exitcode = exit_code::kDefaultLeaks;
     std::optional<std::chrono::nanoseconds> timeout;

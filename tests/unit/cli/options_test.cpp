@@ -3,6 +3,7 @@
 // constants; values at the limits are accepted.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -77,8 +78,8 @@ TEST(Options, MissingCommand) {
 TEST(Options, UnknownFlagOfRun) {
     EXPECT_EQ(refusal({"run", "--bogus", "--", "ls"}), usage("unknown flag '--bogus'; see threadleak run --help"));
     EXPECT_EQ(refusal({"run", "-x", "--", "ls"}), usage("unknown flag '-x'; see threadleak run --help"));
-    EXPECT_EQ(refusal({"run", "--stack", "16K", "--", "ls"}),
-              usage("unknown flag '--stack'; see threadleak run --help"));
+    EXPECT_EQ(refusal({"run", "--stacksize", "16K", "--", "ls"}),
+              usage("unknown flag '--stacksize'; see threadleak run --help"));
 }
 
 TEST(Options, FlagWithoutValue) {
@@ -98,7 +99,7 @@ TEST(Options, UnknownFormatNamesEveryRegisteredOne) {
         if (i > 0) names += i + 1 == report_formats().size() ? " or " : ", ";
         names += report_formats()[i].name;
     }
-    EXPECT_EQ(names, "text or json");  // what a user reads today
+    EXPECT_EQ(names, "text, json, folded, svg or html");  // what a user reads today
     EXPECT_EQ(refusal_of("--format", "xml"), usage("--format 'xml' is unknown; use " + names));
     EXPECT_EQ(refusal_of("--format", "TEXT"), usage("--format 'TEXT' is unknown; use " + names));
     EXPECT_EQ(refusal_of("--format", ""), usage("--format needs a value; use " + names));
@@ -275,6 +276,20 @@ TEST(Options, ValuesAtTheLimitsAreAccepted) {
     EXPECT_EQ(with("--output", "-").output, "-");
 }
 
+TEST(Options, StackAndWeightChooseWhatTheFlameGraphsDraw) {
+    const RunOptions defaults = parsed({"run", "--", "ls"});
+    EXPECT_EQ(defaults.format_options.stack, FlameStack::Both);
+    EXPECT_EQ(defaults.format_options.weight, FlameWeight::Count);
+    const RunOptions run =
+        parsed({"run", "--format", "svg", "--stack", "creation", "--weight", "time", "--", "ls"});
+    EXPECT_EQ(run.format_options.stack, FlameStack::Creation);
+    EXPECT_EQ(run.format_options.weight, FlameWeight::Time);
+    EXPECT_EQ(parsed({"run", "--stack=blocking", "--", "ls"}).format_options.stack, FlameStack::Blocking);
+    EXPECT_EQ(parsed({"run", "--weight=count", "--", "ls"}).format_options.weight, FlameWeight::Count);
+    EXPECT_EQ(refusal_of("--stack", "leaf"), usage("--stack 'leaf' is unknown; use creation, blocking or both"));
+    EXPECT_EQ(refusal_of("--weight", "bytes"), usage("--weight 'bytes' is unknown; use count or time"));
+}
+
 TEST(Options, EveryRegisteredFormatIsAccepted) {
     for (const FormatInfo& f : report_formats())
         EXPECT_EQ(parsed({"run", "--format", std::string(f.name), "--", "ls"}).format, f.name);
@@ -297,7 +312,11 @@ TEST(Options, HelpListsEveryFormatWithItsDescription) {
     const std::string run = help_of({"run", "--help"});
     EXPECT_NE(run.find("--format FORMAT             report format (default text):\n"), std::string::npos) << run;
     for (const FormatInfo& f : report_formats()) {
-        const std::string row = std::string(f.name) + "  " + std::string(f.description) + "\n";
+        // Names are padded to the longest one, then two spaces.
+        size_t width = 0;
+        for (const FormatInfo& g : report_formats()) width = std::max(width, g.name.size());
+        const std::string row = std::string(f.name) + std::string(width - f.name.size() + 2, ' ') +
+                                std::string(f.description) + "\n";
         EXPECT_NE(run.find(row), std::string::npos) << row << " missing in\n" << run;
     }
 }

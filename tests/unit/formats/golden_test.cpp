@@ -238,7 +238,7 @@ TEST_P(GoldenOutput, MatchesTheCheckedInFile) {
     const FormatInfo& format = format_named(GetParam());
     const fs::path golden = golden_dir() / (std::string(format.name) + "." + std::string(format.extension));
     std::ostringstream out;
-    format.make()->write(golden_report(), out);
+    format.make(FormatOptions{})->write(golden_report(), out);
 
     if (updating()) {
         std::ofstream(golden, std::ios::binary) << out.str();
