@@ -67,7 +67,7 @@ run_binary integration_tests
 # so the paths older kernels take are tested here too. The tests of the CLI,
 # packaging and permissions do not depend on the path and are left out.
 THREADLEAK_FORCE_FALLBACK=vma-iter run_binary integration_tests integration_tests_fallback \
-  '-CommandErrorsTest.*:PackagingTest.*:PermissionTest.*:KillTest.*:SignalDetachTest.*:TextEscapeTest.*'
+  '-CommandErrorsTest.*:PackagingTest.*:PermissionTest.*:KillTest.*:SignalDetachTest.*:TextEscapeTest.*:FlameBrowserTest.*:FlameEscapeTest.*'
 
 if [ "$(id -u)" != 0 ]; then
   echo "note: not running as root: the integration tests that need BPF were skipped (run: sudo make test)"

@@ -96,7 +96,8 @@ const std::string& flame_script() {
       end = stop;
     });
     var share = (100 * covered / root.w).toFixed(1);
-    matched.textContent = 'Matched: ' + share + '% (' + amount(covered) + ' of ' + amount(root.w) + ')';
+    var part = unit === 'us' ? amount(covered) : String(covered);
+    matched.textContent = 'Matched: ' + share + '% (' + part + ' of ' + amount(root.w) + ')';
   }
 
   svg.addEventListener('click', function (event) {
@@ -128,7 +129,6 @@ const std::string& flame_script() {
 const std::string& flame_style() {
     static const std::string style = R"CSS(svg.tlf { font-family: monospace; font-size: 12px; background-color: #fbfbf8; }
 svg.tlf .f { cursor: pointer; }
-svg.tlf .f rect { stroke: #fbfbf8; stroke-width: 0.5px; }
 svg.tlf .f:hover rect { stroke: #222222; stroke-width: 1px; }
 svg.tlf .f text { fill: #111111; pointer-events: none; }
 svg.tlf .h { display: none; }

@@ -8,6 +8,8 @@
 // 'none') and runs only the page's own script and style sheet, allowed by
 // their SHA-256: no inline event handler, no injected element could run.
 // Target strings are escaped with escape_markup, and none reaches the script.
+// The page is polyglot markup: well-formed XML too (void elements closed,
+// the script in CDATA), so an XML parser checks it as strictly as the SVG.
 #include <memory>
 #include <set>
 #include <sstream>
@@ -104,13 +106,16 @@ public:
 
     void write() {
         const std::string style = std::string(kPageStyle) + flame_style();
-        const std::string& script = flame_script();
-        out_ << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        // In CDATA behind JavaScript comments: the page is also well-formed
+        // XML (polyglot), so XML tools read it as browsers do.
+        const std::string script = "//<![CDATA[\n" + flame_script() + "//]]>";
+        out_ << "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
+             << "<meta charset=\"utf-8\"/>\n"
              << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src "
              << csp_sha256(script) << "; style-src " << csp_sha256(style)
-             << "; img-src 'none'; base-uri 'none'; form-action 'none'\">\n"
-             << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-             << "<meta name=\"referrer\" content=\"no-referrer\">\n"
+             << "; img-src 'none'; base-uri 'none'; form-action 'none'\"/>\n"
+             << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+             << "<meta name=\"referrer\" content=\"no-referrer\"/>\n"
              << "<title>threadleak: " << verdict_short() << "</title>\n"
              << "<style>" << style << "</style>\n</head>\n<body>\n"
              << "<header>\n<h1>threadleak report</h1>\n<nav aria-label=\"Sections\"><ul>"
@@ -160,7 +165,7 @@ private:
         const std::vector<std::string> health = health_items(r_.health);
         out_ << "<dt>Health</dt><dd>";
         if (health.empty()) out_ << "nothing was lost";
-        for (const std::string& item : health) out_ << "<span class=\"warn\">" << item << "</span><br>";
+        for (const std::string& item : health) out_ << "<span class=\"warn\">" << item << "</span><br/>";
         out_ << "</dd>\n";
         for (const SuppressedCount& s : r_.suppressed)
             out_ << "<dt>Suppressed</dt><dd>" << plural(s.count, "thread", "threads") << " by <code>"

@@ -145,7 +145,7 @@ std::vector<const LeakGroup*> most_likely_first(const std::vector<const LeakGrou
 }
 
 void write_stack_details(const std::string& summary, const Stack& stack, bool open, std::ostream& out) {
-    out << "<details" << (open ? " open" : "") << "><summary>" << summary << " ("
+    out << "<details" << (open ? " open=\"open\"" : "") << "><summary>" << summary << " ("
         << plural(stack.size(), "frame", "frames") << ")</summary>\n";
     if (stack.empty()) {
         out << "<p>(no stack)</p></details>\n";
