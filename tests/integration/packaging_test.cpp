@@ -162,7 +162,7 @@ TEST_F(PackagingTest, BashCompletionCompletesSubcommandsFlagsAndFormats) {
   EXPECT_EQ(r.out,
             "run\n"
             "--format\n"
-            "json text\n"
+            "folded html json svg text\n"
             "json\n"
             "--error-exitcode\n");
 }

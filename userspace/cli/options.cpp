@@ -134,15 +134,15 @@ void add_flame_flags(CLI::App* run, FormatOptions& f) {
                          : v == "blocking" ? FlameStack::Blocking
                                            : FlameStack::Both;
            },
-           help("folded, svg, html: the stacks drawn: creation, blocking, or both (creation, then "
-                "[thread start], then blocking)",
+           help("flame-graph stacks: creation, blocking or both (folded, svg, html; both: creation "
+                "frames, [thread start], then blocking frames)",
                 to_string(defaults.stack)))
         ->type_name("WHICH")
         ->check(one_of({"creation", "blocking", "both"}));
     run->add_option_function<std::string>(
            "--weight", [&f](const std::string& v) { f.weight = v == "time" ? FlameWeight::Time : FlameWeight::Count; },
-           help("folded, svg, html: what sets a stack's width: count (threads) or time (thread-time "
-                "blocked)",
+           help("what sets a flame graph's widths: count or time (leaked threads, or the time they "
+                "were blocked)",
                 to_string(defaults.weight)))
         ->type_name("WHAT")
         ->check(one_of({"count", "time"}));
