@@ -7,7 +7,6 @@
 namespace threadleak {
 namespace {
 
-constexpr const char* kSeveralLocations = "several locations";
 
 std::string module_offset(const Frame& f) {
     const size_t slash = f.module.rfind('/');

@@ -37,6 +37,9 @@ inline constexpr const char* kIa32 = "[ia32 code]";
 inline constexpr const char* kSyscallUnknown = "[syscall unknown]";
 }  // namespace flame_marker
 
+/// FlameFrame::location of frames merged from different places.
+inline constexpr const char* kSeveralLocations = "several locations";
+
 /// One frame of a flame-graph stack. `text` is raw: it may hold anything the
 /// target put in a symbol name; each format escapes it for its own context.
 struct FlameFrame {

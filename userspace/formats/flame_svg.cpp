@@ -1,7 +1,6 @@
 #include "formats/flame_svg.h"
 
 #include <algorithm>
-#include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -23,7 +22,6 @@ constexpr double kFooter = 30;        ///< the details line below them
 constexpr double kCharWidth = 7.3;    ///< 12px monospace, a little generous
 constexpr double kMinFrameWidth = 0.5;///< narrower frames are hidden until a zoom widens them
 constexpr uint64_t kNsPerUs = 1'000;  ///< --weight time: frames weigh microseconds
-constexpr const char* kSeveralLocations = "several locations";
 
 /// One frame of the merged tree: the stacks through it share its prefix.
 struct Node {
