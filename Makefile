@@ -35,7 +35,7 @@ BPF_CFLAGS ?= -O2
 # bpf/vmlinux.h is checked in (the kernel types we read, CO-RE relocated at load
 # time): the build needs neither kernel headers nor the build host's BTF.
 REQUIRED_BPF_CFLAGS := -g -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -Ibpf -Wall -Werror
-LDLIBS     := -lbpf -ldw -lelf -lz -liberty -lprotobuf -lpthread
+LDLIBS     := -lbpf -ldw -lelf -lz -liberty -lprotobuf -lnettle -lpthread
 GTEST_LIBS := -lgtest -lgtest_main -lpthread
 
 # make install: DESTDIR is prepended to every path (staging, packaging).
@@ -228,6 +228,12 @@ $(BUILD)/fixtures/boost_three_static: $(TESTFW)/boost_three.cpp $(TESTFW)/three_
 	$(Q)mkdir -p $(@D)
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++20 $(FIXTURE_CFLAGS) -o $@ $< $(GTEST_A_DIR)/libboost_unit_test_framework.a
+# hostile_symbols: its functions are renamed after linking to names no compiler
+# writes (markup, ';', a newline, U+202E, bytes that are not UTF-8).
+$(BUILD)/fixtures/hostile_symbols: tests/fixtures/hostile_symbols.c tests/fixtures/hostile_symbols.sh
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) -o $@.linked $< && sh tests/fixtures/hostile_symbols.sh $@.linked $@ && rm -f $@.linked
 
 # The man page and the completion are generated from --help (run --help for the
 # subcommand's options), so they list the flags the binary has.
@@ -278,16 +284,22 @@ $(BUILD)/leaky_demo: tools/leaky_demo.cpp
 
 # demo and test install the packages first, then build in a sub-make: with -j,
 # prerequisites of one target start together, so a compile would race apt.
+# It also writes the same leaks as a page and a flame graph (build/demo/).
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/threadleak $(BUILD)/leaky_demo
+	$(Q)mkdir -p $(BUILD)/demo
 	$(Q)sudo_cmd=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	$$sudo_cmd $(BUILD)/threadleak run -- $(BUILD)/leaky_demo; \
-	echo "(threadleak exited with $$?)"
+	echo "(threadleak exited with $$?)"; \
+	$$sudo_cmd $(BUILD)/threadleak run --format html --output $(BUILD)/demo/leaks.html -- $(BUILD)/leaky_demo; \
+	$$sudo_cmd $(BUILD)/threadleak run --format svg --output $(BUILD)/demo/leaks.svg -- $(BUILD)/leaky_demo; \
+	[ -s $(BUILD)/demo/leaks.html ] && [ -s $(BUILD)/demo/leaks.svg ] && \
+	echo "wrote $(BUILD)/demo/leaks.html (the report as a page) and $(BUILD)/demo/leaks.svg (its flame graph): open them in a browser"
 
 test: deps
 	$(Q)bash scripts/check-layers.sh
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/threadleak $(BUILD)/unit_tests $(BUILD)/integration_tests fixtures \
-		$(DEB) $(BUILD)/bench $(BUILD)/bench_workload $(BUILD)/run_measured  # bench: built so it cannot rot; run by make bench
+		$(BUILD)/leaky_demo $(DEB) $(BUILD)/bench $(BUILD)/bench_workload $(BUILD)/run_measured  # bench: built so it cannot rot; run by make bench
 	$(Q)bash scripts/run-tests.sh
 
 $(BUILD)/bench: $(BENCH_SRCS) $(BUILD)/libthreadleak.a

@@ -6,6 +6,7 @@ packages=(
   make g++ clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev elfutils
   libcli11-dev nlohmann-json3-dev libgtest-dev libboost-test-dev libbenchmark-dev binutils procps
   libiberty-dev  # binutils' demangler: C++, Rust legacy and Rust v0 names
+  nettle-dev     # SHA-256 of the html report's script and style, for its Content-Security-Policy
   libzmq3-dev librdkafka-dev  # real-library fixtures (tests/integration/real_library_test.cpp): libzmq and librdkafka background threads
   help2man  # build/threadleak.1 from --help
   libprotobuf-dev protobuf-compiler  # --format pprof: profile.proto compiled by protoc, written with libprotobuf
@@ -16,6 +17,9 @@ packages=(
   # real runtimes whose by-design threads the default suppressions silence
   # (tests/integration/runtime_defaults_test.cpp)
   default-jdk-headless golang-go erlang-base ruby nodejs python3
+  # the flame-graph formats' tests (tests/integration/flame_formats_test.cpp): an XML
+  # parser (libxml2-utils, above) and a browser (driven by tests/integration/browser_check.py over DevTools)
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -162,7 +162,7 @@ TEST_F(PackagingTest, BashCompletionCompletesSubcommandsFlagsAndFormats) {
   EXPECT_EQ(r.out,
             "run\n"
             "--format\n"
-            "json junit pprof text\n"
+            "folded html json junit pprof svg text\n"
             "json junit\n"
             "--error-exitcode\n");
 }

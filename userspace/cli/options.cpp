@@ -123,6 +123,30 @@ void add_suppression_flags(CLI::App* run, SuppressionFlags& s) {
                   help("print the active rules as a suppressions file and exit"));
 }
 
+/// --stack and --weight: what the flame-graph formats draw.
+void add_flame_flags(CLI::App* run, FormatOptions& f) {
+    const FormatOptions defaults;
+    run->add_option_function<std::string>(
+           "--stack",
+           [&f](const std::string& v) {
+               f.stack = v == "creation" ? FlameStack::Creation
+                         : v == "blocking" ? FlameStack::Blocking
+                                           : FlameStack::Both;
+           },
+           help("flame-graph stacks: creation, blocking or both (folded, svg, html; both: creation "
+                "frames, [thread start], then blocking frames)",
+                to_string(defaults.stack)))
+        ->type_name("WHICH")
+        ->check(one_of({"creation", "blocking", "both"}));
+    run->add_option_function<std::string>(
+           "--weight", [&f](const std::string& v) { f.weight = v == "time" ? FlameWeight::Time : FlameWeight::Count; },
+           help("what sets a flame graph's widths: count or time (leaked threads, or the time they "
+                "were blocked)",
+                to_string(defaults.weight)))
+        ->type_name("WHAT")
+        ->check(one_of({"count", "time"}));
+}
+
 /// The `run` subcommand, writing into `opt`. Help texts take their defaults
 /// from a default-constructed RunOptions (whose BpfOptions defaults are the
 /// constants of bpf_session.h) and their limits from the validators' limits.
@@ -138,6 +162,7 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& opt, SuppressionFlags& supp
            format_help(kDefaultFormat))
         ->type_name("FORMAT")
         ->check(one_of(format_names()));
+    add_flame_flags(run, opt.format_options);
     run->add_option("-o,--output", outputs.paths,
                     help("write the report to FILE, in the format its extension names (" + extensions_text() +
                              "); repeatable, to write several",

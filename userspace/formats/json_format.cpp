@@ -147,6 +147,6 @@ public:
 }  // namespace
 
 /// Declared in report_format.cpp, the one place that lists the formats.
-std::unique_ptr<ReportFormat> make_json_format() { return std::make_unique<JsonFormat>(); }
+std::unique_ptr<ReportFormat> make_json_format(const FormatOptions&) { return std::make_unique<JsonFormat>(); }
 
 }  // namespace threadleak

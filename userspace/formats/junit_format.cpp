@@ -295,6 +295,6 @@ private:
 }  // namespace
 
 /// Declared in report_format.cpp, the one place that lists the formats.
-std::unique_ptr<ReportFormat> make_junit_format() { return std::make_unique<JunitFormat>(); }
+std::unique_ptr<ReportFormat> make_junit_format(const FormatOptions&) { return std::make_unique<JunitFormat>(); }
 
 }  // namespace threadleak

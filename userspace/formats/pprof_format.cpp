@@ -177,6 +177,6 @@ public:
 }  // namespace
 
 /// Declared in report_format.cpp, the one place that lists the formats.
-std::unique_ptr<ReportFormat> make_pprof_format() { return std::make_unique<PprofFormat>(); }
+std::unique_ptr<ReportFormat> make_pprof_format(const FormatOptions&) { return std::make_unique<PprofFormat>(); }
 
 }  // namespace threadleak

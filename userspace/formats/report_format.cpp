@@ -8,10 +8,13 @@
 
 namespace threadleak {
 
-std::unique_ptr<ReportFormat> make_text_format();  // text_format.cpp
-std::unique_ptr<ReportFormat> make_json_format();  // json_format.cpp
-std::unique_ptr<ReportFormat> make_junit_format(); // junit_format.cpp
-std::unique_ptr<ReportFormat> make_pprof_format();  // pprof_format.cpp
+std::unique_ptr<ReportFormat> make_text_format(const FormatOptions&);    // text_format.cpp
+std::unique_ptr<ReportFormat> make_json_format(const FormatOptions&);    // json_format.cpp
+std::unique_ptr<ReportFormat> make_junit_format(const FormatOptions&);   // junit_format.cpp
+std::unique_ptr<ReportFormat> make_pprof_format(const FormatOptions&);   // pprof_format.cpp
+std::unique_ptr<ReportFormat> make_folded_format(const FormatOptions&);  // folded_format.cpp
+std::unique_ptr<ReportFormat> make_svg_format(const FormatOptions&);     // svg_format.cpp
+std::unique_ptr<ReportFormat> make_html_format(const FormatOptions&);    // html_format.cpp
 
 const std::vector<FormatInfo>& report_formats() {
     static const std::vector<FormatInfo> formats = {
@@ -20,13 +23,16 @@ const std::vector<FormatInfo>& report_formats() {
         {"junit", "for CI test reports (docs/junit.md)", "xml", make_junit_format},
         {"pprof", "for go tool pprof, Parca, Pyroscope", "pb.gz",
          make_pprof_format, true},
+        {"folded", "lines for flamegraph.pl and speedscope", "folded", make_folded_format},
+        {"svg", "interactive flame graph of the leaks", "svg", make_svg_format},
+        {"html", "self-contained page with the flame graph", "html", make_html_format},
     };
     return formats;
 }
 
-std::unique_ptr<ReportFormat> make_report_format(std::string_view name) {
+std::unique_ptr<ReportFormat> make_report_format(std::string_view name, const FormatOptions& options) {
     for (const FormatInfo& f : report_formats())
-        if (f.name == name) return f.make();
+        if (f.name == name) return f.make(options);
     return nullptr;
 }
 

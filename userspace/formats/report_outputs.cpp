@@ -4,9 +4,9 @@
 
 namespace threadleak {
 
-ReportOutputs::ReportOutputs(const std::vector<OutputSpec>& specs) {
+ReportOutputs::ReportOutputs(const std::vector<OutputSpec>& specs, const FormatOptions& options) {
     for (const OutputSpec& spec : specs) {
-        auto format = make_report_format(spec.format);
+        auto format = make_report_format(spec.format, options);
         if (!format)
             throw std::logic_error("--format " + spec.format + " passed the option check but has no maker");
         outputs_.push_back({std::move(format), std::make_unique<OutputFile>(spec.path)});

@@ -26,7 +26,7 @@ public:
     /// Opens every output. Throws UserError (73) for a path that cannot be
     /// written (the outputs opened before it are discarded), and logic_error
     /// for a format name the registry lacks (the command line admits only its names).
-    explicit ReportOutputs(const std::vector<OutputSpec>& specs);
+    ReportOutputs(const std::vector<OutputSpec>& specs, const FormatOptions& options = {});
 
     /// Renders `report` into every output, then puts each file in place.
     /// Throws UserError (73) if writing one failed.

@@ -279,7 +279,7 @@ public:
 }  // namespace
 
 /// Declared in report_format.cpp, the one place that lists the formats.
-std::unique_ptr<ReportFormat> make_text_format() { return std::make_unique<TextFormat>(); }
+std::unique_ptr<ReportFormat> make_text_format(const FormatOptions&) { return std::make_unique<TextFormat>(); }
 
 void write_text_leak_group(const Report& report, const LeakGroup& group, std::ostream& out) {
     TextWriter(report, out).write_group(group);

@@ -68,7 +68,7 @@ void attach_test_probes(BpfSession& session, const std::vector<TestProbeSite>& s
 
 int run_mode(const RunOptions& opt) {
     std::string exe = resolve_command(opt.command.at(0));
-    ReportOutputs outputs(opt.outputs);
+    ReportOutputs outputs(opt.outputs, opt.format_options);
     check_bpf_prerequisites();
 
     ThreadTracker tracker(open_process_image);

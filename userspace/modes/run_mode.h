@@ -11,6 +11,7 @@
 #include "capture/bpf_session.h"
 #include "common/errors.h"
 #include "formats/report_outputs.h"
+#include "formats/format_options.h"
 
 namespace threadleak {
 
@@ -18,6 +19,7 @@ struct RunOptions {
     std::vector<std::string> command;
     /// Where the report goes, each in its format (cli/output_flags.h); never empty.
     std::vector<OutputSpec> outputs{{"", "text"}};
+    FormatOptions format_options;           ///< --stack, --weight (the flame-graph formats)
     int error_exitcode = exit_code::kDefaultLeaks;
     std::optional<std::chrono::nanoseconds> timeout;
     /// After the command exits, trace on until its descendants have exited

@@ -79,8 +79,8 @@ TEST(Options, MissingCommand) {
 TEST(Options, UnknownFlagOfRun) {
     EXPECT_EQ(refusal({"run", "--bogus", "--", "ls"}), usage("unknown flag '--bogus'; see threadleak run --help"));
     EXPECT_EQ(refusal({"run", "-x", "--", "ls"}), usage("unknown flag '-x'; see threadleak run --help"));
-    EXPECT_EQ(refusal({"run", "--stack", "16K", "--", "ls"}),
-              usage("unknown flag '--stack'; see threadleak run --help"));
+    EXPECT_EQ(refusal({"run", "--stacksize", "16K", "--", "ls"}),
+              usage("unknown flag '--stacksize'; see threadleak run --help"));
 }
 
 TEST(Options, FlagWithoutValue) {
@@ -100,7 +100,7 @@ TEST(Options, UnknownFormatNamesEveryRegisteredOne) {
         if (i > 0) names += i + 1 == report_formats().size() ? " or " : ", ";
         names += report_formats()[i].name;
     }
-    EXPECT_EQ(names, "text, json, junit or pprof");  // what a user reads today
+    EXPECT_EQ(names, "text, json, junit, pprof, folded, svg or html");  // what a user reads today
     EXPECT_EQ(refusal_of("--format", "xml"), usage("--format 'xml' is unknown; use " + names));
     EXPECT_EQ(refusal_of("--format", "TEXT"), usage("--format 'TEXT' is unknown; use " + names));
     EXPECT_EQ(refusal_of("--format", ""), usage("--format needs a value; use " + names));
@@ -132,16 +132,16 @@ TEST(Options, FormatDecidesForASingleOutput) {
 TEST(Options, UnknownExtensionNamesTheKnownOnes) {
     EXPECT_EQ(refusal({"run", "-o", "leaks.log", "--", "ls"}),
               usage("--output leaks.log has an unknown extension '.log'; name it .txt (text), .json (json), "
-                    ".xml (junit) or .pb.gz (pprof), or choose the format with --format"));
+                    ".xml (junit), .pb.gz (pprof), .folded (folded), .svg (svg) or .html (html), or choose the format with --format"));
     EXPECT_EQ(refusal({"run", "-o", "r.json", "-o", "leaks.log", "--", "ls"}),
               usage("--output leaks.log has an unknown extension '.log'; with several --output, name each "
-                    ".txt (text), .json (json), .xml (junit) or .pb.gz (pprof)"));
+                    ".txt (text), .json (json), .xml (junit), .pb.gz (pprof), .folded (folded), .svg (svg) or .html (html)"));
     EXPECT_EQ(refusal({"run", "-o", "r.json", "-o", "/dev/stdout", "--", "ls"}),
               usage("--output /dev/stdout has no extension; with several --output, name each "
-                    ".txt (text), .json (json), .xml (junit) or .pb.gz (pprof)"));
+                    ".txt (text), .json (json), .xml (junit), .pb.gz (pprof), .folded (folded), .svg (svg) or .html (html)"));
     EXPECT_EQ(refusal({"run", "-o", "bad\n.x\x1b", "--", "ls"}),
               usage("--output bad\\x0a.x\\x1b has an unknown extension '.x\\x1b'; name it .txt (text), "
-                    ".json (json), .xml (junit) or .pb.gz (pprof), or choose the format with --format"));
+                    ".json (json), .xml (junit), .pb.gz (pprof), .folded (folded), .svg (svg) or .html (html), or choose the format with --format"));
 }
 
 TEST(Options, FormatWithSeveralOutputsMustAgreeWithEvery) {
@@ -320,6 +320,20 @@ TEST(Options, ValuesAtTheLimitsAreAccepted) {
     EXPECT_EQ(with("--output", "-").outputs, (std::vector<OutputSpec>{{"-", "text"}}));
 }
 
+TEST(Options, StackAndWeightChooseWhatTheFlameGraphsDraw) {
+    const RunOptions defaults = parsed({"run", "--", "ls"});
+    EXPECT_EQ(defaults.format_options.stack, FlameStack::Both);
+    EXPECT_EQ(defaults.format_options.weight, FlameWeight::Count);
+    const RunOptions run =
+        parsed({"run", "--format", "svg", "--stack", "creation", "--weight", "time", "--", "ls"});
+    EXPECT_EQ(run.format_options.stack, FlameStack::Creation);
+    EXPECT_EQ(run.format_options.weight, FlameWeight::Time);
+    EXPECT_EQ(parsed({"run", "--stack=blocking", "--", "ls"}).format_options.stack, FlameStack::Blocking);
+    EXPECT_EQ(parsed({"run", "--weight=count", "--", "ls"}).format_options.weight, FlameWeight::Count);
+    EXPECT_EQ(refusal_of("--stack", "leaf"), usage("--stack 'leaf' is unknown; use creation, blocking or both"));
+    EXPECT_EQ(refusal_of("--weight", "bytes"), usage("--weight 'bytes' is unknown; use count or time"));
+}
+
 TEST(Options, EveryRegisteredFormatIsAccepted) {
     for (const FormatInfo& f : report_formats()) {
         const std::string file = "report." + std::string(f.extension);
@@ -371,7 +385,8 @@ TEST(Options, HelpShowsTheDefaults) {
     const std::string run = help_of({"run", "--help"});
     for (const char* text : {"-o,--output FILE ...        write the report to FILE, in the format its\n"
                              "                              extension names (.txt text, .json json, .xml\n"
-                             "                              junit, .pb.gz pprof); repeatable, to write several\n"
+                             "                              junit, .pb.gz pprof, .folded folded, .svg svg,\n"
+                             "                              .html html); repeatable, to write several\n"
                              "                              (default stderr)\n",
                              "--error-exitcode N          exit code if threads leaked, 0 to 255 (default 66)\n",
                              "1ms to 10000h\n                              (default none)\n",

@@ -32,9 +32,12 @@ TEST(FormatRegistry, MakeReportFormatFindsEveryRowByName) {
         ASSERT_NE(by_name, nullptr) << f.name;
         std::ostringstream a, b;
         by_name->write(Report{}, a);
-        f.make()->write(Report{}, b);
+        f.make(FormatOptions{})->write(Report{}, b);
         EXPECT_EQ(a.str(), b.str()) << f.name;
-        EXPECT_FALSE(a.str().empty()) << f.name;
+        // A folded file has no header: a report without leaks is an empty one.
+        if (f.name != "folded") {
+            EXPECT_FALSE(a.str().empty()) << f.name;
+        }
     }
     EXPECT_EQ(make_report_format("xml"), nullptr);
     EXPECT_EQ(make_report_format(""), nullptr);

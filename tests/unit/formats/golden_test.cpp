@@ -262,7 +262,7 @@ TEST_P(GoldenOutput, MatchesTheCheckedInFile) {
     const fs::path golden = golden_dir() / (std::string(format.name) + "." + std::string(format.extension) +
                                             (format.binary ? ".txt" : ""));
     std::ostringstream written;
-    format.make()->write(golden_report(), written);
+    format.make(FormatOptions{})->write(golden_report(), written);
     const std::string out = comparable(format, written.str());
 
     if (updating()) {
