@@ -22,6 +22,7 @@
 #include "formats/flame_svg.h"
 #include "formats/html_leaks.h"
 #include "formats/markup_escape.h"
+#include "formats/text_format.h"
 #include "formats/report_format.h"
 
 namespace threadleak {
@@ -69,28 +70,11 @@ std::string command_status(const SessionInfo& s) {
     return text;
 }
 
-/// Each kind of loss with the knob that prevents it; empty when nothing was lost.
+/// Each kind of loss with the knob that prevents it, in the text report's
+/// words; empty when nothing was lost.
 std::vector<std::string> health_items(const Health& h) {
     std::vector<std::string> items;
-    if (h.ringbuf_drops)
-        items.push_back(plural(h.ringbuf_drops, "record", "records") +
-                        " dropped (ring buffer full): the report may be incomplete; raise --ringbuf-size");
-    if (h.traced_map_full)
-        items.push_back(plural(h.traced_map_full, "process was", "processes were") +
-                        " not followed (traced-process map full): raise --max-processes");
-    if (h.malformed_records)
-        items.push_back(plural(h.malformed_records, "malformed record", "malformed records") +
-                        " dropped (a threadleak bug: please report it)");
-    if (h.stack_copy_failures)
-        items.push_back(plural(h.stack_copy_failures, "stack", "stacks") + " could not be copied");
-    if (h.unreadable_memory)
-        items.push_back(plural(h.unreadable_memory, "live thread", "live threads") + " could not be read from /proc");
-    if (h.stacks_not_symbolized)
-        items.push_back(plural(h.stacks_not_symbolized, "stack", "stacks") +
-                        " left out (symbolization stopped by a signal)");
-    if (h.unreadable_maps)
-        items.push_back(plural(h.unreadable_maps, "process&#39;s", "processes&#39;") +
-                        " mappings could not be read from /proc in time: their frames may lack symbols");
+    for (const std::string& problem : text_health_problems(h)) items.push_back(escape_markup(problem));
     return items;
 }
 
