@@ -34,7 +34,9 @@ std::optional<LiveThread> read_thread(int pid, int tid, size_t stack_size) {
 void TestSettle::poll() {
     const uint64_t now = monotonic_ns();
     const uint64_t settle = static_cast<uint64_t>(settle_.count());
-    if (now < settle) return;
+    // Nothing due (most polls): the trace loop drains anyway, so drain only
+    // when the threads of a test are about to be looked at.
+    if (now < settle || !tracker_.ended_test_due(now - settle)) return;
     session_.drain();
     std::vector<EndedTest> ended = tracker_.take_ended_tests(now - settle);
     bool sampled = false;

@@ -87,6 +87,10 @@ public:
     /// --per-test: the tests that ended at or before `cutoff_ns`, each with its
     /// threads still alive now; each test is returned once.
     std::vector<EndedTest> take_ended_tests(uint64_t cutoff_ns);
+    /// True when take_ended_tests(cutoff_ns) would return a test.
+    bool ended_test_due(uint64_t cutoff_ns) const {
+        return !ended_tests_.empty() && ended_tests_.front().end_ns <= cutoff_ns;
+    }
     /// --per-test: thread `tid`, created during a test and alive (as read from
     /// /proc) after it ended, is a leak of that test: reported as OutlivedTest
     /// if it exits while its process lives on, as Unjoined (with its test) if
