@@ -8,6 +8,7 @@
 
 #include "formats/flame_script.h"
 #include "formats/markup_escape.h"
+#include "formats/wording.h"
 
 namespace threadleak {
 namespace {
@@ -82,10 +83,6 @@ std::string fixed(double v, int decimals = 2) {
     char buf[48];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
-}
-
-std::string plural(uint64_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
 std::string seconds(uint64_t ns) { return fixed(static_cast<double>(ns) / 1e9, 3) + " s"; }

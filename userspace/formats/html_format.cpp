@@ -24,6 +24,7 @@
 #include "formats/markup_escape.h"
 #include "formats/text_format.h"
 #include "formats/report_format.h"
+#include "formats/wording.h"
 
 namespace threadleak {
 namespace {
@@ -56,10 +57,6 @@ dl.summary dd { margin: 0; }
 .flame { overflow-x: auto; }
 .flame svg { width: 100%; height: auto; max-width: 1200px; }
 )CSS";
-
-std::string plural(size_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-}
 
 std::string command_status(const SessionInfo& s) {
     std::string text;

@@ -10,24 +10,12 @@
 #include "formats/flame_stacks.h"
 #include "formats/markup_escape.h"
 #include "formats/syscall_text.h"
+#include "formats/wording.h"
 
 namespace threadleak {
 namespace {
 
 constexpr size_t kMaxListedThreads = 20;
-
-std::string plural(size_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-std::string duration(uint64_t ns) {
-    char buf[48];
-    if (ns >= 1'000'000'000) std::snprintf(buf, sizeof buf, "%.2fs", static_cast<double>(ns) / 1e9);
-    else if (ns >= 1'000'000) std::snprintf(buf, sizeof buf, "%.2fms", static_cast<double>(ns) / 1e6);
-    else if (ns >= 1'000) std::snprintf(buf, sizeof buf, "%.2fus", static_cast<double>(ns) / 1e3);
-    else std::snprintf(buf, sizeof buf, "%" PRIu64 "ns", ns);
-    return buf;
-}
 
 int kind_rank(LeakKind k) {
     switch (k) {
@@ -128,8 +116,8 @@ std::string site_html(const LeakGroup& g) {
 }  // namespace
 
 std::string blocked_for_html(const BlockedFor& b, bool group) {
-    if (b.exact) return (group ? "up to " : "") + duration(b.ns);
-    return "at least " + duration(b.ns) + (group ? " (the longest)" : "");
+    if (b.exact) return (group ? "up to " : "") + short_duration(b.ns);
+    return "at least " + short_duration(b.ns) + (group ? " (the longest)" : "");
 }
 
 std::vector<const LeakGroup*> most_likely_first(const std::vector<const LeakGroup*>& groups) {

@@ -19,6 +19,7 @@
 #include "formats/text_escape.h"
 #include "formats/text_format.h"
 #include "formats/xml_escape.h"
+#include "formats/wording.h"
 
 namespace threadleak {
 namespace {
@@ -37,10 +38,6 @@ struct TestCase {
     std::string type;
     std::string text;     ///< the details under it: text-format entries
 };
-
-std::string plural(size_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-}
 
 std::string base_name(const std::string& path) {
     const size_t slash = path.rfind('/');

@@ -21,6 +21,7 @@
 #include "formats/gzip.h"
 #include "formats/pprof_tables.h"
 #include "formats/report_format.h"
+#include "formats/wording.h"
 
 namespace threadleak {
 namespace {
@@ -40,10 +41,6 @@ std::string command_status(const SessionInfo& s) {
                        : s.exit_code ? "exited with code " + std::to_string(*s.exit_code)
                                      : std::string("exit status unknown");
     return s.timed_out ? "timed out (--timeout); " + text : text;
-}
-
-std::string plural(uint64_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
 std::string joined(const std::vector<std::string>& words) {

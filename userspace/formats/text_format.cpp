@@ -14,34 +14,18 @@
 #include "formats/text_escape.h"
 #include "formats/text_format.h"
 #include "formats/syscall_text.h"
+#include "formats/wording.h"
 
 namespace threadleak {
 namespace {
 
 constexpr size_t kMaxListedTids = 10;
 
-std::string plural(size_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-std::string format_duration(uint64_t ns) {
-    char buf[48];
-    if (ns >= 1'000'000'000)
-        std::snprintf(buf, sizeof buf, "%.2fs", static_cast<double>(ns) / 1e9);
-    else if (ns >= 1'000'000)
-        std::snprintf(buf, sizeof buf, "%.2fms", static_cast<double>(ns) / 1e6);
-    else if (ns >= 1'000)
-        std::snprintf(buf, sizeof buf, "%.2fus", static_cast<double>(ns) / 1e3);
-    else
-        std::snprintf(buf, sizeof buf, "%" PRIu64 "ns", ns);
-    return buf;
-}
-
 /// "2.50s", "at least 2.50s" (only a lower bound is known); a group's is its
 /// longest: "up to 2.50s", "at least 2.50s (the longest)".
 std::string blocked_for_text(const BlockedFor& b, bool group) {
-    if (b.exact) return (group ? "up to " : "") + format_duration(b.ns);
-    return "at least " + format_duration(b.ns) + (group ? " (the longest)" : "");
+    if (b.exact) return (group ? "up to " : "") + short_duration(b.ns);
+    return "at least " + short_duration(b.ns) + (group ? " (the longest)" : "");
 }
 
 /// "exited with code 0", "was killed by SIGKILL", ... for the traced command.
