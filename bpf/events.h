@@ -166,12 +166,12 @@ struct tl_sleep_sample {
 };
 
 /* --per-test probes (bpf/test_marks.bpf.c). The attach cookie says what the
- * probed function is: its low byte one of these, the rest an index that
- * userspace gave the probe (for a named function: which test it runs). */
+ * probed function is: one of these. */
 enum tl_test_probe_kind {
 	TL_TEST_PROBE_GTEST = 1, /* testing::TestInfo::Run(): `this` (rdi) starts with the
 	                          * test suite's and the test's names (two std::string) */
-	TL_TEST_PROBE_NAMED = 2, /* a function that runs one named test */
+	TL_TEST_PROBE_NAMED = 2, /* a function that runs one named test (a Boost.Test case's
+	                          * invoker: looked up by address, not probed) */
 	TL_TEST_PROBE_BOOST = 3, /* boost::unit_test::unit_test_monitor_t::execute_and_translate(
 	                          * boost::function<void()> const&, unsigned long): for a test
 	                          * case, the function (rsi) holds its invoker's address at +8 */

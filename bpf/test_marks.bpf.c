@@ -39,13 +39,13 @@ static __always_inline int test_mark(struct pt_regs *ctx, __u32 kind)
 
 	fill_header(&e.h, kind, sizeof(e), task);
 	e.cookie = bpf_get_attach_cookie(ctx);
-	if (kind == TL_EV_TEST_BEGIN && (e.cookie & 0xff) == TL_TEST_PROBE_GTEST) {
+	if (kind == TL_EV_TEST_BEGIN && e.cookie == TL_TEST_PROBE_GTEST) {
 		__u64 self = ctx->di; /* x86_64: the first argument, `this` */
 
 		e.names_read = copy_cxx_string(self, e.suite, &e.suite_len) &&
 			       copy_cxx_string(self + 32, e.name, &e.name_len);
 	}
-	if (kind == TL_EV_TEST_BEGIN && (e.cookie & 0xff) == TL_TEST_PROBE_BOOST) {
+	if (kind == TL_EV_TEST_BEGIN && e.cookie == TL_TEST_PROBE_BOOST) {
 		/* boost::function<void()>: a vtable pointer, then its functor buffer,
 		 * whose first word is the function pointer it was made from. */
 		__u64 fn = 0;

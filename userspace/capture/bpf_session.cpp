@@ -180,11 +180,10 @@ bool BpfSession::is_traced(int pid) const {
 
 size_t BpfSession::attach_test_probes(const std::vector<TestProbeSite>& sites) {
     size_t attached = 0;
-    for (size_t i = 0; i < sites.size(); i++) {
-        const TestProbeSite& site = sites[i];
+    for (const TestProbeSite& site : sites) {
         bool ok = true;
         for (bool ret : {false, true}) {
-            LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = (uint64_t{i} << 8) | site.kind, .retprobe = ret);
+            LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = site.kind, .retprobe = ret);
             bpf_program* prog = ret ? skel_->progs.on_test_end : skel_->progs.on_test_begin;
             // pid -1: every process mapping the file; the program keeps the traced ones.
             bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, site.file.c_str(), site.offset, &opts);

@@ -74,7 +74,7 @@ public:
     /// The last sample of thread `tid` asleep; nullopt if none (never seen asleep, exited).
     std::optional<SleepSample> sleep_sample(int tid) const;
     /// --per-test: a uprobe and a uretprobe at each site (capture/test_probe_sites),
-    /// with the site's index in `sites` in its cookie. Returns how many sites
+    /// with the site's kind in its cookie. Returns how many sites
     /// were attached; those that failed are named on stderr.
     size_t attach_test_probes(const std::vector<TestProbeSite>& sites);
     /// Records dropped because the ring buffer was full.

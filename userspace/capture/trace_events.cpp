@@ -151,7 +151,7 @@ std::optional<TraceEvent> decode_event(std::span<const uint8_t> rec, std::string
         if (rec.size() < sizeof(tl_test_event)) break;
         auto* e = reinterpret_cast<const tl_test_event*>(rec.data());
         TestEvent out{h->time_ns, pid, tid, h->kind == TL_EV_TEST_BEGIN,
-                      static_cast<uint32_t>(e->cookie >> 8), static_cast<uint32_t>(e->cookie & 0xff),
+                      static_cast<uint32_t>(e->cookie),
                       e->function, true, std::nullopt};
         if (e->names_read) {
             auto suite = test_name_part(e->suite, e->suite_len);

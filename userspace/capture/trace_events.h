@@ -76,7 +76,6 @@ struct TestEvent {
     int pid = 0;
     int tid = 0;
     bool begin = true;
-    uint32_t probe_index = 0;     ///< which probe fired (capture/test_probe_sites)
     uint32_t probe_kind = 0;      ///< TL_TEST_PROBE_* (bpf/events.h)
     uint64_t function = 0;        ///< TL_TEST_PROBE_BOOST: the function the framework runs
     /// False when the probed function ran something that is no test (a

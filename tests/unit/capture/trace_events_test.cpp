@@ -185,7 +185,7 @@ TestEvent decode_test_event(const char* suite, uint32_t suite_len, const char* n
     e.h.kind = TL_EV_TEST_BEGIN;
     e.h.pid = 50;
     e.h.tid = 51;
-    e.cookie = (7u << 8) | TL_TEST_PROBE_GTEST;
+    e.cookie = TL_TEST_PROBE_GTEST;
     e.names_read = 1;
     strncpy(e.suite, suite, sizeof(e.suite) - 1);
     strncpy(e.name, name, sizeof(e.name) - 1);
@@ -203,7 +203,7 @@ TEST(TraceEvents, TestBeginCarriesTheGoogleTestNameAndTheProbeIndex) {
     EXPECT_TRUE(t.begin);
     EXPECT_EQ(t.pid, 50);
     EXPECT_EQ(t.tid, 51);
-    EXPECT_EQ(t.probe_index, 7u);
+    EXPECT_EQ(t.probe_kind, uint32_t{TL_TEST_PROBE_GTEST});
     EXPECT_EQ(t.name, "Cache.LeaksEvictor");
     EXPECT_EQ(decode_test_event("Prefix/Suite", 12, "Name/0", 6).name, "Prefix/Suite.Name/0");
 }

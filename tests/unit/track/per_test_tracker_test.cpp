@@ -15,9 +15,9 @@ using test::fake_image;
 using test::stack_at;
 
 TestEvent test_begin(uint64_t t, int pid, int tid, std::optional<std::string> name) {
-    return TestEvent{t, pid, tid, true, 0, 0, 0, true, std::move(name)};
+    return TestEvent{t, pid, tid, true, 0, 0, true, std::move(name)};
 }
-TestEvent test_end(uint64_t t, int pid, int tid) { return TestEvent{t, pid, tid, false, 0, 0, 0, true, std::nullopt}; }
+TestEvent test_end(uint64_t t, int pid, int tid) { return TestEvent{t, pid, tid, false, 0, 0, true, std::nullopt}; }
 
 ThreadCreateEvent created(uint64_t t, int pid, int tid, int creator) {
     return ThreadCreateEvent{t, pid, tid, creator, "app", stack_at(0x1234, 435)};
