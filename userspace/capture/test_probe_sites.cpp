@@ -168,8 +168,9 @@ std::vector<std::string> ld_so_conf_dirs(const fs::path& conf, int depth = 0) {
     return dirs;
 }
 
-std::optional<std::string> find_library(const std::string& name, const DynamicInfo& info) {
-    if (name.find('/') != std::string::npos) return fs::exists(name) ? std::optional(name) : std::nullopt;
+/// Where ld.so looks for a DT_NEEDED name, in its order: the file's RPATH or
+/// RUNPATH, LD_LIBRARY_PATH, /etc/ld.so.conf, the default directories.
+std::vector<std::string> library_dirs(const DynamicInfo& info) {
     std::vector<std::string> dirs = info.search;
     if (const char* env = std::getenv("LD_LIBRARY_PATH"))
         for (auto& d : split_path_list(env, ".")) dirs.push_back(d);
@@ -177,6 +178,11 @@ std::optional<std::string> find_library(const std::string& name, const DynamicIn
     for (const char* d : {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib",
                           "/usr/lib"})
         dirs.emplace_back(d);
+    return dirs;
+}
+
+std::optional<std::string> find_library(const std::string& name, const std::vector<std::string>& dirs) {
+    if (name.find('/') != std::string::npos) return fs::exists(name) ? std::optional(name) : std::nullopt;
     for (const auto& d : dirs) {
         fs::path p = fs::path(d) / name;
         std::error_code ec;
@@ -244,9 +250,10 @@ TestProbes find_test_probe_sites(const std::string& exe) {
     if (!file.ok()) return out;
     sites_in(file.elf, exe, out);
     DynamicInfo info = dynamic_info(file.elf, exe);
+    const std::vector<std::string> dirs = library_dirs(info);  // ld.so.conf read once
     std::set<std::string> done;
     for (const auto& needed : info.needed) {
-        auto path = find_library(needed, info);
+        auto path = find_library(needed, dirs);
         if (!path || !done.insert(fs::weakly_canonical(*path).string()).second) continue;
         ElfFile lib(*path);
         if (lib.ok()) sites_in(lib.elf, *path, out);
