@@ -161,7 +161,9 @@ static inline int tl_timeout_arg(long nr)
  * key is the tid); userspace reads it too, for --timeout. */
 struct tl_sleep_sample {
 	__u64 exec_start;      /* task->se.exec_start when seen asleep: names the sleep */
-	__u64 switches;        /* nvcsw + nivcsw then: unchanged means it never ran since */
+	__u64 switches;        /* nvcsw then: each new sleep adds one, so unchanged means it
+	                        * has not slept again since (woken, it may have run) */
+	__u64 preemptions;     /* nivcsw then: unchanged as well means it never ran since */
 	struct tl_sleep_since since; /* when that sleep began (sleep_clock.h) */
 };
 

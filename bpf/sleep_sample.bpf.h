@@ -14,8 +14,11 @@ struct {
 } sleep_samples SEC(".maps") __weak;
 
 /* How long the thread had been parked before the exit woke it: measured only
- * if the sampling iterator saw it asleep and it has not switched out since
- * (the kill woke it, and it runs its exit without having slept again). Both
+ * if the sampling iterator saw it asleep and it has not slept again since
+ * (the kill woke it, and it runs its exit). Being preempted on the way from
+ * that wake-up to its exit is no new sleep; but a preemption could also come
+ * from an earlier wake-up (then it ran before the kill), so the value is
+ * then not called exact. Both
  * ends are bpf_ktime_get_ns() readings: the start was converted from the
  * clock of the CPU it slept on (sleep_clock.h). */
 static __always_inline void blocked_for(struct tl_thread_exit_event *e, struct task_struct *task)
@@ -30,11 +33,10 @@ static __always_inline void blocked_for(struct tl_thread_exit_event *e, struct t
 	e->blocked_exact = 0;
 	if (!ss)
 		return;
-	if (tl_blocked_for(&ss->since, ss->switches == task->nvcsw + task->nivcsw, bpf_ktime_get_ns(),
-			   &ns, &exact)) {
+	if (tl_blocked_for(&ss->since, ss->switches == task->nvcsw, bpf_ktime_get_ns(), &ns, &exact)) {
 		e->blocked_for_ns = ns;
 		e->blocked_known = 1;
-		e->blocked_exact = exact;
+		e->blocked_exact = exact && ss->preemptions == task->nivcsw;
 	}
 	bpf_map_delete_elem(&sleep_samples, &tid);
 }

@@ -146,7 +146,8 @@ int sample_sleepers(struct bpf_iter__task *ctx)
 		return 0;
 	tid = task->pid;
 	ss.exec_start = task->se.exec_start;
-	ss.switches = task->nvcsw + task->nivcsw;
+	ss.switches = task->nvcsw;
+	ss.preemptions = task->nivcsw;
 	struct tl_sleep_sample *old = bpf_map_lookup_elem(&sleep_samples, &tid);
 	/* Asleep = in a sleeping state and switched out (on_cpu is cleared after
 	 * the switch, so exec_start and the switch count are final by then). */

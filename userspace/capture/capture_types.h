@@ -50,7 +50,7 @@ struct BlockedFor {
 
 /// A traced thread's sleep as the kernel's sampler last saw it (bpf/sleep_clock.h).
 struct SleepSample {
-    uint64_t switches = 0;  ///< context switches then (voluntary + involuntary): unchanged = same sleep
+    uint64_t switches = 0;  ///< voluntary context switches then: unchanged while asleep = same sleep
     uint64_t since_ns = 0;  ///< CLOCK_MONOTONIC when the sleep began, or a later time
     uint64_t uncertainty_ns = UINT64_MAX;  ///< it began up to this much earlier (MAX: unknown)
 };

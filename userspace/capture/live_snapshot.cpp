@@ -28,26 +28,23 @@ std::string read_text(const std::string& path) {
     return ss.str();
 }
 
-/// voluntary_ctxt_switches + nonvoluntary_ctxt_switches from /proc/.../status:
-/// the kernel's nvcsw + nivcsw, as the sampler counts them.
+/// voluntary_ctxt_switches from /proc/.../status: the kernel's nvcsw, as the
+/// sampler counts them. A thread asleep now with the count unchanged has not
+/// slept again since the sample (every new sleep adds one), so it is in that
+/// same sleep; involuntary switches only happen while it runs.
 std::optional<uint64_t> context_switches(const std::string& status_path) {
     std::ifstream in(status_path);
     std::string line;
-    uint64_t sum = 0;
-    int found = 0;
+    const std::string key = "voluntary_ctxt_switches:";
     while (std::getline(in, line)) {
-        for (const char* key : {"voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:"}) {
-            if (line.rfind(key, 0) != 0) continue;
-            try {
-                sum += std::stoull(line.substr(strlen(key)));
-                found++;
-            } catch (...) {
-                return std::nullopt;
-            }
+        if (line.rfind(key, 0) != 0) continue;
+        try {
+            return std::stoull(line.substr(key.size()));
+        } catch (...) {
+            return std::nullopt;
         }
     }
-    if (found != 2) return std::nullopt;
-    return sum;
+    return std::nullopt;
 }
 
 uint64_t monotonic_ns() {

@@ -18,7 +18,7 @@ struct LiveThread {
     char state = '?';                       ///< R, S, D, ... from /proc/.../stat
     bool has_registers = false;             ///< false while it was on a CPU
     CapturedStack stack;                    ///< no mappings: use ProcessImage::load_proc_maps
-    std::optional<uint64_t> switches;       ///< context switches (voluntary + involuntary)
+    std::optional<uint64_t> switches;       ///< voluntary context switches (one per sleep)
     uint64_t seen_ns = 0;                   ///< CLOCK_MONOTONIC when its state was read
     std::optional<BlockedFor> blocked_for;  ///< filled by the caller from the sampler (blocked_for())
 };
