@@ -10,6 +10,8 @@ packages=(
   libzmq3-dev librdkafka-dev  # real-library fixtures (tests/integration/real_library_test.cpp): libzmq and librdkafka background threads
   help2man  # build/threadleak.1 from --help
   libprotobuf-dev protobuf-compiler  # --format pprof: profile.proto compiled by protoc, written with libprotobuf
+  prometheus-cpp-dev  # attach --prometheus: the /metrics endpoint (its HTTP server and text exposition)
+  prometheus  # tests: a real Prometheus server scrapes attach --prometheus
   dpkg-dev  # dpkg-shlibdeps: the .deb's Depends (make deb)
   man-db    # man -l in tests/integration/packaging_test.cpp
   libxml2-utils  # xmllint: the junit format's reports checked against docs/junit.xsd (tests)

@@ -24,6 +24,12 @@ size_t Report::leaked_thread_count() const {
     return n;
 }
 
+size_t Report::leaking_site_count() const {
+    size_t n = 0;
+    for (const auto& s : sites) n += s.verdict == SiteVerdict::Leaking;
+    return n;
+}
+
 bool is_leak(LeakKind k) { return k != LeakKind::AliveAtCrash; }
 
 const char* to_string(LeakKind k) {
@@ -34,6 +40,7 @@ const char* to_string(LeakKind k) {
     case LeakKind::AliveAtCrash: return "alive_at_crash";
     case LeakKind::LeftRunning: return "left_running";
     case LeakKind::OutlivedTest: return "outlived_test";
+    case LeakKind::Parked: return "parked";
     }
     return "unknown";
 }
@@ -53,6 +60,16 @@ const char* to_string(Mode m) {
     switch (m) {
     case Mode::Run: return "run";
     case Mode::Attach: return "attach";
+    }
+    return "unknown";
+}
+
+const char* to_string(SiteVerdict v) {
+    switch (v) {
+    case SiteVerdict::TooEarly: return "too_early";
+    case SiteVerdict::Ok: return "ok";
+    case SiteVerdict::Parked: return "parked";
+    case SiteVerdict::Leaking: return "leaking";
     }
     return "unknown";
 }

@@ -23,6 +23,8 @@ struct ThreadIdentity {
     int tid = 0;
     std::string name;                   ///< comm
     std::optional<int> creator_tid;     ///< nullopt if created before tracing began
+    /// attach: when a thread created before attach started (from /proc), ns since the epoch.
+    std::optional<int64_t> start_unix_ns;
 };
 
 /// What a thread sat in when it was captured.
@@ -39,6 +41,7 @@ enum class LeakKind {
     AliveAtCrash,  ///< alive when a signal killed its process: context, not a leak
     LeftRunning,   ///< a thread of a process still running when the command exited (LeakedProcess)
     OutlivedTest,  ///< --per-test: alive when the test that created it ended (+ --settle), gone by exit
+    Parked,        ///< attach: in a wait with no timeout, not woken once, for at least --threshold
 };
 /// True for the kinds that count as leaks (and set the exit code).
 bool is_leak(LeakKind k);
@@ -61,6 +64,9 @@ struct LeakFindings {
     /// --per-test: the test that created it ("Suite.Name", Boost "suite/case");
     /// nullopt when created outside any test or without --per-test.
     std::optional<std::string> test;
+    /// attach: the thread existed before threadleak attached, so its creation
+    /// was not seen (created_by is empty).
+    bool created_before_attach = false;
 };
 
 /// One leaked thread, resolved (stacks symbolized, syscall decoded).
@@ -104,6 +110,54 @@ struct LeakedProcess {
 
 enum class Mode { Run, Attach };
 
+/// attach: what the growth rule (analyze/growth_verdict.h, docs/growth-verdict.md)
+/// says of one creation site.
+enum class SiteVerdict {
+    TooEarly,  ///< observed too briefly (or too few points) to tell
+    Ok,        ///< neither rising nor holding parked threads
+    Parked,    ///< holds parked threads, but their number does not rise (an idle pool)
+    Leaking,   ///< its alive or parked count keeps rising while few of its threads exit
+};
+
+/// Lifetimes of a site's threads that ended during the observation.
+struct Lifetimes {
+    uint64_t min_ns = 0;
+    uint64_t p50_ns = 0;  ///< p50 and p99 from a log histogram: within 1/16 of the exact value
+    uint64_t p99_ns = 0;
+    uint64_t max_ns = 0;
+};
+
+/// One point of a site's series: counts at `t_ns` after attach.
+struct SitePoint {
+    uint64_t t_ns = 0;
+    uint64_t alive = 0;
+    uint64_t parked = 0;
+};
+
+/// attach: the threads of one creation site of one process over the observation.
+/// A site is the creation stack through its first frame outside the threading
+/// library and runtime (frames by module + offset); callers below that frame
+/// do not split a site.
+struct CreationSite {
+    int pid = 0;
+    std::string comm;
+    std::string exe;
+    bool created_before_attach = false; ///< the threads alive at attach, whose creation was not seen
+    Stack created_by;                   ///< innermost first, through the site's frame; empty if before attach
+    /// Readable name: that first frame outside the threading library
+    /// ("start_session_reader (server.c:42)"), or "created before attach".
+    std::string label;
+    SiteVerdict verdict = SiteVerdict::TooEarly;
+    uint64_t created = 0;               ///< during the observation
+    uint64_t exited = 0;                ///< during the observation
+    uint64_t alive = 0;                 ///< now
+    uint64_t parked = 0;                ///< now
+    std::optional<Lifetimes> lifetime_ns;  ///< nullopt: none of its threads ended
+    std::optional<double> slope_per_min;   ///< least squares over the series (alive, or parked if that rises faster)
+    std::optional<double> projected_24h;   ///< the count the slope reaches 24 h from now
+    std::vector<SitePoint> series;      ///< one point per interval, oldest first
+};
+
 /// What was observed and how it ended: the header of a report.
 struct SessionInfo {
     Mode mode = Mode::Run;
@@ -115,7 +169,9 @@ struct SessionInfo {
     std::string threadleak_version;     ///< of the threadleak that observed it; "" if not said
     std::optional<int64_t> start_unix_ns;  ///< wall clock when tracing began, ns since the epoch
     std::optional<uint64_t> duration_ns;   ///< run: how long it was traced, from the command's start
-                                           ///< to its exit (--wait-descendants: theirs; or the --timeout)
+                                           ///< to its exit (--wait-descendants: theirs; or the --timeout);
+                                           ///< attach: how long it has observed so far
+    std::optional<uint64_t> parked_threshold_ns;  ///< attach: --threshold
 };
 
 /// What could not be observed, kept apart by cause so each names its own fix.
@@ -148,17 +204,21 @@ struct Report {
     std::vector<LeakGroup> alive_at_crash;  ///< threads a signal killed with their process
     std::vector<LeakedProcess> leaked_processes;  ///< descendants still running when the command exited
     std::vector<SuppressedCount> suppressed;///< leaks silenced, per rule; not in `leaks`
+    std::vector<CreationSite> sites;        ///< attach: per creation site, leaking first
     // Findings of later analyses (creation sites, deadlocks, timers, goroutines,
     // what was suppressed) are added here as lists of their own types.
 
     /// Total leaked threads over all groups (threads of leaked processes not included).
     size_t leaked_thread_count() const;
     /// True when anything leaked: a thread or a process (the exit code's test).
-    bool has_leaks() const { return !leaks.empty() || !leaked_processes.empty(); }
+    bool has_leaks() const { return !leaks.empty() || !leaked_processes.empty() || leaking_site_count() > 0; }
+    /// attach: sites whose verdict is Leaking.
+    size_t leaking_site_count() const;
 };
 
 const char* to_string(LeakKind k);
 const char* to_string(ThreadState s);
 const char* to_string(Mode m);
+const char* to_string(SiteVerdict v);  ///< "too_early", "ok", "parked", "leaking"
 
 }  // namespace threadleak

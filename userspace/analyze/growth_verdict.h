@@ -1,0 +1,43 @@
+// attach: the growth rule. From a creation site's series of (alive, parked)
+// counts and how many of its threads were created and exited, decide whether
+// it leaks (its count keeps rising while few of its threads exit), holds an
+// idle pool (parked, flat), or is fine; and with what slope. The rule and its
+// parameters are explained in docs/growth-verdict.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "report/report.h"
+
+namespace threadleak {
+
+/// The rule's parameters (defaults stated here only; docs/growth-verdict.md
+/// and `threadleak attach --help` quote them).
+struct GrowthRule {
+    /// No verdict but TooEarly before the series spans this long ...
+    std::chrono::nanoseconds min_observation = std::chrono::seconds(30);
+    /// ... or holds fewer points than this.
+    size_t min_points = 4;
+    /// A rising count must have risen by at least this many threads (last point minus first).
+    uint64_t min_rise = 2;
+    /// ... and steadily: Kendall's tau of the counts against time at least this
+    /// (1 = every later point higher, 0 = no trend).
+    double min_steadiness = 0.6;
+    /// ... while at most this share of the threads created during the observation exited.
+    double max_exited_share = 0.5;
+};
+
+struct GrowthVerdict {
+    SiteVerdict verdict = SiteVerdict::TooEarly;
+    std::optional<double> slope_per_min;  ///< least squares, threads per minute; nullopt if < 2 points
+    std::optional<double> projected_24h;  ///< last count + slope * 24 h, at least 0; nullopt with the slope
+};
+
+/// Judges one site. `series` is oldest first, t_ns ascending.
+GrowthVerdict judge_growth(const std::vector<SitePoint>& series, uint64_t created, uint64_t exited,
+                           const GrowthRule& rule = {});
+
+}  // namespace threadleak
