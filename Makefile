@@ -3,7 +3,8 @@
 #   make demo       run threadleak on the bundled leaky demo (tools/leaky_demo.cpp)
 #   make test       install deps, build, run unit + integration tests
 #   make bench      Google Benchmark micro-benchmarks, traced/plain workload ratios,
-#                   threadleak's peak RSS and time for many leaking processes
+#                   threadleak's peak RSS and time for many leaking processes,
+#                   attach's cost on a 10,000-thread target and under --all
 #   make install    PREFIX=/usr/local DESTDIR=: binary, man page, bash completion
 #   make deb        build/threadleak_$(VERSION)_amd64.deb (the files of make install PREFIX=/usr)
 # CXXFLAGS (default -O2 -g) and BPF_CFLAGS (default -O2) may be overridden; the
@@ -66,6 +67,8 @@ FIXTURE_IA32 := $(wildcard tests/fixtures/*.S)
 FIXTURES    := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIXTURE_C)) \
                $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIXTURE_CXX)) \
                $(patsubst tests/fixtures/%.S,$(BUILD)/fixtures/%,$(FIXTURE_IA32))
+# tests/fixtures/attach/NAME.c: long-running targets of `threadleak attach` -> build/fixtures/attach/NAME.
+FIXTURES    += $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(wildcard tests/fixtures/attach/*.c))
 STRIPPED_FIXTURES := condvar_waiter
 FIXTURES   += $(patsubst %,$(BUILD)/fixtures/%_stripped,$(STRIPPED_FIXTURES))
 # Shared-library fixtures: tests/fixtures/libNAME.c -> build/fixtures/libNAME.so, not executables.
@@ -310,10 +313,12 @@ $(BUILD)/bench_workload: tools/bench_workload.c
 $(BUILD)/run_measured: tools/run_measured.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
-bench: $(BUILD)/bench $(BUILD)/threadleak $(BUILD)/bench_workload $(BUILD)/run_measured $(BUILD)/fixtures/fork_many_leakers
+bench: $(BUILD)/bench $(BUILD)/threadleak $(BUILD)/bench_workload $(BUILD)/run_measured $(BUILD)/fixtures/fork_many_leakers \
+       $(BUILD)/fixtures/attach/parked_before_attach $(BUILD)/fixtures/attach/churn
 	$(Q)$(BUILD)/bench
 	$(Q)bash scripts/bench-overhead.sh
 	$(Q)bash scripts/bench-many-processes.sh
+	$(Q)bash scripts/bench-attach.sh
 
 clean:
 	rm -rf $(BUILD)
