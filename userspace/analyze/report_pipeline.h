@@ -27,4 +27,9 @@ struct ReportOptions {
 Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health,
                     const ReportOptions& options = {});
 
+/// attach: also the leaks found in the live processes now (parked threads,
+/// reported afresh each time) and the creation sites.
+Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health, const ReportOptions& options,
+                    const std::vector<PendingLeak>& live_leaks, std::vector<CreationSite> sites);
+
 }  // namespace threadleak
