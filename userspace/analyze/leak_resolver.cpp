@@ -30,6 +30,7 @@ LeakedThread resolve_leak(const PendingLeak& leak, bool with_stacks) {
     LeakedThread t;
     t.kind = leak.kind;
     t.thread = leak.thread;
+    t.created_before_attach = leak.created_before_attach;
     if (leak.creation && with_stacks)
         t.created_by = resolve(*leak.creation);
     const CapturedStack& at_exit = leak.at_exit.stack;

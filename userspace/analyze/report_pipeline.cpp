@@ -26,6 +26,11 @@ LeakedProcess resolve_leaked_process(const PendingProcessLeak& p) {
 
 Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health,
                     const ReportOptions& options) {
+    return build_report(tracker, std::move(session), health, options, {}, {});
+}
+
+Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health, const ReportOptions& options,
+                    std::vector<LeakedThread> live_leaks, std::vector<CreationSite> sites) {
     Report r;
     r.session = std::move(session);
     r.health = health;
@@ -35,11 +40,13 @@ Report build_report(const ThreadTracker& tracker, SessionInfo session, Health he
     if (options.per_test)  // resolve_leaks keeps the order of the pending leaks
         for (size_t i = 0; i < threads.size(); i++)
             threads[i].test = test_of(tracker.leaks()[i], threads[i].created_by);
+    for (LeakedThread& t : live_leaks) threads.push_back(std::move(t));
     r.suppressed = apply_suppressions(options.suppressions, threads);
     for (LeakGroup& g : group_leaks(std::move(threads)))
         (is_leak(g.kind) ? r.leaks : r.alive_at_crash).push_back(std::move(g));
     for (const PendingProcessLeak& p : tracker.leaked_processes())
         r.leaked_processes.push_back(resolve_leaked_process(p));
+    r.sites = std::move(sites);
     return r;
 }
 

@@ -27,4 +27,9 @@ struct ReportOptions {
 Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health,
                     const ReportOptions& options = {});
 
+/// attach: also the leaks found in the live processes now (parked threads,
+/// resolved already, reported afresh each time) and the creation sites.
+Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health, const ReportOptions& options,
+                    std::vector<LeakedThread> live_leaks, std::vector<CreationSite> sites);
+
 }  // namespace threadleak

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -53,7 +54,6 @@ uint64_t monotonic_ns() {
     return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-/// End of the mapping holding `addr` in /proc/PID/maps, 0 if none.
 /// True if the process's executable is a 32-bit ELF: /proc then gives its
 /// syscalls in the ia32 ABI (x86_64 numbers would misname them).
 bool runs_32bit_code(int pid) {
@@ -63,16 +63,6 @@ bool runs_32bit_code(int pid) {
     const bool is_elf = read(fd, ident, sizeof(ident)) == sizeof(ident) && memcmp(ident, ELFMAG, SELFMAG) == 0;
     close(fd);
     return is_elf && ident[EI_CLASS] == ELFCLASS32;
-}
-
-uint64_t mapping_end(int pid, uint64_t addr) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
-    std::string line;
-    while (std::getline(in, line)) {
-        auto e = parse_maps_line(line);
-        if (e && addr >= e->mapping.start && addr < e->mapping.end) return e->mapping.end;
-    }
-    return 0;
 }
 
 /// Kind of the file behind fd `fd`, as the kernel side reports it (mode + name).
@@ -124,8 +114,31 @@ bool parse_proc_syscall(const std::string& text, RawSyscall* raw, uint64_t* sp, 
     }
 }
 
-std::optional<LiveThread> snapshot_thread(int pid, int tid, size_t stack_size) {
+LiveProcess::LiveProcess(int pid) : pid_(pid) {
     const std::string base = "/proc/" + std::to_string(pid);
+    mem_ = open((base + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+    ia32_ = runs_32bit_code(pid);
+    std::ifstream in(base + "/maps");
+    std::string line;
+    while (std::getline(in, line))
+        if (auto e = parse_maps_line(line)) ranges_.emplace_back(e->mapping.start, e->mapping.end);
+}
+
+LiveProcess::~LiveProcess() {
+    if (mem_ >= 0) close(mem_);
+}
+
+uint64_t LiveProcess::mapping_end(uint64_t addr) const {
+    // /proc/PID/maps is sorted by address: the last mapping starting at or below addr.
+    auto it = std::upper_bound(ranges_.begin(), ranges_.end(), addr,
+                               [](uint64_t a, const std::pair<uint64_t, uint64_t>& r) { return a < r.first; });
+    if (it == ranges_.begin()) return 0;
+    --it;
+    return addr < it->second ? it->second : 0;
+}
+
+std::optional<LiveThread> LiveProcess::thread(int tid, size_t stack_size) const {
+    const std::string base = "/proc/" + std::to_string(pid_);
     const std::string task = base + "/task/" + std::to_string(tid);
     LiveThread t;
     t.tid = tid;
@@ -137,30 +150,64 @@ std::optional<LiveThread> snapshot_thread(int pid, int tid, size_t stack_size) {
     t.comm = read_text(task + "/comm");
     if (!t.comm.empty() && t.comm.back() == '\n') t.comm.pop_back();
 
-    t.stack.ia32 = runs_32bit_code(pid);
+    t.stack.ia32 = ia32_;
     uint64_t sp = 0, pc = 0;
     RawSyscall& raw = t.stack.syscall;
     if (!parse_proc_syscall(read_text(task + "/syscall"), &raw, &sp, &pc)) {
         raw.nr = -1;  // on a CPU right now: no registers without stopping it
     } else {
         t.has_registers = true;
-        int mem = open((base + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
         t.stack.snapshot.regs[7] = sp;
         t.stack.snapshot.regs[16] = pc;
-        uint64_t end = mapping_end(pid, sp);
+        uint64_t end = mapping_end(sp);
         size_t len = end > sp ? std::min<uint64_t>(end - sp, stack_size) : 0;
         t.stack.snapshot.stack.resize(len);
-        ssize_t n = mem >= 0 && len ? pread(mem, t.stack.snapshot.stack.data(), len, static_cast<off_t>(sp)) : 0;
+        ssize_t n = mem_ >= 0 && len ? pread(mem_, t.stack.snapshot.stack.data(), len, static_cast<off_t>(sp)) : 0;
         t.stack.snapshot.stack.resize(n > 0 ? n : 0);
-        if (raw.nr >= 0) describe_fd(pid, raw.args[0], &raw);
+        if (raw.nr >= 0) describe_fd(pid_, raw.args[0], &raw);
         int targ = tl_timeout_arg(raw.nr);
-        if (targ >= 0 && raw.args[targ] && mem >= 0 &&
-            pread(mem, raw.timeout.data(), sizeof(raw.timeout), static_cast<off_t>(raw.args[targ])) ==
+        if (targ >= 0 && raw.args[targ] && mem_ >= 0 &&
+            pread(mem_, raw.timeout.data(), sizeof(raw.timeout), static_cast<off_t>(raw.args[targ])) ==
                 sizeof(raw.timeout))
             raw.timeout_valid = true;
-        if (mem >= 0) close(mem);
     }
     return t;
+}
+
+CapturedStack LiveProcess::sleeping_stack(const SleepSample& sample, size_t stack_size) const {
+    CapturedStack out;
+    out.ia32 = sample.ia32;
+    out.snapshot.regs = sample.regs;
+    RawSyscall& raw = out.syscall;
+    raw.nr = sample.syscall_nr;
+    raw.args = sample.args;
+    const uint64_t sp = sample.regs[7];
+    const uint64_t end = mapping_end(sp);
+    const size_t len = end > sp ? std::min<uint64_t>(end - sp, stack_size) : 0;
+    out.snapshot.stack.resize(len);
+    const ssize_t n = mem_ >= 0 && len ? pread(mem_, out.snapshot.stack.data(), len, static_cast<off_t>(sp)) : 0;
+    out.snapshot.stack.resize(n > 0 ? n : 0);
+    if (raw.nr >= 0 && !out.ia32) {
+        describe_fd(pid_, raw.args[0], &raw);
+        const int targ = tl_timeout_arg(raw.nr);
+        if (targ >= 0 && raw.args[targ] && mem_ >= 0 &&
+            pread(mem_, raw.timeout.data(), sizeof(raw.timeout), static_cast<off_t>(raw.args[targ])) ==
+                sizeof(raw.timeout))
+            raw.timeout_valid = true;
+    }
+    return out;
+}
+
+std::optional<BlockedFor> blocked_for_now(const SleepSample& sample, uint64_t now_ns) {
+    const tl_sleep_since since{sample.since_ns, sample.uncertainty_ns};
+    __u64 ns = 0;
+    int exact = 0;
+    if (!tl_blocked_for(&since, true, now_ns, &ns, &exact)) return std::nullopt;
+    return BlockedFor{ns, exact != 0};
+}
+
+std::optional<LiveThread> snapshot_thread(int pid, int tid, size_t stack_size) {
+    return LiveProcess(pid).thread(tid, stack_size);
 }
 
 std::optional<BlockedFor> blocked_for(const LiveThread& t, const std::optional<SleepSample>& sample) {
@@ -177,9 +224,10 @@ std::vector<LiveThread> snapshot_live_threads(int pid, size_t stack_size) {
     std::vector<LiveThread> out;
     DIR* dir = opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
     if (!dir) return out;
+    const LiveProcess process(pid);  // its maps read once, not once per thread
     while (dirent* d = readdir(dir)) {
         if (d->d_name[0] == '.') continue;
-        if (auto t = snapshot_thread(pid, atoi(d->d_name), stack_size)) out.push_back(std::move(*t));
+        if (auto t = process.thread(atoi(d->d_name), stack_size)) out.push_back(std::move(*t));
     }
     closedir(dir);
     return out;

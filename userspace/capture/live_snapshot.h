@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -28,9 +29,40 @@ struct LiveThread {
 /// no context switch since the sample).
 std::optional<BlockedFor> blocked_for(const LiveThread& t, const std::optional<SleepSample>& sample);
 
+/// A live process's memory and mappings, opened and read once for reading
+/// many of its threads (a process with 10,000 threads has a long maps file).
+class LiveProcess {
+public:
+    explicit LiveProcess(int pid);
+    ~LiveProcess();
+    LiveProcess(const LiveProcess&) = delete;
+    LiveProcess& operator=(const LiveProcess&) = delete;
+
+    /// One thread; nullopt if it is gone. Reads at most `stack_size` bytes of
+    /// its stack, within the mapping that holds its stack pointer.
+    std::optional<LiveThread> thread(int tid, size_t stack_size) const;
+
+    /// The stack of a thread asleep where `sample` says: the registers and
+    /// syscall come from the kernel's sampler, so only the stack memory (and
+    /// a timeout the call points to) is read, and no /proc file of the thread.
+    CapturedStack sleeping_stack(const SleepSample& sample, size_t stack_size) const;
+
+private:
+    uint64_t mapping_end(uint64_t addr) const;  ///< end of the mapping holding addr, 0 if none
+
+    int pid_;
+    int mem_ = -1;
+    bool ia32_ = false;
+    std::vector<std::pair<uint64_t, uint64_t>> ranges_;  ///< every mapping, from /proc/PID/maps
+};
+
 /// One thread; nullopt if it is gone. Reads at most `stack_size` bytes of its
 /// stack through /proc/PID/mem.
 std::optional<LiveThread> snapshot_thread(int pid, int tid, size_t stack_size);
+
+/// How long a thread has been asleep at `now_ns` (CLOCK_MONOTONIC), for one
+/// known to be in the sleep `sample` describes.
+std::optional<BlockedFor> blocked_for_now(const SleepSample& sample, uint64_t now_ns);
 
 /// Every thread of `pid` (empty if the process is gone). Reads at most
 /// `stack_size` bytes of each stack through /proc/PID/mem.

@@ -5,6 +5,7 @@
 
 #include "cli/options.h"
 #include "common/errors.h"
+#include "modes/attach_mode.h"
 #include "modes/run_mode.h"
 
 using namespace threadleak;
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
                 return 0;
             case CommandLine::Action::kRun:
                 return run_mode(cl.run);
+            case CommandLine::Action::kAttach:
+                return attach_mode(cl.attach);
         }
     } catch (const UserError& e) {
         fprintf(stderr, "threadleak: error: %s\n", e.what());

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "modes/attach_mode.h"
 #include "modes/run_mode.h"
 
 namespace threadleak {
@@ -19,10 +20,11 @@ inline constexpr std::chrono::nanoseconds kMaxDuration = std::chrono::hours(1000
 
 /// What the command line asks for.
 struct CommandLine {
-    enum class Action { kRun, kPrintHelp, kPrintVersion, kPrintSuppressions };
+    enum class Action { kRun, kAttach, kPrintHelp, kPrintVersion, kPrintSuppressions };
     Action action = Action::kRun;
     std::string text;  ///< kPrintHelp / kPrintVersion / kPrintSuppressions: what to print on stdout
     RunOptions run;    ///< kRun: the `run` mode's options, validated
+    AttachOptions attach;  ///< kAttach: the `attach` mode's options, validated
 };
 
 /// Parses the arguments after argv[0]. Throws UserError(exit_code::kUsage)

@@ -9,7 +9,7 @@ ReportOutputs::ReportOutputs(const std::vector<OutputSpec>& specs, const FormatO
         auto format = make_report_format(spec.format, options);
         if (!format)
             throw std::logic_error("--format " + spec.format + " passed the option check but has no maker");
-        outputs_.push_back({std::move(format), std::make_unique<OutputFile>(spec.path)});
+        outputs_.push_back({spec.path, std::move(format), std::make_unique<OutputFile>(spec.path)});
     }
 }
 
@@ -21,6 +21,8 @@ void ReportOutputs::write(const Report& report) {
         o.file->flush_and_close();
     }
     for (Output& o : outputs_) o.file->finish();
+    // Ready for the next report: a new temporary file beside each.
+    for (Output& o : outputs_) o.file = std::make_unique<OutputFile>(o.path);
 }
 
 }  // namespace threadleak

@@ -29,11 +29,13 @@ public:
     ReportOutputs(const std::vector<OutputSpec>& specs, const FormatOptions& options = {});
 
     /// Renders `report` into every output, then puts each file in place.
-    /// Throws UserError (73) if writing one failed.
+    /// Throws UserError (73) if writing one failed. May be called again (attach
+    /// --interval): each file is then rewritten whole; stderr gets one more report.
     void write(const Report& report);
 
 private:
     struct Output {
+        std::string path;
         std::unique_ptr<ReportFormat> format;
         std::unique_ptr<OutputFile> file;
     };

@@ -179,6 +179,7 @@ public:
         case LeakKind::OutlivedTest:
             out_ << "was still alive when the test that created it ended (it exited later)";
             break;
+        case LeakKind::Parked: out_ << "is parked: in a wait with no timeout, not woken once"; break;
         case LeakKind::AliveAtCrash:
             out_ << "was alive when " << killing_signal(first.pid)
                  << " killed the process (not counted as a leak)";

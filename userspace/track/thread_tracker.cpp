@@ -37,6 +37,28 @@ void ThreadTracker::add_root_process(int pid, int ppid, const std::string& exe) 
     p.info.exe = exe;
 }
 
+void ThreadTracker::add_attached_process(int pid, int ppid, const std::string& exe, const std::string& comm) {
+    Process& p = new_process(pid);
+    p.info.ppid = ppid;
+    p.info.exe = exe;
+    p.info.comm = comm;
+    p.parent_exe = "";
+}
+
+void ThreadTracker::add_existing_thread(int pid, int tid, std::optional<int64_t> start_unix_ns, bool ignored) {
+    Thread& t = process(pid).threads[tid];
+    t.before_attach = true;
+    t.ignored = ignored;
+    t.start_unix_ns = start_unix_ns;
+}
+
+bool ThreadTracker::is_ignored(int pid, int tid) const {
+    auto p = processes_.find(pid);
+    if (p == processes_.end()) return false;
+    auto t = p->second.threads.find(tid);
+    return t != p->second.threads.end() && t->second.ignored;
+}
+
 void ThreadTracker::on_event(TraceEvent event) {
     std::visit([this](auto& e) { on(e); }, event);
 }
@@ -96,6 +118,7 @@ void ThreadTracker::on(ThreadCreateEvent& e) {
     if (p.info.comm.empty()) p.info.comm = e.creator_comm;
     std::optional<RunningTest> test = test_of_new_thread(p, e.creator_tid);
     Thread& t = p.threads[e.tid];
+    t = Thread{};  // attach: listed as alive at attach while its creation record was on its way
     t.creator_tid = e.creator_tid;
     t.creation = PendingStack{std::move(e.creator_stack), p.image};
     t.test = std::move(test);
@@ -176,6 +199,7 @@ void ThreadTracker::on(ThreadExitEvent& e) {
     // The main thread is nobody's to join; a thread that ended itself or ended
     // the process is not leaked.
     if (!judging_exits_ || e.how != ExitHow::Killed || e.tid == e.pid || !e.stack) return;
+    if (thread && thread->ignored) return;  // attach --baseline
 
     add_leak(LeakKind::Unjoined, p, e.tid, e.comm, std::move(thread), std::move(*e.stack), e.blocked_for);
 }
@@ -185,9 +209,11 @@ PendingLeak ThreadTracker::make_leak(LeakKind kind, const Process& p, int tid, c
                                      std::optional<BlockedFor> blocked_for) const {
     PendingLeak leak;
     leak.kind = kind;
-    leak.thread = ThreadIdentity{p.info.pid, p.info.exe, tid, name, std::nullopt};
+    leak.thread = ThreadIdentity{p.info.pid, p.info.exe, tid, name, std::nullopt, std::nullopt};
     if (thread) {
         leak.thread.creator_tid = thread->creator_tid;
+        leak.thread.start_unix_ns = thread->start_unix_ns;
+        leak.created_before_attach = thread->before_attach;
         leak.creation = std::move(thread->creation);
         if (thread->test) {
             leak.test = thread->test->name;
@@ -218,6 +244,12 @@ void ThreadTracker::add_live_leak(LeakKind kind, int pid, int tid, const std::st
                                   CapturedStack stack, std::optional<BlockedFor> blocked_for) {
     Process& p = process(pid);
     add_leak(kind, p, tid, name, thread_of(p, tid), std::move(stack), blocked_for);
+}
+
+PendingLeak ThreadTracker::live_leak(LeakKind kind, int pid, int tid, const std::string& name,
+                                     CapturedStack stack, std::optional<BlockedFor> blocked_for) {
+    const Process& p = process(pid);
+    return make_leak(kind, p, tid, name, thread_of(p, tid), std::move(stack), blocked_for);
 }
 
 void ThreadTracker::add_leaked_process(int pid, ProcCmdline cmdline, std::vector<LiveThread> threads) {

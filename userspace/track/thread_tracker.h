@@ -40,6 +40,8 @@ struct PendingLeak {
     std::optional<std::string> test;
     /// --per-test: created during the Nth test of its process (1-based), named or not.
     std::optional<int> test_ordinal;
+    /// attach: it was alive when threadleak attached (its creation was not seen).
+    bool created_before_attach = false;
 };
 
 /// --per-test: a test that has ended, with the threads created during it
@@ -70,6 +72,14 @@ public:
 
     /// The process threadleak started itself (its fork event is not seen).
     void add_root_process(int pid, int ppid, const std::string& exe);
+    /// attach: a running process threadleak attached to (its fork was not seen).
+    void add_attached_process(int pid, int ppid, const std::string& exe, const std::string& comm);
+    /// attach: thread `tid` of attached process `pid` was alive at attach.
+    /// `ignored` (--baseline): it is never reported, not even if its process
+    /// ends while it runs.
+    void add_existing_thread(int pid, int tid, std::optional<int64_t> start_unix_ns, bool ignored);
+    /// attach: true if `tid` was alive at attach and --baseline ignores it.
+    bool is_ignored(int pid, int tid) const;
     /// Takes the event: stacks are moved, not copied (one per live thread).
     void on_event(TraceEvent event);
     /// After this, exits are no longer leaks (threadleak is killing the command).
@@ -80,6 +90,9 @@ public:
     /// read from /proc): its identity and creation come from what was traced.
     void add_live_leak(LeakKind kind, int pid, int tid, const std::string& name,
                        CapturedStack stack, std::optional<BlockedFor> blocked_for);
+    /// The same leak, not recorded: attach reports what is parked now, afresh each time.
+    PendingLeak live_leak(LeakKind kind, int pid, int tid, const std::string& name, CapturedStack stack,
+                          std::optional<BlockedFor> blocked_for);
     /// Records live process `pid` as left running by the command, with its
     /// threads as read from /proc (each with its creation stack, if traced).
     void add_leaked_process(int pid, ProcCmdline cmdline, std::vector<LiveThread> threads);
@@ -117,6 +130,9 @@ private:
         std::optional<PendingStack> creation;
         std::optional<RunningTest> test;         ///< --per-test: created during it
         std::shared_ptr<PendingLeak> outlived;   ///< set by mark_outlived
+        bool before_attach = false;              ///< attach: alive at attach
+        bool ignored = false;                    ///< attach --baseline: never reported
+        std::optional<int64_t> start_unix_ns;    ///< attach: from /proc, for one alive at attach
     };
     struct Process {
         ProcessInfo info;

@@ -1,0 +1,151 @@
+#include "analyze/site_census.h"
+
+#include <algorithm>
+
+#include "analyze/creation_site.h"
+
+namespace threadleak {
+namespace {
+
+/// Enough frames to get past pthread_create, std::thread and a runtime's
+/// wrappers to the code that asked for the thread.
+constexpr size_t kSiteUnwindFrames = 24;
+
+/// The site's frames of one creation stack: unwound only as deep as needed.
+Stack site_frames(const CapturedStack& creation, const ProcessImage* image) {
+    if (!image || creation.ia32) return {};
+    Stack frames;
+    for (const RawFrame& raw : image->unwind(creation.snapshot, kSiteUnwindFrames)) {
+        const std::vector<Frame> levels = image->symbolize_inline(raw);
+        for (const Frame& f : levels) {
+            frames.push_back(f);
+            if (!is_threading_frame(f)) return frames;
+        }
+    }
+    return frames;
+}
+
+int verdict_rank(SiteVerdict v) {
+    switch (v) {
+    case SiteVerdict::Leaking: return 0;
+    case SiteVerdict::Parked: return 1;
+    case SiteVerdict::TooEarly: return 2;
+    case SiteVerdict::Ok: return 3;
+    }
+    return 4;
+}
+
+}  // namespace
+
+SiteCensus::SiteCensus(GrowthRule rule, uint64_t start_ns) : rule_(rule), start_ns_(start_ns) {}
+
+void SiteCensus::name_process(int pid, const std::string& comm, const std::string& exe) {
+    names_[pid] = {comm, exe};
+    for (Site& s : sites_)
+        if (s.info.pid == pid) {
+            s.info.comm = comm;
+            s.info.exe = exe;
+        }
+}
+
+size_t SiteCensus::site_of(int pid, bool before_attach, const Stack& frames) {
+    const std::string key =
+        std::to_string(pid) + (before_attach ? "|before" : "|" + site_key(frames));
+    auto it = by_key_.find(key);
+    if (it != by_key_.end()) return it->second;
+    Site s;
+    s.info.pid = pid;
+    if (auto n = names_.find(pid); n != names_.end()) {
+        s.info.comm = n->second.first;
+        s.info.exe = n->second.second;
+    }
+    s.info.created_before_attach = before_attach;
+    s.info.created_by = frames;
+    s.info.label = before_attach ? "created before attach" : site_label(frames);
+    sites_.push_back(std::move(s));
+    by_key_.emplace(key, sites_.size() - 1);
+    return sites_.size() - 1;
+}
+
+void SiteCensus::thread_existed(int pid, int tid) {
+    const size_t site = site_of(pid, true, {});
+    if (threads_.emplace(std::make_pair(pid, tid), ThreadEntry{site, std::nullopt}).second)
+        sites_[site].info.alive++;
+}
+
+void SiteCensus::thread_created(int pid, int tid, uint64_t time_ns, const CapturedStack& creation,
+                                const ProcessImage* image) {
+    const size_t site = site_of(pid, false, site_frames(creation, image));
+    // Listed as alive at attach while its creation record was on its way: it is this site's.
+    if (auto old = threads_.find({pid, tid}); old != threads_.end() && sites_[old->second.site].info.alive > 0)
+        sites_[old->second.site].info.alive--;
+    threads_.insert_or_assign(std::make_pair(pid, tid), ThreadEntry{site, time_ns});
+    sites_[site].info.created++;
+    sites_[site].info.alive++;
+}
+
+void SiteCensus::thread_exited(int pid, int tid, uint64_t time_ns) {
+    auto it = threads_.find({pid, tid});
+    if (it == threads_.end()) return;
+    Site& s = sites_[it->second.site];
+    if (s.info.alive > 0) s.info.alive--;
+    if (it->second.created_ns) {
+        // Only a thread created during the observation has a known lifetime.
+        s.info.exited++;
+        const uint64_t born = *it->second.created_ns;
+        s.lifetimes.add(time_ns > born ? time_ns - born : 0);
+    }
+    threads_.erase(it);
+}
+
+void SiteCensus::add_point(uint64_t time_ns, const std::function<bool(int, int)>& is_parked) {
+    std::vector<uint64_t> parked(sites_.size(), 0);
+    for (const auto& [key, entry] : threads_)
+        if (is_parked(key.first, key.second)) parked[entry.site]++;
+    const uint64_t t = time_ns > start_ns_ ? time_ns - start_ns_ : 0;
+    for (size_t i = 0; i < sites_.size(); i++) {
+        CreationSite& s = sites_[i].info;
+        s.parked = parked[i];
+        if (s.alive == 0 && s.series.empty() && s.created == 0) continue;
+        s.series.push_back({t, s.alive, s.parked});
+        if (s.series.size() > kMaxPoints) {
+            // Keep the first and every other point after it: the span stays, the density halves.
+            std::vector<SitePoint> thinned;
+            for (size_t j = 0; j < s.series.size(); j += 2) thinned.push_back(s.series[j]);
+            if (thinned.back().t_ns != s.series.back().t_ns) thinned.push_back(s.series.back());
+            s.series = std::move(thinned);
+        }
+    }
+}
+
+std::vector<std::pair<int, int>> SiteCensus::alive_threads() const {
+    std::vector<std::pair<int, int>> out;
+    out.reserve(threads_.size());
+    for (const auto& [key, entry] : threads_) out.push_back(key);
+    return out;
+}
+
+std::vector<CreationSite> SiteCensus::sites() const {
+    std::vector<CreationSite> out;
+    for (const Site& s : sites_) {
+        if (s.info.alive == 0 && s.info.created == 0) continue;  // alive at attach, all gone: nothing to say
+        CreationSite c = s.info;
+        const GrowthVerdict g = judge_growth(c.series, c.created, c.exited, rule_);
+        c.verdict = g.verdict;
+        // Threads alive at attach cannot be a growing site: their number only
+        // falls (a rising parked count there is threads going idle).
+        if (c.created_before_attach && c.verdict == SiteVerdict::Leaking)
+            c.verdict = c.parked > 0 ? SiteVerdict::Parked : SiteVerdict::Ok;
+        c.slope_per_min = g.slope_per_min;
+        c.projected_24h = g.projected_24h;
+        c.lifetime_ns = s.lifetimes.summary();
+        out.push_back(std::move(c));
+    }
+    std::stable_sort(out.begin(), out.end(), [](const CreationSite& a, const CreationSite& b) {
+        if (verdict_rank(a.verdict) != verdict_rank(b.verdict)) return verdict_rank(a.verdict) < verdict_rank(b.verdict);
+        return a.alive > b.alive;
+    });
+    return out;
+}
+
+}  // namespace threadleak

@@ -1,0 +1,72 @@
+// attach: the threads of every creation site over the observation. Fed with
+// each thread's creation and exit as the records arrive, and with a point in
+// time per interval (how many of each site's threads are alive and parked);
+// turned into the report's CreationSites, each with its growth verdict.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "analyze/growth_verdict.h"
+#include "analyze/lifetime_histogram.h"
+#include "report/report.h"
+#include "track/thread_tracker.h"
+
+namespace threadleak {
+
+class SiteCensus {
+public:
+    /// `start_ns`: CLOCK_MONOTONIC (bpf_ktime_get_ns) when the observation began;
+    /// the series' times are relative to it.
+    SiteCensus(GrowthRule rule, uint64_t start_ns);
+
+    /// Names a process's sites (its comm and exe may change at exec).
+    void name_process(int pid, const std::string& comm, const std::string& exe);
+    /// Thread `tid` of `pid` was alive at attach: the process's "created before attach" site.
+    void thread_existed(int pid, int tid);
+    /// A thread created during the observation; its site is found by
+    /// unwinding `creation` (a few frames) in its address space.
+    void thread_created(int pid, int tid, uint64_t time_ns, const CapturedStack& creation,
+                        const ProcessImage* image);
+    /// Threads that this census does not know are ignored (--baseline's, main threads).
+    void thread_exited(int pid, int tid, uint64_t time_ns);
+
+    /// Adds one point at `time_ns` to every site with threads (or with points
+    /// already). `is_parked(pid, tid)` tells which alive threads are parked.
+    void add_point(uint64_t time_ns, const std::function<bool(int pid, int tid)>& is_parked);
+
+    /// Every alive thread the census knows, as (pid, tid).
+    std::vector<std::pair<int, int>> alive_threads() const;
+
+    /// The sites, judged: leaking first, then parked, then by alive threads.
+    std::vector<CreationSite> sites() const;
+
+    /// A series longer than this is thinned (every other point dropped) so a
+    /// long observation keeps bounded memory.
+    static constexpr size_t kMaxPoints = 1024;
+
+private:
+    struct Site {
+        CreationSite info;             ///< counts and series kept here; verdict filled in sites()
+        LifetimeHistogram lifetimes;
+    };
+    struct ThreadEntry {
+        size_t site = 0;
+        std::optional<uint64_t> created_ns;  ///< nullopt: alive at attach
+    };
+    size_t site_of(int pid, bool before_attach, const Stack& frames);
+
+    GrowthRule rule_;
+    uint64_t start_ns_;
+    std::vector<Site> sites_;
+    std::unordered_map<std::string, size_t> by_key_;
+    std::map<std::pair<int, int>, ThreadEntry> threads_;
+    std::map<int, std::pair<std::string, std::string>> names_;  ///< pid -> comm, exe
+};
+
+}  // namespace threadleak
