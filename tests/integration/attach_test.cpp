@@ -96,6 +96,10 @@ class Target {
     kill(-pid_, SIGKILL);
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
+    // Its children (fork_after_attach's) were reparented to this subreaper.
+    const auto deadline = Clock::now() + milliseconds(500);
+    while (waitpid(-pid_, nullptr, WNOHANG) >= 0 && Clock::now() < deadline)
+      std::this_thread::sleep_for(milliseconds(5));
     close(in_fd_);
     close(out_fd_);
   }
@@ -284,7 +288,8 @@ Attach StartAttach(const std::vector<std::string> &args, bool quick = true) {
 
 AttachRun FinishAttach(const Attach &attach, milliseconds guard = seconds(30)) {
   AttachRun run;
-  static_cast<RunResult &>(run) = CollectThreadleak(attach.spawned, guard);
+  // Other attaches and targets of the test may be running: reap none of them.
+  static_cast<RunResult &>(run) = CollectThreadleak(attach.spawned, guard, /*reap_orphans=*/false);
   ReadReport(attach.json_path, &run);
   run.text = ReadFile(attach.text_path);
   fs::remove_all(attach.dir);
@@ -914,7 +919,7 @@ TEST_F(AttachErrorsTest, BadInputGetsOneLineAndItsExitCode) {
   ExpectOneLineError(FinishAttach(public_address), kUsageExit, "--prometheus-public",
                      "a non-loopback address");
   AttachRun self_run;
-  static_cast<RunResult &>(self_run) = CollectThreadleak(itself, seconds(20));
+  static_cast<RunResult &>(self_run) = CollectThreadleak(itself, seconds(20), /*reap_orphans=*/false);
   ExpectOneLineError(self_run, kNotUserProcessExit, std::to_string(itself.pid), "threadleak itself");
   close(busy);
 
