@@ -35,7 +35,10 @@ BPF_CFLAGS ?= -O2
 # bpf/vmlinux.h is checked in (the kernel types we read, CO-RE relocated at load
 # time): the build needs neither kernel headers nor the build host's BTF.
 REQUIRED_BPF_CFLAGS := -g -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -Ibpf -Wall -Werror
-LDLIBS     := -lbpf -ldw -lelf -lz -liberty -lprotobuf -lnettle -lpthread
+# attach --prometheus: prometheus-cpp's pull library (its Exposer) and the civetweb it runs on.
+PROMETHEUS_LIBS := $(shell pkg-config --libs prometheus-cpp-pull 2>/dev/null || echo -lprometheus-cpp-pull -lprometheus-cpp-core) \
+                   -lcivetweb-cpp -lcivetweb
+LDLIBS     := -lbpf -ldw -lelf -lz -liberty -lprotobuf -lnettle $(PROMETHEUS_LIBS) -lpthread
 GTEST_LIBS := -lgtest -lgtest_main -lpthread
 
 # make install: DESTDIR is prepended to every path (staging, packaging).
@@ -160,9 +163,11 @@ $(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libthreadleak.a
 	$(call msg,LINK,$@)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(GTEST_LIBS)
 
-$(BUILD)/integration_tests: $(INTEG_OBJS)
+# Linked with the library for the tests that run a piece of it in-process
+# (a MetricsEndpoint scraped by a real Prometheus server).
+$(BUILD)/integration_tests: $(INTEG_OBJS) $(BUILD)/libthreadleak.a
 	$(call msg,LINK,$@)
-	$(Q)$(CXX) $(ALL_CXXFLAGS) $(LDFLAGS) -o $@ $^ $(GTEST_LIBS)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(GTEST_LIBS)
 
 # Fixtures omit frame pointers (like Debian's glibc) so the unwinder is exercised
 # on CFI alone; -fno-inline keeps their distinctive functions as real frames.

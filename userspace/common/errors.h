@@ -16,6 +16,7 @@ inline constexpr int kUnavailable = 69;    ///< kernel lacks BTF/BPF support (EX
 inline constexpr int kInternal = 70;       ///< bug or unexpected kernel answer (EX_SOFTWARE)
 inline constexpr int kCantCreate = 73;     ///< --output not writable (EX_CANTCREAT)
 inline constexpr int kIncomplete = 75;     ///< no leak found, but events were lost (EX_TEMPFAIL)
+inline constexpr int kAddressInUse = 76;   ///< attach --prometheus: address in use or not bindable
 inline constexpr int kNoPermission = 77;   ///< not root / no CAP_BPF (EX_NOPERM)
 inline constexpr int kTimedOut = 124;      ///< --timeout expired
 inline constexpr int kNotExecutable = 126; ///< command found but cannot run

@@ -5,9 +5,7 @@
 #include <optional>
 
 namespace threadleak {
-namespace {
 
-/// Code points that are valid but change how a terminal shows the line.
 bool is_invisible_or_reordering(uint32_t cp) {
     return (cp >= 0x80 && cp <= 0x9f) ||      // C1 controls
            cp == 0x061c ||                    // Arabic letter mark
@@ -16,8 +14,6 @@ bool is_invisible_or_reordering(uint32_t cp) {
            (cp >= 0x2060 && cp <= 0x2069) ||  // word joiner .. PDI (isolates)
            cp == 0xfeff;                      // BOM / zero-width no-break space
 }
-
-}  // namespace
 
 // Declared in text_escape.h: the XML escaping (xml_escape.cpp) reads UTF-8 alike.
 std::optional<std::pair<uint32_t, size_t>> decode_utf8(std::string_view s, size_t i) {

@@ -27,6 +27,11 @@ std::string escape_quoted(std::string_view s);
 /// overlong forms, surrogates or values above U+10FFFF). Requires i < s.size().
 std::optional<std::pair<uint32_t, size_t>> decode_utf8(std::string_view s, size_t i);
 
+/// True for valid code points that change how a line is shown without being
+/// seen: C1 controls, bidi controls, line and paragraph separators, zero-width
+/// characters and the BOM (the `\uNNNN` escapes of escape_text).
+bool is_invisible_or_reordering(uint32_t cp);
+
 /// `s` unchanged when it is valid UTF-8; else each byte of invalid UTF-8 (as
 /// escape_text tells them) replaced by U+FFFD. For formats whose strings are
 /// data, not text on a terminal, yet must be UTF-8 (protobuf `string`).
