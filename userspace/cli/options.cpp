@@ -14,6 +14,7 @@
 #include "common/errors.h"
 #include "common/version.h"
 #include "formats/report_format.h"
+#include "modes/metrics_endpoint.h"
 
 namespace threadleak {
 namespace {
@@ -357,6 +358,7 @@ void check_attach_options(const AttachOptions& opt) {
     if ((opt.comm_glob || opt.cgroup) && !opt.all)
         throw usage("--comm and --cgroup choose among --all's processes; add --all, or use -p PID");
     if (opt.prometheus_public && !opt.prometheus) throw usage("--prometheus-public needs --prometheus ADDR:PORT");
+    if (opt.prometheus) check_prometheus_address(*opt.prometheus, opt.prometheus_public);
 }
 
 /// The first argument `app` did not recognize. CLI11 keeps the "--" that

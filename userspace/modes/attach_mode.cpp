@@ -20,6 +20,7 @@
 #include "formats/report_outputs.h"
 #include "formats/text_escape.h"
 #include "modes/attach_targets.h"
+#include "modes/metrics_endpoint.h"
 #include "modes/parked_reader.h"
 #include "modes/parked_scan.h"
 #include "modes/signal_forwarding.h"
@@ -103,6 +104,10 @@ std::string observed_for_text(const AttachOptions& opt) {
 int attach_mode(const AttachOptions& opt) {
     ReportOutputs outputs(opt.outputs, opt.format_options);
     check_bpf_prerequisites();
+    // Bound before anything is traced: a busy port fails at once.
+    std::unique_ptr<MetricsEndpoint> metrics;
+    if (opt.prometheus)
+        metrics = std::make_unique<MetricsEndpoint>(*opt.prometheus, opt.prometheus_public, opt.prometheus_sites);
     const std::vector<AttachTarget> targets = opt.all ? all_processes() : resolve_pids(opt.pids);
 
     BpfOptions bpf = opt.bpf;
@@ -141,6 +146,7 @@ int attach_mode(const AttachOptions& opt) {
                         "-p " + std::to_string(targets.front().pid) +
                             ": the process exited while threadleak attached to it");
     }
+    if (metrics) fprintf(stderr, "threadleak: serving %s\n", metrics->url().c_str());
     if (attached.size() == 1)
         fprintf(stderr, "threadleak: attached to pid %d (%s), %zu threads; observing %s\n", attached[0],
                 escape_text(targets.front().comm).c_str(), thread_count, observed_for_text(opt).c_str());
@@ -156,6 +162,15 @@ int attach_mode(const AttachOptions& opt) {
     auto next_point = started + point_every;
     auto next_report = started + opt.interval.value_or(std::chrono::nanoseconds::max() / 4);
 
+    const auto kernel_health = [&] {
+        Health h = health;
+        h.ringbuf_drops = session.ringbuf_drops();
+        h.traced_map_full = session.traced_map_full();
+        h.stack_copy_failures = session.stack_copy_failures();
+        h.malformed_records = obs.malformed();
+        h.unreadable_maps = tracker.unreadable_maps();
+        return h;
+    };
     const auto comms = [&] {
         std::map<int, std::string> out;
         for (const ProcessInfo& p : tracker.processes()) out[p.pid] = p.comm;
@@ -182,12 +197,7 @@ int attach_mode(const AttachOptions& opt) {
         info.start_unix_ns = start_unix;
         info.duration_ns = monotonic_ns() - start_ns;
         info.parked_threshold_ns = static_cast<uint64_t>(opt.threshold.count());
-        Health h = health;
-        h.ringbuf_drops = session.ringbuf_drops();
-        h.traced_map_full = session.traced_map_full();
-        h.stack_copy_failures = session.stack_copy_failures();
-        h.malformed_records = obs.malformed();
-        h.unreadable_maps = tracker.unreadable_maps();
+        Health h = kernel_health();
         const uint64_t began = monotonic_ns();
         std::vector<LeakedThread> live =
             parked_reader.read(tracker, session, parked.parked(), reported, opt.bpf.stack_size, h);
@@ -208,6 +218,19 @@ int attach_mode(const AttachOptions& opt) {
         return r;
     };
 
+    // Prometheus gets the sites after every point; the parked threads' stacks are not read for it.
+    const auto publish = [&] {
+        if (!metrics) return;
+        const std::map<int, std::string> names = comms();
+        Report r;
+        r.session.mode = Mode::Attach;
+        r.session.duration_ns = monotonic_ns() - start_ns;
+        r.health = kernel_health();
+        for (CreationSite& s : obs.census().sites())
+            if (obs.reported(s.pid, names)) r.sites.push_back(std::move(s));
+        metrics->publish(r);
+    };
+
     TraceLoop loop(session, opt.sample_interval);
     std::optional<TraceLoop::Clock::time_point> deadline;
     if (opt.duration) deadline = started + *opt.duration;
@@ -217,6 +240,7 @@ int attach_mode(const AttachOptions& opt) {
         const auto now = TraceLoop::Clock::now();
         if (now >= next_point) {
             take_point();
+            publish();
             next_point = std::max(next_point + point_every, now);
         }
         if (now >= next_report) {

@@ -30,7 +30,7 @@ struct AttachOptions : ObserveOptions {
     GrowthRule rule;                        ///< --min-observation sets rule.min_observation
     std::optional<std::string> prometheus;  ///< --prometheus ADDR:PORT
     bool prometheus_public = false;
-    size_t prometheus_sites = 20;
+    size_t prometheus_sites = 20;           ///< --prometheus-sites
 };
 
 /// Runs the whole mode; returns the exit code. Throws UserError.
