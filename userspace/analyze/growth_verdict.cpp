@@ -78,6 +78,14 @@ Trend judge_series(const std::vector<SitePoint>& s, Count count, bool few_exited
     if (!few_exited || s.empty() || !t.slope || *t.slope <= 0) return t;
     const uint64_t first = s.front().*count, last = s.back().*count;
     if (last < first || last - first < rule.min_rise) return t;
+    // Still rising lately: above the count at the latest point at or before
+    // `recent_share` of the span before the end.
+    const uint64_t span = s.back().t_ns - s.front().t_ns;
+    const uint64_t cutoff = s.back().t_ns - static_cast<uint64_t>(static_cast<double>(span) * rule.recent_share);
+    uint64_t earlier = first;
+    for (const SitePoint& p : s)
+        if (p.t_ns <= cutoff) earlier = p.*count;
+    if (rule.recent_share > 0 && last <= earlier) return t;
     const std::optional<double> tau = growth_steadiness(s, count);  // the costly test last
     t.rises = tau && *tau >= rule.min_steadiness;
     return t;

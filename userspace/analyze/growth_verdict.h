@@ -28,6 +28,10 @@ struct GrowthRule {
     double min_steadiness = 0.6;
     /// ... while at most this share of the threads created during the observation exited.
     double max_exited_share = 0.5;
+    /// ... and it still rose in the latest part of the observation: the last
+    /// count is above the count this share of the span earlier (a pool that
+    /// filled early and then stayed flat is not leaking). 0: not checked.
+    double recent_share = 1.0 / 3;
 };
 
 struct GrowthVerdict {

@@ -96,16 +96,24 @@ TEST(GrowthVerdictTest, PoolThatFillsThenStaysFlatIsParkedOnceObservedLong) {
     EXPECT_LT(*growth_steadiness(sampled(120, 1, pool), &SitePoint::parked), 0.3);
     // The alive series alone is steady enough at 30 s (it rose during 8 of them) ...
     EXPECT_LT(*growth_steadiness(sampled(30, 1, pool), &SitePoint::alive), 0.6);
-    // ... but the parked series rose during the middle of those 30 s: the known
-    // limit of the rule (docs/growth-verdict.md), gone by 50 s.
-    EXPECT_EQ(judge_growth(sampled(30, 1, pool), 8, 0).verdict, SiteVerdict::Leaking);
+    // ... and the parked series, steady through the middle of those 30 s, has
+    // not risen in their last third (recent_share): not leaking.
+    EXPECT_EQ(judge_growth(sampled(30, 1, pool), 8, 0).verdict, SiteVerdict::Parked);
+    GrowthRule without_recent;
+    without_recent.recent_share = 0;
+    EXPECT_EQ(judge_growth(sampled(30, 1, pool), 8, 0, without_recent).verdict, SiteVerdict::Leaking);
     EXPECT_EQ(judge_growth(sampled(50, 1, pool), 8, 0).verdict, SiteVerdict::Parked);
 }
 
-TEST(GrowthVerdictTest, PoolThatFillsSlowlyLooksLeakingUntilItsPlateauDominates) {
+TEST(GrowthVerdictTest, PoolThatFillsSlowlyIsNotLeakingOnceFlatForTheLastThird) {
     // 8 threads over 20 s, one each 2.5 s, then flat; none parked (timed waits).
     auto pool = [](double t) { return std::pair<uint64_t, uint64_t>(steps(t, 2.5, 8), 0); };
-    EXPECT_EQ(judge_growth(sampled(30, 1, pool), 8, 0).verdict, SiteVerdict::Leaking);
+    EXPECT_EQ(judge_growth(sampled(30, 1, pool), 8, 0).verdict, SiteVerdict::Ok);
+    // Still filling in the last third of the observation: looks like a leak.
+    EXPECT_EQ(judge_growth(sampled(24, 1, pool), 8, 0).verdict, SiteVerdict::TooEarly);
+    GrowthRule short_rule;
+    short_rule.min_observation = std::chrono::seconds(10);
+    EXPECT_EQ(judge_growth(sampled(19, 1, pool), 8, 0, short_rule).verdict, SiteVerdict::Leaking);
     EXPECT_EQ(judge_growth(sampled(60, 1, pool), 8, 0).verdict, SiteVerdict::Ok);
     EXPECT_EQ(judge_growth(sampled(180, 1, pool), 8, 0).verdict, SiteVerdict::Ok);
 }
