@@ -197,6 +197,7 @@ int attach_mode(const AttachOptions& opt) {
         info.start_unix_ns = start_unix;
         info.duration_ns = monotonic_ns() - start_ns;
         info.parked_threshold_ns = static_cast<uint64_t>(opt.threshold.count());
+        info.min_observation_ns = static_cast<uint64_t>(opt.rule.min_observation.count());
         Health h = kernel_health();
         const uint64_t began = monotonic_ns();
         std::vector<LeakedThread> live =
@@ -231,6 +232,9 @@ int attach_mode(const AttachOptions& opt) {
         metrics->publish(r);
     };
 
+    // The series begin at attach, so they span the whole observation.
+    take_point();
+    publish();
     TraceLoop loop(session, opt.sample_interval);
     std::optional<TraceLoop::Clock::time_point> deadline;
     if (opt.duration) deadline = started + *opt.duration;
