@@ -165,6 +165,14 @@ struct tl_sleep_sample {
 	                        * has not slept again since (woken, it may have run) */
 	__u64 preemptions;     /* nivcsw then: unchanged as well means it never ran since */
 	struct tl_sleep_since since; /* when that sleep began (sleep_clock.h) */
+	/* Where it sleeps, from its saved user registers when the sleep was first
+	 * seen: attach reads 10,000 parked threads without a /proc file each. */
+	__u64 regs[17];        /* DWARF order, as tl_stack_sample's */
+	__s64 syscall_nr;      /* orig_ax: -1 when not in a syscall */
+	__u64 args[6];
+	__u32 ia32;            /* 1: in 32-bit code */
+	__u32 pad;
+	char comm[16];         /* its name then */
 };
 
 /* --per-test probes (bpf/test_marks.bpf.c). The attach cookie says what the

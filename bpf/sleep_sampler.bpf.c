@@ -127,6 +127,32 @@ static __always_inline void end_run(void)
 	run_nr++;
 }
 
+/* The sleeping task's saved user registers and syscall (a task asleep in a
+ * syscall has them at the top of its kernel stack). */
+static __always_inline void record_where(struct task_struct *task, struct tl_sleep_sample *ss)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	if (!regs) {
+		ss->syscall_nr = -1;
+		return;
+	}
+	ss->regs[0] = regs->ax;  ss->regs[1] = regs->dx;
+	ss->regs[2] = regs->cx;  ss->regs[3] = regs->bx;
+	ss->regs[4] = regs->si;  ss->regs[5] = regs->di;
+	ss->regs[6] = regs->bp;  ss->regs[7] = regs->sp;
+	ss->regs[8] = regs->r8;  ss->regs[9] = regs->r9;
+	ss->regs[10] = regs->r10; ss->regs[11] = regs->r11;
+	ss->regs[12] = regs->r12; ss->regs[13] = regs->r13;
+	ss->regs[14] = regs->r14; ss->regs[15] = regs->r15;
+	ss->regs[16] = regs->ip;
+	ss->syscall_nr = (long)regs->orig_ax;
+	ss->ia32 = regs->cs == 0x23; /* __USER32_CS */
+	ss->args[0] = ss->regs[5]; ss->args[1] = ss->regs[4]; ss->args[2] = ss->regs[1];
+	ss->args[3] = ss->regs[10]; ss->args[4] = ss->regs[8]; ss->args[5] = ss->regs[9];
+	bpf_probe_read_kernel_str(ss->comm, sizeof(ss->comm), task->comm);
+}
+
 SEC("iter/task")
 int sample_sleepers(struct bpf_iter__task *ctx)
 {
@@ -170,6 +196,7 @@ int sample_sleepers(struct bpf_iter__task *ctx)
 	if (r)
 		prev = r->latest.clock_task < ss.exec_start ? &r->latest : &r->older;
 	ss.since = tl_sleep_start(ss.exec_start, &now, prev, sched_minus_ktime(), bpf_ktime_get_ns());
+	record_where(task, &ss);
 	bpf_map_update_elem(&sleep_samples, &tid, &ss, BPF_ANY);
 	return 0;
 }

@@ -30,7 +30,7 @@ Report build_report(const ThreadTracker& tracker, SessionInfo session, Health he
 }
 
 Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health, const ReportOptions& options,
-                    const std::vector<PendingLeak>& live_leaks, std::vector<CreationSite> sites) {
+                    std::vector<LeakedThread> live_leaks, std::vector<CreationSite> sites) {
     Report r;
     r.session = std::move(session);
     r.health = health;
@@ -40,8 +40,7 @@ Report build_report(const ThreadTracker& tracker, SessionInfo session, Health he
     if (options.per_test)  // resolve_leaks keeps the order of the pending leaks
         for (size_t i = 0; i < threads.size(); i++)
             threads[i].test = test_of(tracker.leaks()[i], threads[i].created_by);
-    for (LeakedThread& t : resolve_leaks(live_leaks, options.stop_symbolizing, &r.health.stacks_not_symbolized))
-        threads.push_back(std::move(t));
+    for (LeakedThread& t : live_leaks) threads.push_back(std::move(t));
     r.suppressed = apply_suppressions(options.suppressions, threads);
     for (LeakGroup& g : group_leaks(std::move(threads)))
         (is_leak(g.kind) ? r.leaks : r.alive_at_crash).push_back(std::move(g));

@@ -28,8 +28,8 @@ Report build_report(const ThreadTracker& tracker, SessionInfo session, Health he
                     const ReportOptions& options = {});
 
 /// attach: also the leaks found in the live processes now (parked threads,
-/// reported afresh each time) and the creation sites.
+/// resolved already, reported afresh each time) and the creation sites.
 Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health, const ReportOptions& options,
-                    const std::vector<PendingLeak>& live_leaks, std::vector<CreationSite> sites);
+                    std::vector<LeakedThread> live_leaks, std::vector<CreationSite> sites);
 
 }  // namespace threadleak

@@ -221,11 +221,47 @@ void BpfSession::sample_sleepers() {
     close(fd);
 }
 
+namespace {
+
+SleepSample to_sample(const tl_sleep_sample& s) {
+    SleepSample out;
+    out.switches = s.switches;
+    out.since_ns = s.since.since_ns;
+    out.uncertainty_ns = s.since.uncertainty_ns;
+    std::copy(std::begin(s.regs), std::end(s.regs), out.regs.begin());
+    out.syscall_nr = s.syscall_nr;
+    std::copy(std::begin(s.args), std::end(s.args), out.args.begin());
+    out.ia32 = s.ia32 != 0;
+    out.comm.assign(s.comm, strnlen(s.comm, sizeof s.comm));
+    return out;
+}
+
+}  // namespace
+
 std::optional<SleepSample> BpfSession::sleep_sample(int tid) const {
     const uint32_t key = static_cast<uint32_t>(tid);
     tl_sleep_sample s{};
     if (bpf_map__lookup_elem(skel_->maps.sleep_samples, &key, sizeof(key), &s, sizeof(s), 0)) return std::nullopt;
-    return SleepSample{s.switches, s.since.since_ns, s.since.uncertainty_ns};
+    return to_sample(s);
+}
+
+std::unordered_map<int, SleepSample> BpfSession::sleep_samples() const {
+    // In batches: one syscall per 1024 threads, not one per thread.
+    constexpr uint32_t kBatch = 1024;
+    std::unordered_map<int, SleepSample> out;
+    const int fd = bpf_map__fd(skel_->maps.sleep_samples);
+    std::vector<uint32_t> keys(kBatch);
+    std::vector<tl_sleep_sample> values(kBatch);
+    uint32_t token = 0;
+    for (bool first = true;; first = false) {
+        uint32_t count = kBatch;
+        const int err = bpf_map_lookup_batch(fd, first ? nullptr : &token, &token, keys.data(), values.data(),
+                                             &count, nullptr);
+        for (uint32_t i = 0; i < count && (err == 0 || errno == ENOENT); i++)
+            out.emplace(static_cast<int>(keys[i]), to_sample(values[i]));
+        if (err) break;  // ENOENT: that was the last batch
+    }
+    return out;
 }
 
 uint64_t BpfSession::stat(uint32_t index) const {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "capture/capture_types.h"
@@ -73,6 +74,8 @@ public:
     void sample_sleepers();
     /// The last sample of thread `tid` asleep; nullopt if none (never seen asleep, exited).
     std::optional<SleepSample> sleep_sample(int tid) const;
+    /// Every sample, by tid, read in a few syscalls (attach reads 10,000 at once).
+    std::unordered_map<int, SleepSample> sleep_samples() const;
     /// --per-test: a uprobe and a uretprobe at each site (capture/test_probe_sites),
     /// with the site's kind in its cookie. Returns how many sites
     /// were attached; those that failed are named on stderr.

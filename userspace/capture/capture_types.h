@@ -53,6 +53,13 @@ struct SleepSample {
     uint64_t switches = 0;  ///< voluntary context switches then: unchanged while asleep = same sleep
     uint64_t since_ns = 0;  ///< CLOCK_MONOTONIC when the sleep began, or a later time
     uint64_t uncertainty_ns = UINT64_MAX;  ///< it began up to this much earlier (MAX: unknown)
+    /// Where it sleeps: its saved user registers (DWARF order) and syscall
+    /// when the sleep was first seen, and its name then.
+    std::array<uint64_t, 17> regs{};
+    int64_t syscall_nr = -1;
+    std::array<uint64_t, 6> args{};
+    bool ia32 = false;
+    std::string comm;
 };
 
 /// A thread's registers, stack copy and syscall.

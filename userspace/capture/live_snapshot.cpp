@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -128,9 +129,12 @@ LiveProcess::~LiveProcess() {
 }
 
 uint64_t LiveProcess::mapping_end(uint64_t addr) const {
-    for (const auto& [start, end] : ranges_)
-        if (addr >= start && addr < end) return end;
-    return 0;
+    // /proc/PID/maps is sorted by address: the last mapping starting at or below addr.
+    auto it = std::upper_bound(ranges_.begin(), ranges_.end(), addr,
+                               [](uint64_t a, const std::pair<uint64_t, uint64_t>& r) { return a < r.first; });
+    if (it == ranges_.begin()) return 0;
+    --it;
+    return addr < it->second ? it->second : 0;
 }
 
 std::optional<LiveThread> LiveProcess::thread(int tid, size_t stack_size) const {
@@ -168,6 +172,38 @@ std::optional<LiveThread> LiveProcess::thread(int tid, size_t stack_size) const 
             raw.timeout_valid = true;
     }
     return t;
+}
+
+CapturedStack LiveProcess::sleeping_stack(const SleepSample& sample, size_t stack_size) const {
+    CapturedStack out;
+    out.ia32 = sample.ia32;
+    out.snapshot.regs = sample.regs;
+    RawSyscall& raw = out.syscall;
+    raw.nr = sample.syscall_nr;
+    raw.args = sample.args;
+    const uint64_t sp = sample.regs[7];
+    const uint64_t end = mapping_end(sp);
+    const size_t len = end > sp ? std::min<uint64_t>(end - sp, stack_size) : 0;
+    out.snapshot.stack.resize(len);
+    const ssize_t n = mem_ >= 0 && len ? pread(mem_, out.snapshot.stack.data(), len, static_cast<off_t>(sp)) : 0;
+    out.snapshot.stack.resize(n > 0 ? n : 0);
+    if (raw.nr >= 0 && !out.ia32) {
+        describe_fd(pid_, raw.args[0], &raw);
+        const int targ = tl_timeout_arg(raw.nr);
+        if (targ >= 0 && raw.args[targ] && mem_ >= 0 &&
+            pread(mem_, raw.timeout.data(), sizeof(raw.timeout), static_cast<off_t>(raw.args[targ])) ==
+                sizeof(raw.timeout))
+            raw.timeout_valid = true;
+    }
+    return out;
+}
+
+std::optional<BlockedFor> blocked_for_now(const SleepSample& sample, uint64_t now_ns) {
+    const tl_sleep_since since{sample.since_ns, sample.uncertainty_ns};
+    __u64 ns = 0;
+    int exact = 0;
+    if (!tl_blocked_for(&since, true, now_ns, &ns, &exact)) return std::nullopt;
+    return BlockedFor{ns, exact != 0};
 }
 
 std::optional<LiveThread> snapshot_thread(int pid, int tid, size_t stack_size) {

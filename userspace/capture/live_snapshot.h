@@ -42,6 +42,11 @@ public:
     /// its stack, within the mapping that holds its stack pointer.
     std::optional<LiveThread> thread(int tid, size_t stack_size) const;
 
+    /// The stack of a thread asleep where `sample` says: the registers and
+    /// syscall come from the kernel's sampler, so only the stack memory (and
+    /// a timeout the call points to) is read, and no /proc file of the thread.
+    CapturedStack sleeping_stack(const SleepSample& sample, size_t stack_size) const;
+
 private:
     uint64_t mapping_end(uint64_t addr) const;  ///< end of the mapping holding addr, 0 if none
 
@@ -54,6 +59,10 @@ private:
 /// One thread; nullopt if it is gone. Reads at most `stack_size` bytes of its
 /// stack through /proc/PID/mem.
 std::optional<LiveThread> snapshot_thread(int pid, int tid, size_t stack_size);
+
+/// How long a thread has been asleep at `now_ns` (CLOCK_MONOTONIC), for one
+/// known to be in the sleep `sample` describes.
+std::optional<BlockedFor> blocked_for_now(const SleepSample& sample, uint64_t now_ns);
 
 /// Every thread of `pid` (empty if the process is gone). Reads at most
 /// `stack_size` bytes of each stack through /proc/PID/mem.

@@ -14,6 +14,7 @@
 #include "common/errors.h"
 #include "common/version.h"
 #include "formats/report_format.h"
+#include "modes/metrics_endpoint.h"
 
 namespace threadleak {
 namespace {
@@ -189,10 +190,9 @@ void add_report_flags(CLI::App* run, ObserveOptions& opt, OutputFlags& outputs) 
 
 /// --stack-size, --ringbuf-size, --max-processes, --sample-interval and -v:
 /// what the BPF side may use, for every mode. Help texts take their defaults
-/// from a default-constructed ObserveOptions (whose BpfOptions defaults are
+/// from the mode's default-constructed options (whose BpfOptions defaults are
 /// the constants of bpf_session.h) and their limits from the validators'.
-void add_capture_flags(CLI::App* run, ObserveOptions& opt) {
-    const ObserveOptions defaults;
+void add_capture_flags(CLI::App* run, ObserveOptions& opt, const ObserveOptions& defaults) {
     const std::string durations = durations_text();
     run->add_option("--stack-size", opt.bpf.stack_size,
                     help("bytes of user stack copied per capture, " +
@@ -253,7 +253,7 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& opt, SuppressionFlags& supp
                 duration_text(defaults.settle)))
         ->type_name("DURATION")
         ->transform(duration_ns(kMinDuration, kMaxDuration));
-    add_capture_flags(run, opt);
+    add_capture_flags(run, opt, defaults);
     add_suppression_flags(run, suppressions);
     run->add_option("command", opt.command, "the command to run, after --")->required();
     run->positionals_at_end();  // `run ls -l`: flags after the command are the command's
@@ -345,7 +345,7 @@ CLI::App* add_attach_command(CLI::App& app, AttachOptions& opt, SuppressionFlags
         ->type_name("N")
         ->check(whole_number(1, 1000));
     add_report_flags(attach, opt, outputs);
-    add_capture_flags(attach, opt);
+    add_capture_flags(attach, opt, defaults);
     add_suppression_flags(attach, suppressions);
     return attach;
 }
@@ -358,6 +358,7 @@ void check_attach_options(const AttachOptions& opt) {
     if ((opt.comm_glob || opt.cgroup) && !opt.all)
         throw usage("--comm and --cgroup choose among --all's processes; add --all, or use -p PID");
     if (opt.prometheus_public && !opt.prometheus) throw usage("--prometheus-public needs --prometheus ADDR:PORT");
+    if (opt.prometheus) check_prometheus_address(*opt.prometheus, opt.prometheus_public);
 }
 
 /// The first argument `app` did not recognize. CLI11 keeps the "--" that

@@ -14,13 +14,14 @@
 
 #include "analyze/report_pipeline.h"
 #include "analyze/site_census.h"
-#include "capture/live_snapshot.h"
 #include "capture/trace_events.h"
 #include "common/duration.h"
 #include "common/version.h"
 #include "formats/report_outputs.h"
 #include "formats/text_escape.h"
 #include "modes/attach_targets.h"
+#include "modes/metrics_endpoint.h"
+#include "modes/parked_reader.h"
 #include "modes/parked_scan.h"
 #include "modes/signal_forwarding.h"
 #include "modes/trace_loop.h"
@@ -93,32 +94,6 @@ private:
     uint64_t malformed_ = 0;
 };
 
-/// The parked threads now, read from /proc (the processes keep running).
-std::vector<PendingLeak> read_parked_threads(ThreadTracker& tracker, const BpfSession& session,
-                                             const std::set<std::pair<int, int>>& parked,
-                                             const std::function<bool(int)>& reported, size_t stack_size,
-                                             Health& health) {
-    std::vector<PendingLeak> out;
-    std::map<int, std::unique_ptr<LiveProcess>> processes;
-    for (const auto& [pid, tid] : parked) {
-        if (!reported(pid) || tracker.is_ignored(pid, tid)) continue;
-        auto it = processes.find(pid);
-        if (it == processes.end()) {
-            auto image = tracker.image(pid);
-            if (!image) continue;  // exited since the scan
-            image->load_proc_maps();  // the libraries its waits are in, not only those creations used
-            it = processes.emplace(pid, std::make_unique<LiveProcess>(pid)).first;
-        }
-        auto t = it->second->thread(tid, stack_size);
-        if (!t) continue;  // exited since the scan
-        const auto blocked = blocked_for(*t, session.sleep_sample(tid));
-        if (!t->has_registers || !blocked) continue;  // woke up since the scan: no longer parked
-        if (t->stack.snapshot.stack.empty()) health.unreadable_memory++;  // /proc/PID/mem refused
-        out.push_back(tracker.live_leak(LeakKind::Parked, pid, tid, t->comm, std::move(t->stack), blocked));
-    }
-    return out;
-}
-
 std::string observed_for_text(const AttachOptions& opt) {
     if (opt.duration) return "for " + duration_text(*opt.duration);
     return "until Ctrl-C";
@@ -129,6 +104,10 @@ std::string observed_for_text(const AttachOptions& opt) {
 int attach_mode(const AttachOptions& opt) {
     ReportOutputs outputs(opt.outputs, opt.format_options);
     check_bpf_prerequisites();
+    // Bound before anything is traced: a busy port fails at once.
+    std::unique_ptr<MetricsEndpoint> metrics;
+    if (opt.prometheus)
+        metrics = std::make_unique<MetricsEndpoint>(*opt.prometheus, opt.prometheus_public, opt.prometheus_sites);
     const std::vector<AttachTarget> targets = opt.all ? all_processes() : resolve_pids(opt.pids);
 
     BpfOptions bpf = opt.bpf;
@@ -167,6 +146,7 @@ int attach_mode(const AttachOptions& opt) {
                         "-p " + std::to_string(targets.front().pid) +
                             ": the process exited while threadleak attached to it");
     }
+    if (metrics) fprintf(stderr, "threadleak: serving %s\n", metrics->url().c_str());
     if (attached.size() == 1)
         fprintf(stderr, "threadleak: attached to pid %d (%s), %zu threads; observing %s\n", attached[0],
                 escape_text(targets.front().comm).c_str(), thread_count, observed_for_text(opt).c_str());
@@ -175,12 +155,22 @@ int attach_mode(const AttachOptions& opt) {
                 thread_count, observed_for_text(opt).c_str());
 
     Health health;
-    ParkedScan parked(session, opt.threshold);
+    ParkedScan parked(opt.threshold);
+    ParkedReader parked_reader;
     const auto point_every = opt.interval.value_or(AttachOptions::kDefaultPointInterval);
     const auto started = TraceLoop::Clock::now();
     auto next_point = started + point_every;
     auto next_report = started + opt.interval.value_or(std::chrono::nanoseconds::max() / 4);
 
+    const auto kernel_health = [&] {
+        Health h = health;
+        h.ringbuf_drops = session.ringbuf_drops();
+        h.traced_map_full = session.traced_map_full();
+        h.stack_copy_failures = session.stack_copy_failures();
+        h.malformed_records = obs.malformed();
+        h.unreadable_maps = tracker.unreadable_maps();
+        return h;
+    };
     const auto comms = [&] {
         std::map<int, std::string> out;
         for (const ProcessInfo& p : tracker.processes()) out[p.pid] = p.comm;
@@ -189,8 +179,12 @@ int attach_mode(const AttachOptions& opt) {
     const auto take_point = [&] {
         session.sample_sleepers();
         const uint64_t now = monotonic_ns();
-        parked.scan(obs.census().alive_threads(), now);
+        const auto alive = obs.census().alive_threads();
+        parked.scan(alive, session.sleep_samples(), now);
         obs.census().add_point(now, [&](int pid, int tid) { return parked.is_parked(pid, tid); });
+        if (opt.verbose >= 2)
+            fprintf(stderr, "threadleak: point: %zu threads, %zu parked, in %.1f ms\n", alive.size(),
+                    parked.parked().size(), (monotonic_ns() - now) / 1e6);
     };
     const auto make_report = [&] {
         const std::map<int, std::string> names = comms();
@@ -203,24 +197,38 @@ int attach_mode(const AttachOptions& opt) {
         info.start_unix_ns = start_unix;
         info.duration_ns = monotonic_ns() - start_ns;
         info.parked_threshold_ns = static_cast<uint64_t>(opt.threshold.count());
-        Health h = health;
-        h.ringbuf_drops = session.ringbuf_drops();
-        h.traced_map_full = session.traced_map_full();
-        h.stack_copy_failures = session.stack_copy_failures();
-        h.malformed_records = obs.malformed();
-        h.unreadable_maps = tracker.unreadable_maps();
-        std::vector<PendingLeak> live =
-            read_parked_threads(tracker, session, parked.parked(), reported, opt.bpf.stack_size, h);
+        Health h = kernel_health();
+        const uint64_t began = monotonic_ns();
+        std::vector<LeakedThread> live =
+            parked_reader.read(tracker, session, parked.parked(), reported, opt.bpf.stack_size, h);
+        const uint64_t read = monotonic_ns();
         std::vector<CreationSite> sites;
         for (CreationSite& s : obs.census().sites())
             if (reported(s.pid)) sites.push_back(std::move(s));
         ReportOptions options{opt.suppressions, [&] { return false; }, false};
-        Report r = build_report(tracker, std::move(info), h, options, live, std::move(sites));
+        const size_t live_count = live.size();
+        Report r = build_report(tracker, std::move(info), h, options, std::move(live), std::move(sites));
         // --comm / --cgroup: only the chosen processes' findings.
         std::erase_if(r.leaks, [&](const LeakGroup& g) { return !reported(g.first().pid); });
         std::erase_if(r.alive_at_crash, [&](const LeakGroup& g) { return !reported(g.first().pid); });
         std::erase_if(r.processes, [&](const ProcessInfo& p) { return !reported(p.pid); });
+        if (opt.verbose >= 2)
+            fprintf(stderr, "threadleak: report: %zu parked threads read in %.1f ms, resolved in %.1f ms\n",
+                    live_count, (read - began) / 1e6, (monotonic_ns() - read) / 1e6);
         return r;
+    };
+
+    // Prometheus gets the sites after every point; the parked threads' stacks are not read for it.
+    const auto publish = [&] {
+        if (!metrics) return;
+        const std::map<int, std::string> names = comms();
+        Report r;
+        r.session.mode = Mode::Attach;
+        r.session.duration_ns = monotonic_ns() - start_ns;
+        r.health = kernel_health();
+        for (CreationSite& s : obs.census().sites())
+            if (obs.reported(s.pid, names)) r.sites.push_back(std::move(s));
+        metrics->publish(r);
     };
 
     TraceLoop loop(session, opt.sample_interval);
@@ -232,6 +240,7 @@ int attach_mode(const AttachOptions& opt) {
         const auto now = TraceLoop::Clock::now();
         if (now >= next_point) {
             take_point();
+            publish();
             next_point = std::max(next_point + point_every, now);
         }
         if (now >= next_report) {

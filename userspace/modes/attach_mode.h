@@ -14,6 +14,9 @@
 namespace threadleak {
 
 struct AttachOptions : ObserveOptions {
+    /// The sampler walks every task of the host: once a second is enough here,
+    /// as a sleep's start comes from when the thread last ran, not from the sample.
+    AttachOptions() { sample_interval = std::chrono::seconds(1); }
     std::vector<int> pids;                  ///< -p
     bool all = false;                       ///< --all
     std::optional<std::string> comm_glob;   ///< --comm (with --all)
@@ -27,7 +30,7 @@ struct AttachOptions : ObserveOptions {
     GrowthRule rule;                        ///< --min-observation sets rule.min_observation
     std::optional<std::string> prometheus;  ///< --prometheus ADDR:PORT
     bool prometheus_public = false;
-    size_t prometheus_sites = 20;
+    size_t prometheus_sites = 20;           ///< --prometheus-sites
 };
 
 /// Runs the whole mode; returns the exit code. Throws UserError.

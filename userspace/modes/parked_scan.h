@@ -2,8 +2,7 @@
 // asleep in one wait with no timeout, never woken (its voluntary switch count
 // unchanged, as the kernel sampler saw it), for at least --threshold.
 // Cheap enough to run every interval over 10,000 threads: the sampler's map
-// says who sleeps since when; only a thread in a new sleep past the threshold
-// has its /proc/.../syscall read, once per sleep.
+// says who sleeps since when, and in which call (no /proc file is read).
 #pragma once
 
 #include <chrono>
@@ -13,36 +12,29 @@
 #include <utility>
 #include <vector>
 
-#include "capture/bpf_session.h"
+#include "capture/capture_types.h"
 
 namespace threadleak {
 
 class ParkedScan {
 public:
-    ParkedScan(const BpfSession& session, std::chrono::nanoseconds threshold);
+    explicit ParkedScan(std::chrono::nanoseconds threshold);
 
     /// Decides for each of `threads` ((pid, tid)) whether it is parked at `now_ns`
-    /// (CLOCK_MONOTONIC). The sampler must have run just before.
-    void scan(const std::vector<std::pair<int, int>>& threads, uint64_t now_ns);
+    /// (CLOCK_MONOTONIC), from `samples` (BpfSession::sleep_samples(), read just after a sample).
+    void scan(const std::vector<std::pair<int, int>>& threads, const std::unordered_map<int, SleepSample>& samples,
+              uint64_t now_ns);
     bool is_parked(int pid, int tid) const { return parked_.count({pid, tid}) > 0; }
     const std::set<std::pair<int, int>>& parked() const { return parked_; }
 
 private:
-    /// What was decided for a thread's current sleep (its switch count).
-    struct SleepSeen {
-        uint64_t switches = 0;
-        bool untimed = false;
-    };
-
-    const BpfSession& session_;
     uint64_t threshold_ns_;
-    std::unordered_map<int, SleepSeen> seen_;  ///< by tid
     std::set<std::pair<int, int>> parked_;
 };
 
-/// True if the wait `/proc/PID/task/TID/syscall` shows has no timeout (futex
-/// without one, read, accept, poll with -1, pause ...). False for a timed
-/// wait, a thread in no syscall, or one that is gone.
-bool in_untimed_wait(int pid, int tid);
+/// True if the call the sampler saw the thread asleep in has no timeout
+/// (futex without one, read, accept, poll with -1, pause ...). False for a
+/// timed wait, or a sleep outside a syscall (a page fault).
+bool in_untimed_wait(const SleepSample& sample);
 
 }  // namespace threadleak
