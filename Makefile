@@ -69,6 +69,8 @@ FIXTURE_IA32 := $(wildcard tests/fixtures/*.S)
 FIXTURES    := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIXTURE_C)) \
                $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIXTURE_CXX)) \
                $(patsubst tests/fixtures/%.S,$(BUILD)/fixtures/%,$(FIXTURE_IA32))
+# tests/fixtures/attach/NAME.c: long-running targets of `threadleak attach` -> build/fixtures/attach/NAME.
+FIXTURES    += $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(wildcard tests/fixtures/attach/*.c))
 STRIPPED_FIXTURES := condvar_waiter
 FIXTURES   += $(patsubst %,$(BUILD)/fixtures/%_stripped,$(STRIPPED_FIXTURES))
 # Shared-library fixtures: tests/fixtures/libNAME.c -> build/fixtures/libNAME.so, not executables.
