@@ -3,7 +3,8 @@
 #   make demo       run threadleak on the bundled leaky demo (tools/leaky_demo.cpp)
 #   make test       install deps, build, run unit + integration tests
 #   make bench      Google Benchmark micro-benchmarks, traced/plain workload ratios,
-#                   threadleak's peak RSS and time for many leaking processes
+#                   threadleak's peak RSS and time for many leaking processes,
+#                   attach's cost on a 10,000-thread target and under --all
 #   make install    PREFIX=/usr/local DESTDIR=: binary, man page, bash completion
 #   make deb        build/threadleak_$(VERSION)_amd64.deb (the files of make install PREFIX=/usr)
 # CXXFLAGS (default -O2 -g) and BPF_CFLAGS (default -O2) may be overridden; the
@@ -317,10 +318,12 @@ $(BUILD)/bench_workload: tools/bench_workload.c
 $(BUILD)/run_measured: tools/run_measured.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
-bench: $(BUILD)/bench $(BUILD)/threadleak $(BUILD)/bench_workload $(BUILD)/run_measured $(BUILD)/fixtures/fork_many_leakers
+bench: $(BUILD)/bench $(BUILD)/threadleak $(BUILD)/bench_workload $(BUILD)/run_measured $(BUILD)/fixtures/fork_many_leakers \
+       $(BUILD)/fixtures/attach/parked_before_attach $(BUILD)/fixtures/attach/churn
 	$(Q)$(BUILD)/bench
 	$(Q)bash scripts/bench-overhead.sh
 	$(Q)bash scripts/bench-many-processes.sh
+	$(Q)bash scripts/bench-attach.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -7,6 +7,7 @@
 #include <memory>
 #include <unistd.h>
 
+#include "analyze/growth_verdict.h"
 #include "analyze/leak_grouping.h"
 #include "stacks/process_image.h"
 #include "capture/trace_events.h"
@@ -89,6 +90,15 @@ void BM_GroupLeaks(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(group_leaks(threads));
 }
 BENCHMARK(BM_GroupLeaks)->Arg(50)->Arg(5000);
+
+// The growth rule on a 1000-point series (the census keeps at most 1024)
+// whose alive and parked counts both rise: both steadiness tests run.
+void BM_JudgeGrowth(benchmark::State& state) {
+    std::vector<SitePoint> series;
+    for (uint64_t i = 0; i < 1000; i++) series.push_back({i * 1'000'000'000, 10 + i / 3 + i % 5, i / 4});
+    for (auto _ : state) benchmark::DoNotOptimize(judge_growth(series, 400, 0));
+}
+BENCHMARK(BM_JudgeGrowth)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -134,8 +134,11 @@ inline SpawnedThreadleak SpawnThreadleak(const std::vector<std::string> &args) {
 
 /// Collects exit code, stdout and stderr of a spawned threadleak. Returns once it
 /// has exited (or `guard` after its start, the guard killed its process group).
+/// `reap_orphans`: also reap every other exited child (what threadleak left
+/// behind); false when other spawned programs are still to be collected.
 inline RunResult CollectThreadleak(const SpawnedThreadleak &spawned,
-                                   std::chrono::milliseconds guard = kGuard) {
+                                   std::chrono::milliseconds guard = kGuard,
+                                   bool reap_orphans = true) {
   const pid_t pid = spawned.pid;
   const auto start = spawned.start;
   RunResult result;
@@ -181,7 +184,7 @@ inline RunResult CollectThreadleak(const SpawnedThreadleak &spawned,
   if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
   ::testing::Test::RecordProperty("threadleak_ms", static_cast<int>(result.duration.count()));
   // We are a child subreaper: reap whatever threadleak left behind as zombies.
-  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+  while (reap_orphans && waitpid(-1, nullptr, WNOHANG) > 0) {
   }
   return result;
 }

@@ -28,6 +28,10 @@ struct GrowthRule {
     double min_steadiness = 0.6;
     /// ... while at most this share of the threads created during the observation exited.
     double max_exited_share = 0.5;
+    /// ... and it still rose in the latest part of the observation: the last
+    /// count is above the count this share of the span earlier (a pool that
+    /// filled early and then stayed flat is not leaking). 0: not checked.
+    double recent_share = 1.0 / 3;
 };
 
 struct GrowthVerdict {
@@ -39,5 +43,16 @@ struct GrowthVerdict {
 /// Judges one site. `series` is oldest first, t_ns ascending.
 GrowthVerdict judge_growth(const std::vector<SitePoint>& series, uint64_t created, uint64_t exited,
                            const GrowthRule& rule = {});
+
+/// The steadiness the rule tests: Kendall's tau-a of `count` against time,
+/// each pair of points weighted by the product of the times they stand for
+/// (half the interval to each neighbour; the whole one interval at the ends).
+/// That is the share of pairs of instants s < t with count(t) > count(s) minus
+/// the share with count(t) < count(s): 1 for a count that rises at every
+/// point, 0 for a flat one. Pairs tied in count stay in the denominator (a
+/// plateau is evidence against "keeps rising"); pairs tied in time are left out.
+/// With uniform spacing it is exactly Kendall's tau-a. `series` oldest first;
+/// nullopt when no two points have different times.
+std::optional<double> growth_steadiness(const std::vector<SitePoint>& series, uint64_t SitePoint::*count);
 
 }  // namespace threadleak

@@ -23,6 +23,7 @@
 #include "formats/html_leaks.h"
 #include "formats/markup_escape.h"
 #include "formats/text_format.h"
+#include "formats/text_sites.h"
 #include "formats/report_format.h"
 #include "formats/wording.h"
 
@@ -114,6 +115,7 @@ public:
 
 private:
     std::string verdict_short() const {
+        if (r_.session.mode == Mode::Attach) return escape_markup(text_attach_verdict(r_));
         if (!r_.has_leaks()) return "no leaked threads";
         std::string s;
         if (!r_.leaks.empty()) s = plural(r_.leaked_thread_count(), "leaked thread", "leaked threads");
@@ -126,17 +128,22 @@ private:
         std::set<int> pids;
         for (const LeakGroup& g : r_.leaks) pids.insert(g.first().pid);
         out_ << "<section aria-labelledby=\"summary\">\n<h2 id=\"summary\">Summary</h2>\n<p class=\"verdict\">";
-        if (!r_.has_leaks())
+        const bool attach = r_.session.mode == Mode::Attach;
+        if (attach)
+            out_ << "The " << escape_markup(text_attach_status(r_.session)) << ": " << verdict_short() << ".</p>\n"
+                 << "<dl class=\"summary\">\n";
+        else if (!r_.has_leaks())
             out_ << (r_.health.lost_events() ? "Report incomplete: no leaked threads found" : "No leaked threads");
-        if (!r_.leaks.empty())
+        if (!attach && !r_.leaks.empty())
             out_ << plural(r_.leaked_thread_count(), "leaked thread", "leaked threads") << " ("
                  << plural(r_.leaks.size(), "site", "sites") << ") in " << plural(pids.size(), "process", "processes");
-        if (!r_.leaked_processes.empty())
+        if (!attach && !r_.leaked_processes.empty())
             out_ << (r_.leaks.empty() ? "" : "; ")
                  << plural(r_.leaked_processes.size(), "leaked process", "leaked processes")
                  << " (still running when the command exited)";
-        out_ << "; the command " << command_status(r_.session) << ".</p>\n<dl class=\"summary\">\n";
-        out_ << "<dt>Command</dt><dd><code>" << escape_markup(flame_subject(r_.session)) << "</code></dd>\n";
+        if (!attach) out_ << "; the command " << command_status(r_.session) << ".</p>\n<dl class=\"summary\">\n";
+        out_ << (attach ? "<dt>Attached to</dt>" : "<dt>Command</dt>") << "<dd><code>"
+             << escape_markup(flame_subject(r_.session)) << "</code></dd>\n";
         out_ << "<dt>Processes seen</dt><dd>" << r_.processes.size() << "</dd>\n";
         size_t crashed = 0;
         for (const LeakGroup& g : r_.alive_at_crash) crashed += g.threads.size();
@@ -181,7 +188,8 @@ private:
 
     void write_sites() {
         out_ << "<section aria-labelledby=\"sites\">\n<h2 id=\"sites\">Creation sites</h2>\n";
-        if (all_threads_.empty()) out_ << "<p>None.</p>\n";
+        if (r_.session.mode == Mode::Attach && !r_.sites.empty()) write_attach_site_table(r_.sites, out_);
+        else if (all_threads_.empty()) out_ << "<p>None.</p>\n";
         else write_site_table(all_threads_, out_);
         out_ << "</section>\n";
     }

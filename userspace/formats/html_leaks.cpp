@@ -10,6 +10,8 @@
 #include "formats/flame_stacks.h"
 #include "formats/markup_escape.h"
 #include "formats/syscall_text.h"
+#include "formats/text_format.h"
+#include "formats/text_sites.h"
 #include "formats/wording.h"
 
 namespace threadleak {
@@ -21,10 +23,10 @@ int kind_rank(LeakKind k) {
     switch (k) {
     case LeakKind::Unjoined:
     case LeakKind::KilledByExec:
-    case LeakKind::LeftRunning: return 0;
+    case LeakKind::LeftRunning:
+    case LeakKind::Parked: return 0;
     case LeakKind::OutlivedTest: return 1;
-    case LeakKind::Hung:
-    case LeakKind::Parked: return 2;
+    case LeakKind::Hung: return 2;
     case LeakKind::AliveAtCrash: return 3;
     }
     return 3;
@@ -70,7 +72,7 @@ std::string kind_html(const LeakGroup& g) {
     case LeakKind::LeftRunning: return "alive when the command exited, in a leaked process";
     case LeakKind::OutlivedTest: return "still alive when the test that created it ended (it exited later)";
     case LeakKind::AliveAtCrash: return "alive when a signal killed its process (not counted as a leak)";
-    case LeakKind::Parked: return "parked: in a wait with no timeout, not woken once";
+    case LeakKind::Parked: return "parked: in a wait with no timeout, not woken once, for at least the --threshold";
     }
     return "";
 }
@@ -104,6 +106,7 @@ bool is_runtime_library(const Frame& f) {
 /// "fn file:line" of the code that started the thread (innermost frame
 /// outside the C and C++ runtimes), or what stands for it.
 std::string site_html(const LeakGroup& g) {
+    if (g.created_before_attach) return "(created before attach)";
     if (g.created_by.empty())
         return g.first().tid == g.first().pid ? "(a main thread: its process&#39;s start)"
                                               : "(created before tracing began)";
@@ -167,7 +170,9 @@ void write_leak_article(const LeakGroup& g, const std::string& id, int level, st
         << kind_html(g) << "</" << h << ">\n";
     if (g.test) out << "<p>Leaked by test <code>" << escape_markup(*g.test) << "</code></p>\n";
     out << "<p>" << state_html(g) << "</p>\n";
-    if (first.creator_tid)
+    if (g.created_before_attach)
+        out << "<p>C" << escape_markup(text_before_attach(g).substr(1)) << "</p>\n";
+    else if (first.creator_tid)
         out << "<p>Created by thread T" << *first.creator_tid << " at " << site_html(g) << "</p>\n";
     else if (main_thread && g.created_by.empty())
         out << "<p>The process&#39;s main thread</p>\n";
@@ -177,7 +182,7 @@ void write_leak_article(const LeakGroup& g, const std::string& id, int level, st
         write_stack_details("Running stack", g.running_frames, true, out);
     else if (g.blocked_in)
         write_stack_details("Blocking stack", g.blocked_in->frames, true, out);
-    if (!g.created_by.empty() || first.creator_tid) write_stack_details("Creation stack", g.created_by, false, out);
+    if (!g.created_before_attach && (!g.created_by.empty() || first.creator_tid)) write_stack_details("Creation stack", g.created_by, false, out);
     if (g.threads.size() > 1) {
         out << "<p>Threads:";
         for (size_t i = 0; i < g.threads.size() && i < kMaxListedThreads; ++i)
@@ -223,6 +228,29 @@ void write_site_table(const std::vector<const LeakGroup*>& groups, std::ostream&
         out << "<tr><th scope=\"row\">" << *html << "</th><td class=\"n\">" << site->threads
             << "</td><td class=\"n\">" << site->groups << "</td><td>" << joined(site->kinds) << "</td><td>"
             << joined(site->calls) << "</td></tr>\n";
+    out << "</tbody>\n</table>\n";
+}
+
+void write_attach_site_table(const std::vector<CreationSite>& sites, std::ostream& out) {
+    out << "<table class=\"sites\">\n<caption>Creation sites, leaking first: their threads over the observation"
+           "</caption>\n<thead><tr><th scope=\"col\">Verdict</th><th scope=\"col\">Creation site</th>"
+           "<th scope=\"col\">Process</th><th scope=\"col\">Created</th><th scope=\"col\">Exited</th>"
+           "<th scope=\"col\">Alive</th><th scope=\"col\">Parked</th>"
+           "<th scope=\"col\">Lifetime min/p50/p99/max</th><th scope=\"col\">Slope/min</th>"
+           "<th scope=\"col\">In 24 h</th></tr></thead>\n<tbody>\n";
+    for (const CreationSite& s : sites) {
+        out << "<tr class=\"" << to_string(s.verdict) << "\"><td>" << text_site_verdict(s.verdict)
+            << "</td><th scope=\"row\"><code>" << (s.label.empty() ? text_site_label(s) : escape_markup(s.label))
+            << "</code>";
+        if (!s.created_before_attach && !s.created_by.empty())
+            write_stack_details("Creation stack", s.created_by, false, out);
+        out << "</th><td>" << s.pid << " (<code>" << escape_markup(s.comm) << "</code>)</td><td class=\"n\">"
+            << s.created << "</td><td class=\"n\">" << s.exited << "</td><td class=\"n\">" << s.alive
+            << "</td><td class=\"n\">" << s.parked << "</td><td>" << text_site_lifetimes(s.lifetime_ns)
+            << "</td><td class=\"n\">" << (s.slope_per_min ? signed_rate(*s.slope_per_min) : "-")
+            << "</td><td class=\"n\">" << (s.projected_24h ? rounded_count(*s.projected_24h) : "-")
+            << "</td></tr>\n";
+    }
     out << "</tbody>\n</table>\n";
 }
 

@@ -30,6 +30,11 @@ void write_stack_details(const std::string& summary, const Stack& stack, bool op
 /// first: threads, groups, kinds, and the syscalls they are blocked in.
 void write_site_table(const std::vector<const LeakGroup*>& groups, std::ostream& out);
 
+/// attach: one row per creation site (Report::sites, in its order) with its
+/// verdict, counts, lifetimes, slope and projection; a site's creation stack
+/// expandable under its name.
+void write_attach_site_table(const std::vector<CreationSite>& sites, std::ostream& out);
+
 /// "2.50s", "up to 2.50s" (a group's longest), "at least 2.50s" (a lower bound).
 std::string blocked_for_html(const BlockedFor& b, bool group);
 

@@ -1,5 +1,5 @@
 // The "json" report format: schema "threadleak/1", documented field by field
-// in docs/json-schema.md. Integration tests parse it: keys and their order are
+// in docs/json-schema.md; attach reports add their keys (pids, sites, ...). Integration tests parse it: keys and their order are
 // a contract.
 #include <cinttypes>
 #include <cstdio>
@@ -57,7 +57,9 @@ json blocked_in_json(const BlockedIn& b) {
     return j;
 }
 
-json leak_json(const LeakGroup& g) {
+/// `attach` adds what only an attach report knows: each thread's start time
+/// and whether its creation was seen (run reports keep their shape).
+json leak_json(const LeakGroup& g, bool attach) {
     const ThreadIdentity& first = g.first();
     json j;
     j["kind"] = to_string(g.kind);
@@ -68,7 +70,15 @@ json leak_json(const LeakGroup& g) {
     j["tids"] = g.tids();
     j["comm"] = first.name;
     j["thread_names"] = g.thread_names();
-    j["created_by"] = {{"tid", or_null(first.creator_tid)}, {"frames", stack_json(g.created_by)}};
+    if (attach) {
+        j["started_unix_ns"] = json::array();
+        for (const ThreadIdentity& t : g.threads) j["started_unix_ns"].push_back(or_null(t.start_unix_ns));
+    }
+    if (g.created_before_attach)
+        j["created_by"] = nullptr;
+    else
+        j["created_by"] = {{"tid", or_null(first.creator_tid)}, {"frames", stack_json(g.created_by)}};
+    if (attach) j["created_before_attach"] = g.created_before_attach;
     j["state"] = to_string(g.state);
     j["blocked_in"] = g.blocked_in ? blocked_in_json(*g.blocked_in) : json(nullptr);
     j["running_frames"] = stack_json(g.running_frames);
@@ -85,7 +95,33 @@ json leaked_process_json(const LeakedProcess& p) {
     j["parent_exe"] = p.parent_exe;
     j["created_by"] = {{"tid", or_null(p.creator_tid)}, {"frames", stack_json(p.created_by)}};
     j["threads"] = json::array();
-    for (const auto& g : p.threads) j["threads"].push_back(leak_json(g));
+    for (const auto& g : p.threads) j["threads"].push_back(leak_json(g, false));
+    return j;
+}
+
+json lifetimes_json(const std::optional<Lifetimes>& l) {
+    if (!l) return nullptr;
+    return {{"min", l->min_ns}, {"p50", l->p50_ns}, {"p99", l->p99_ns}, {"max", l->max_ns}};
+}
+
+json site_json(const CreationSite& s) {
+    json j;
+    j["pid"] = s.pid;
+    j["comm"] = s.comm;
+    j["exe"] = s.exe;
+    j["label"] = s.label;
+    j["created_by"] = s.created_before_attach ? json(nullptr) : json({{"frames", stack_json(s.created_by)}});
+    j["created_before_attach"] = s.created_before_attach;
+    j["verdict"] = to_string(s.verdict);
+    j["created"] = s.created;
+    j["exited"] = s.exited;
+    j["alive"] = s.alive;
+    j["parked"] = s.parked;
+    j["lifetime_ns"] = lifetimes_json(s.lifetime_ns);
+    j["slope_per_min"] = or_null(s.slope_per_min);  // a NaN or infinity is written as null
+    j["projected_24h"] = or_null(s.projected_24h);
+    j["series"] = json::array();
+    for (const SitePoint& p : s.series) j["series"].push_back(json::array({p.t_ns, p.alive, p.parked}));
     return j;
 }
 
@@ -120,7 +156,13 @@ public:
         j["schema"] = "threadleak/1";
         j["mode"] = to_string(s.mode);
         j["command"] = s.command;
-        if (s.mode == Mode::Attach) j["pids"] = s.pids;
+        const bool attach = s.mode == Mode::Attach;
+        if (attach) {
+            j["pids"] = s.pids;
+            j["duration_ns"] = or_null(s.duration_ns);
+            j["parked_threshold_ns"] = or_null(s.parked_threshold_ns);
+            j["min_observation_ns"] = or_null(s.min_observation_ns);
+        }
         j["exit_code"] = or_null(s.exit_code);
         j["signal"] = or_null(s.signal);
         j["timed_out"] = s.timed_out;
@@ -130,14 +172,18 @@ public:
         j["processes"] = json::array();
         for (const auto& p : r.processes) j["processes"].push_back(process_json(p));
         j["leaks"] = json::array();
-        for (const auto& g : r.leaks) j["leaks"].push_back(leak_json(g));
+        for (const auto& g : r.leaks) j["leaks"].push_back(leak_json(g, attach));
         j["alive_at_crash"] = json::array();
-        for (const auto& g : r.alive_at_crash) j["alive_at_crash"].push_back(leak_json(g));
+        for (const auto& g : r.alive_at_crash) j["alive_at_crash"].push_back(leak_json(g, attach));
         j["leaked_processes"] = json::array();
         for (const auto& p : r.leaked_processes) j["leaked_processes"].push_back(leaked_process_json(p));
         j["suppressed"] = json::array();
         for (const auto& s : r.suppressed)
             j["suppressed"].push_back({{"rule", s.rule}, {"source", s.source}, {"count", s.count}});
+        if (attach) {
+            j["sites"] = json::array();
+            for (const auto& site : r.sites) j["sites"].push_back(site_json(site));
+        }
         // Symbol names, paths and comms come from the target: invalid UTF-8
         // becomes U+FFFD instead of throwing type_error 316.
         out << j.dump(2, ' ', false, json::error_handler_t::replace) << '\n';

@@ -1,8 +1,9 @@
 // The "junit" report format: JUnit XML for the test-report views of CI
 // systems (GitLab's `artifacts:reports:junit`, Jenkins' `junit` step), valid
 // against docs/junit.xsd; docs/junit.md says what becomes which testcase.
-// One <testsuite name="threadleak">; each leak site, each leaked process and
-// lost data is a testcase of its own, so a CI page lists what leaked where.
+// One <testsuite name="threadleak">; each leak site, each leaked process,
+// each leaking creation site (attach) and lost data is a testcase of its
+// own, so a CI page lists what leaked where.
 // Failure texts are the text format's entries (text_format.h), word for word.
 #include <cinttypes>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include "formats/report_format.h"
 #include "formats/text_escape.h"
 #include "formats/text_format.h"
+#include "formats/text_sites.h"
 #include "formats/xml_escape.h"
 #include "formats/wording.h"
 
@@ -67,6 +69,7 @@ std::optional<std::string> creation_site(const Stack& created_by) {
 /// The group's creation site, or what stands for it where there is none.
 std::string group_site(const LeakGroup& g) {
     if (auto site = creation_site(g.created_by)) return *site;
+    if (g.created_before_attach) return "created before attach";
     if (g.first().tid == g.first().pid) return "main thread";
     return g.first().creator_tid ? "unknown creation site" : "created before tracing";
 }
@@ -74,6 +77,7 @@ std::string group_site(const LeakGroup& g) {
 /// "created in Pool::Pool(int)", "the process's main thread", ...
 std::string created_text(const LeakGroup& g) {
     if (auto site = creation_site(g.created_by)) return "created in " + *site;
+    if (g.created_before_attach) return "created before attach";
     if (g.first().tid == g.first().pid) return "the process's main thread";
     return g.first().creator_tid ? "created at an unknown site" : "created before tracing began";
 }
@@ -175,6 +179,15 @@ TestCase process_case(const Report& r, const LeakedProcess& p) {
             text.str()};
 }
 
+/// attach: a leaking creation site. Its name leaves the pid out: CI keys a
+/// testcase's history on its name, and the pid changes from run to run.
+TestCase site_case(const CreationSite& s) {
+    std::ostringstream text;
+    write_text_leaking_site(s, text);
+    return {class_of(s.exe), text_site_label(s) + " (leaking site)", TestCase::Outcome::Failure,
+            text_site_name(s) + " is leaking: " + text_site_growth(s), "leaking_site", text.str()};
+}
+
 /// Lost data: an error, not a failure, as a test that could not run to the
 /// end is; each loss says what prevents it.
 TestCase health_case(const std::vector<std::string>& problems) {
@@ -187,10 +200,13 @@ TestCase health_case(const std::vector<std::string>& problems) {
     return c;
 }
 
-/// Every testcase, in the report's order: leaks (a test's groups where the
-/// first of them is), leaked processes, lost data; or the one passing case.
+/// Every testcase, in the report's order: leaking sites (attach), leaks (a
+/// test's groups where the first of them is), leaked processes, lost data;
+/// or the one passing case.
 std::vector<TestCase> test_cases(const Report& r) {
     std::vector<TestCase> cases;
+    for (const CreationSite& s : r.sites)
+        if (s.verdict == SiteVerdict::Leaking) cases.push_back(site_case(s));
     std::map<std::string, std::vector<const LeakGroup*>> by_test;
     for (const LeakGroup& g : r.leaks)
         if (g.test) by_test[*g.test].push_back(&g);
@@ -257,6 +273,16 @@ public:
 
 private:
     static void write_properties(const Report& r, std::ostream& out) {
+        if (r.session.mode == Mode::Attach) {
+            std::string pids;
+            for (int pid : r.session.pids) pids += (pids.empty() ? "" : " ") + std::to_string(pid);
+            out << "    <properties>\n"
+                << "      <property" << attr("name", "pids") << attr("value", pids) << "/>\n"
+                << "      <property" << attr("name", "status") << attr("value", text_attach_status(r.session))
+                << "/>\n"
+                << "    </properties>\n";
+            return;
+        }
         std::string command;
         for (const std::string& arg : r.session.command)
             command += (command.empty() ? "" : " ") + escape_text(arg);

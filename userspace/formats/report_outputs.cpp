@@ -14,6 +14,9 @@ ReportOutputs::ReportOutputs(const std::vector<OutputSpec>& specs, const FormatO
 }
 
 void ReportOutputs::write(const Report& report) {
+    // Another report (attach --interval): a new temporary file beside each.
+    if (written_)
+        for (Output& o : outputs_) o.file = std::make_unique<OutputFile>(o.path);
     // Every file is written and closed before the first is renamed into
     // place: a full disk found in any leaves all the older reports as they were.
     for (Output& o : outputs_) {
@@ -21,8 +24,7 @@ void ReportOutputs::write(const Report& report) {
         o.file->flush_and_close();
     }
     for (Output& o : outputs_) o.file->finish();
-    // Ready for the next report: a new temporary file beside each.
-    for (Output& o : outputs_) o.file = std::make_unique<OutputFile>(o.path);
+    written_ = true;
 }
 
 }  // namespace threadleak

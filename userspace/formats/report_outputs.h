@@ -40,6 +40,7 @@ private:
         std::unique_ptr<OutputFile> file;
     };
     std::vector<Output> outputs_;
+    bool written_ = false;  ///< a report was put in place: the next needs new files
 };
 
 }  // namespace threadleak

@@ -1,6 +1,8 @@
 // The "text" report format: sanitizer-shaped, for stderr. One block per leak
 // group ("==PID== threadleak: ..." headline, the blocking or running stack,
-// the creation stack), then one SUMMARY line. Not a parsing contract: use json.
+// the creation stack), then one SUMMARY line. Attach reports lead with the
+// leaking creation sites and end with a table of every site (text_sites.h).
+// Not a parsing contract: use json.
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include "formats/report_format.h"
 #include "formats/text_escape.h"
 #include "formats/text_format.h"
+#include "formats/text_sites.h"
 #include "formats/syscall_text.h"
 #include "formats/wording.h"
 
@@ -26,6 +29,20 @@ constexpr size_t kMaxListedTids = 10;
 std::string blocked_for_text(const BlockedFor& b, bool group) {
     if (b.exact) return (group ? "up to " : "") + short_duration(b.ns);
     return "at least " + short_duration(b.ns) + (group ? " (the longest)" : "");
+}
+
+/// "was parked for 1m12s in futex (no timeout, not woken once)"; a group's
+/// time is its longest ("for up to 1m12s").
+std::string parked_text(const LeakGroup& g) {
+    std::string s = "was parked";
+    if (g.blocked_in && g.blocked_in->blocked_for) {
+        const BlockedFor& b = *g.blocked_in->blocked_for;
+        const bool group = g.threads.size() > 1;
+        s += " for " + (b.exact ? (group ? "up to " : "") + whole_duration(b.ns)
+                                : "at least " + whole_duration(b.ns) + (group ? " (the longest)" : ""));
+    }
+    if (g.blocked_in) s += " in " + escape_text(g.blocked_in->syscall);
+    return s + " (no timeout, not woken once)";
 }
 
 /// "exited with code 0", "was killed by SIGKILL", ... for the traced command.
@@ -78,6 +95,10 @@ public:
     TextWriter(const Report& r, std::ostream& out) : r_(r), out_(out) {}
 
     void write() {
+        if (r_.session.mode == Mode::Attach) {
+            write_attach();
+            return;
+        }
         for (const auto& g : r_.alive_at_crash) write_group(g);
         if (!r_.has_leaks()) {
             out_ << (r_.health.lost_events() ? "threadleak: report incomplete: no leaked threads found ("
@@ -99,6 +120,21 @@ public:
             out_ << plural(r_.leaked_processes.size(), "leaked process", "leaked processes")
                  << " (still running when the command exited); ";
         out_ << command_status(r_.session) << crash_text() << health_text() << '\n';
+        write_tests();
+        write_suppressed();
+    }
+
+    /// The verdicts first: leaking sites, then the parked (and other leaked)
+    /// threads; then the statistics of every site, and the summary.
+    void write_attach() {
+        for (const CreationSite& s : r_.sites)
+            if (s.verdict == SiteVerdict::Leaking) write_text_leaking_site(s, out_);
+        for (const auto& g : r_.leaks) write_group(g);
+        for (const auto& p : r_.leaked_processes) write_process(p);
+        for (const auto& g : r_.alive_at_crash) write_group(g);
+        write_text_site_table(r_.sites, out_);
+        out_ << "SUMMARY: threadleak: " << text_attach_status(r_.session) << ": " << text_attach_verdict(r_)
+             << crash_text() << health_text() << '\n';
         write_tests();
         write_suppressed();
     }
@@ -179,11 +215,11 @@ public:
         case LeakKind::OutlivedTest:
             out_ << "was still alive when the test that created it ended (it exited later)";
             break;
-        case LeakKind::Parked: out_ << "is parked: in a wait with no timeout, not woken once"; break;
         case LeakKind::AliveAtCrash:
             out_ << "was alive when " << killing_signal(first.pid)
                  << " killed the process (not counted as a leak)";
             break;
+        case LeakKind::Parked: out_ << parked_text(g); break;
         }
         out_ << '\n';
         if (g.test) out_ << pfx << "  leaked by test " << escape_text(*g.test) << '\n';
@@ -209,13 +245,15 @@ public:
             out_ << pfx << "  blocked (syscall unknown)\n";
         }
 
-        if (first.creator_tid)
+        if (g.created_before_attach)
+            out_ << pfx << "  " << text_before_attach(g) << '\n';
+        else if (first.creator_tid)
             out_ << pfx << "  created by thread T" << *first.creator_tid << " at:\n";
         else if (main_thread)
             out_ << pfx << "  (the process's main thread)\n";
         else
             out_ << pfx << "  created before tracing began" << (g.created_by.empty() ? "\n" : " at:\n");
-        if (first.creator_tid || !g.created_by.empty()) write_stack(g.created_by);
+        if (!g.created_before_attach && (first.creator_tid || !g.created_by.empty())) write_stack(g.created_by);
 
         if (g.threads.size() > 1) {
             out_ << pfx << "  and " << plural(g.threads.size() - 1, "more thread", "more threads")
@@ -228,26 +266,7 @@ public:
         out_ << '\n';
     }
 
-    void write_stack(const Stack& stack) {
-        if (stack.empty()) {
-            out_ << "    (no stack)\n";
-            return;
-        }
-        for (size_t i = 0; i < stack.size(); ++i) {
-            const Frame& f = stack[i];
-            char addr[32];
-            std::snprintf(addr, sizeof addr, "0x%016" PRIx64, f.address);
-            char off[24];
-            std::snprintf(off, sizeof off, "+0x%" PRIx64, f.offset);
-            out_ << "    #" << i << ' ' << addr << " in "
-                 << (f.function ? escape_text(*f.function) : std::string("??"));
-            if (f.file) {
-                out_ << ' ' << escape_text(*f.file);
-                if (f.line) out_ << ':' << *f.line;
-            }
-            out_ << " (" << escape_text(f.module) << off << ")\n";
-        }
-    }
+    void write_stack(const Stack& stack) { write_text_stack(stack, out_); }
 
 private:
     const Report& r_;
@@ -276,6 +295,26 @@ void write_text_leaked_process(const Report& report, const LeakedProcess& proces
 
 void write_text_suppressed(const Report& report, std::ostream& out) { TextWriter(report, out).write_suppressed(); }
 
+void write_text_stack(const Stack& stack, std::ostream& out) {
+    if (stack.empty()) {
+        out << "    (no stack)\n";
+        return;
+    }
+    for (size_t i = 0; i < stack.size(); ++i) {
+        const Frame& f = stack[i];
+        char addr[32];
+        std::snprintf(addr, sizeof addr, "0x%016" PRIx64, f.address);
+        char off[24];
+        std::snprintf(off, sizeof off, "+0x%" PRIx64, f.offset);
+        out << "    #" << i << ' ' << addr << " in " << (f.function ? escape_text(*f.function) : std::string("??"));
+        if (f.file) {
+            out << ' ' << escape_text(*f.file);
+            if (f.line) out << ':' << *f.line;
+        }
+        out << " (" << escape_text(f.module) << off << ")\n";
+    }
+}
+
 std::vector<std::string> text_health_problems(const Health& h) {
     std::vector<std::string> s;
     if (h.ringbuf_drops)
@@ -302,5 +341,20 @@ std::vector<std::string> text_health_problems(const Health& h) {
 }
 
 std::string text_command_status(const SessionInfo& session) { return command_status(session); }
+
+std::string text_before_attach(const LeakGroup& g) {
+    const ThreadIdentity& first = g.first();
+    std::string s = "created before attach";
+    if (first.tid == first.pid) s += " (the process's main thread)";
+    std::optional<int64_t> earliest, latest;
+    for (const ThreadIdentity& t : g.threads) {
+        if (!t.start_unix_ns) continue;
+        if (!earliest || *t.start_unix_ns < *earliest) earliest = t.start_unix_ns;
+        if (!latest || *t.start_unix_ns > *latest) latest = t.start_unix_ns;
+    }
+    if (!earliest) return s + ", start time unknown";
+    const std::string from = local_time(*earliest), to = local_time(*latest);
+    return s + (from == to ? ", started " + from : ", started between " + from + " and " + to);
+}
 
 }  // namespace threadleak

@@ -24,7 +24,8 @@ struct ThreadIdentity {
     std::string name;                   ///< comm
     std::optional<int> creator_tid;     ///< nullopt if created before tracing began
     /// attach: when a thread created before attach started (from /proc), ns since the epoch.
-    std::optional<int64_t> start_unix_ns;
+    /// (Initialized, so brace initializers that stop at creator_tid stay warning-free.)
+    std::optional<int64_t> start_unix_ns = std::nullopt;
 };
 
 /// What a thread sat in when it was captured.
@@ -172,6 +173,7 @@ struct SessionInfo {
                                            ///< to its exit (--wait-descendants: theirs; or the --timeout);
                                            ///< attach: how long it has observed so far
     std::optional<uint64_t> parked_threshold_ns;  ///< attach: --threshold
+    std::optional<uint64_t> min_observation_ns;   ///< attach: --min-observation (GrowthRule::min_observation)
 };
 
 /// What could not be observed, kept apart by cause so each names its own fix.

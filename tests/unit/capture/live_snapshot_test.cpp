@@ -29,24 +29,33 @@ TEST(ParseProcSyscall, UserCodeAndRunning) {
     EXPECT_FALSE(parse_proc_syscall("202 0x1 0x2\n", &raw, &sp, &pc));
 }
 
+/// A sample of a sleep: its switch count, start and the start's uncertainty.
+static SleepSample sample_of(uint64_t switches, uint64_t since_ns, uint64_t uncertainty_ns) {
+    SleepSample s;
+    s.switches = switches;
+    s.since_ns = since_ns;
+    s.uncertainty_ns = uncertainty_ns;
+    return s;
+}
+
 TEST(LiveBlockedFor, SameSleepAsTheSamplersGivesTheTimeSinceItsStart) {
     LiveThread t;
     t.state = 'S';
     t.switches = 12;
     t.seen_ns = 5'000'000'000;
-    const SleepSample sample{12, 4'750'000'000, 0};
+    const SleepSample sample = sample_of(12, 4'750'000'000, 0);
     auto b = blocked_for(t, sample);
     ASSERT_TRUE(b.has_value());
     EXPECT_EQ(b->ns, 250'000'000u);
     EXPECT_TRUE(b->exact);
 
     t.state = 'D';
-    b = blocked_for(t, SleepSample{12, 4'750'000'000, UINT64_MAX});
+    b = blocked_for(t, sample_of(12, 4'750'000'000, UINT64_MAX));
     ASSERT_TRUE(b.has_value());
     EXPECT_FALSE(b->exact) << "a lower bound stays one";
     // Exact when the start is known to within 1% of the 250 ms (or 1 ms).
-    EXPECT_TRUE(blocked_for(t, SleepSample{12, 4'750'000'000, 2'500'000})->exact);
-    EXPECT_FALSE(blocked_for(t, SleepSample{12, 4'750'000'000, 2'600'000})->exact);
+    EXPECT_TRUE(blocked_for(t, sample_of(12, 4'750'000'000, 2'500'000))->exact);
+    EXPECT_FALSE(blocked_for(t, sample_of(12, 4'750'000'000, 2'600'000))->exact);
 }
 
 TEST(LiveBlockedFor, UnknownUnlessStillInTheSampledSleep) {
@@ -54,7 +63,7 @@ TEST(LiveBlockedFor, UnknownUnlessStillInTheSampledSleep) {
     t.state = 'S';
     t.switches = 13;  // it ran (and slept again) after the sample
     t.seen_ns = 5'000'000'000;
-    const SleepSample sample{12, 4'750'000'000, 0};
+    const SleepSample sample = sample_of(12, 4'750'000'000, 0);
     EXPECT_FALSE(blocked_for(t, sample).has_value());
     t.switches = 12;
     t.state = 'R';

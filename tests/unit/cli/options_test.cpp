@@ -60,11 +60,11 @@ std::string help_of(const Args& args) {
 }
 
 TEST(Options, MissingOrUnknownSubcommandNamesIt) {
-    EXPECT_EQ(refusal({}), usage("missing subcommand; use: threadleak run -- CMD (see threadleak --help)"));
+    EXPECT_EQ(refusal({}), usage("missing subcommand; use: threadleak run -- CMD, or threadleak attach -p PID (see threadleak --help)"));
     EXPECT_EQ(refusal({"bogus"}),
-              usage("unknown subcommand 'bogus'; use: threadleak run -- CMD (see threadleak --help)"));
+              usage("unknown subcommand 'bogus'; use: threadleak run -- CMD, or threadleak attach -p PID (see threadleak --help)"));
     EXPECT_EQ(refusal({"bogus", "run", "--", "ls"}),
-              usage("unknown subcommand 'bogus'; use: threadleak run -- CMD (see threadleak --help)"));
+              usage("unknown subcommand 'bogus'; use: threadleak run -- CMD, or threadleak attach -p PID (see threadleak --help)"));
     EXPECT_EQ(refusal({"--bogus"}), usage("unknown flag '--bogus'; see threadleak --help"));
 }
 
