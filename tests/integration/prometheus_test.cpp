@@ -2,7 +2,8 @@
 // prometheus, started here on 127.0.0.1 with a config written here, scraping
 // every second): first a MetricsEndpoint in this process publishing a report
 // made here (hostile labels included: the server's parser must accept them),
-// then `threadleak attach` on a fixture that leaks a parked thread every 100 ms.
+// then `threadleak attach` on a fixture that leaks a parked thread every 100 ms
+// (tests/fixtures/attach/request_leaker.c).
 #include "run_harness.h"
 
 #include <spawn.h>
@@ -155,7 +156,7 @@ TEST_F(PrometheusTest, RealServerScrapesEndpoint) {
 
 TEST_F(PrometheusTest, RealServerScrapesAttach) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs (run make test as root)";
-  const std::string fixture = (RepoRoot() / "build/fixtures/attach/prom_leaker").string();
+  const std::string fixture = (RepoRoot() / "build/fixtures/attach/request_leaker").string();
   ASSERT_TRUE(fs::exists(fixture)) << fixture << " is missing: run `make fixtures` first";
   Fixture leaker(fixture);
   ASSERT_TRUE(leaker.WaitForLine("ready", std::chrono::seconds(5)));
@@ -172,14 +173,14 @@ TEST_F(PrometheusTest, RealServerScrapesAttach) {
   ASSERT_TRUE(prometheus.Ready()) << "Prometheus did not start:\n" << prometheus.Log();
 
   // The creating function, with its file and line, names the site.
-  const std::string selector = "threadleak_site_threads_alive{pid=\"" + pid + "\",site=~\"open_client_session.*\"}";
+  const std::string selector = "threadleak_site_threads_alive{pid=\"" + pid + "\",site=~\"start_session_reader.*\"}";
   const auto one = [](const json &r) { return r.size() == 1; };
   const json first = prometheus.QueryUntil(selector, one);
   const std::string failure_context = prometheus.Api("/api/v1/targets").dump(2) + "\n" + prometheus.Log();
   ASSERT_EQ(first.size(), 1u) << failure_context;
   const std::string site = first[0]["metric"]["site"];
-  EXPECT_TRUE(site.starts_with("open_client_session (prom_leaker.c:")) << site;
-  EXPECT_EQ(first[0]["metric"]["comm"], "prom_leaker");
+  EXPECT_TRUE(site.starts_with("start_session_reader (request_leaker.c:")) << site;
+  EXPECT_EQ(first[0]["metric"]["comm"], "request_leaker");
 
   // Ten threads a second: the series rises between scrapes.
   const double before = PrometheusServer::ValueOf(first[0]);
@@ -196,6 +197,14 @@ TEST_F(PrometheusTest, RealServerScrapesAttach) {
   const json verdict = prometheus.Query(selector);
   ASSERT_EQ(verdict.size(), 1u);
   EXPECT_EQ(verdict[0]["metric"]["verdict"], "leaking");
+  // Its other site's workers exit after 10 ms: created and exited rise, it does not leak.
+  const json ok = prometheus.Query("threadleak_site_leaking{pid=\"" + pid + "\",site=~\"handle_request_ok.*\"}");
+  ASSERT_EQ(ok.size(), 1u) << prometheus.Query("threadleak_site_leaking").dump(2);
+  EXPECT_EQ(PrometheusServer::ValueOf(ok[0]), 0);
+  const json exited =
+      prometheus.Query("threadleak_site_threads_exited_total{pid=\"" + pid + "\",site=~\"handle_request_ok.*\"}");
+  ASSERT_EQ(exited.size(), 1u);
+  EXPECT_GE(PrometheusServer::ValueOf(exited[0]), 10);
 
   kill(threadleak.pid, SIGINT);
   RunResult run = CollectThreadleak(threadleak);
