@@ -130,8 +130,9 @@ private:
         out_ << "<section aria-labelledby=\"summary\">\n<h2 id=\"summary\">Summary</h2>\n<p class=\"verdict\">";
         const bool attach = r_.session.mode == Mode::Attach;
         if (attach)
-            out_ << "The " << escape_markup(text_attach_status(r_.session)) << ": " << verdict_short() << ".</p>\n"
-                 << "<dl class=\"summary\">\n";
+            out_ << "Observed " << plural(r_.session.pids.size(), "process", "processes")
+                 << (r_.session.duration_ns ? " for " + whole_duration(*r_.session.duration_ns) : "") << ": "
+                 << verdict_short() << ".</p>\n<dl class=\"summary\">\n";
         else if (!r_.has_leaks())
             out_ << (r_.health.lost_events() ? "Report incomplete: no leaked threads found" : "No leaked threads");
         if (!attach && !r_.leaks.empty())
@@ -178,8 +179,12 @@ private:
                  << "</section>\n";
             return;
         }
-        out_ << "<p>Never joined (or killed by exec, or left running) before outlived a test before hung at "
-                "the --timeout; then waits without a timeout first; then more threads, then blocked longer.</p>\n";
+        if (r_.session.mode == Mode::Attach)
+            out_ << "<p>Never joined when their process exited before parked; then more threads, then blocked "
+                    "longer.</p>\n";
+        else
+            out_ << "<p>Never joined (or killed by exec, or left running) before outlived a test before hung at "
+                    "the --timeout; then waits without a timeout first; then more threads, then blocked longer.</p>\n";
         size_t n = 0;
         for (const LeakGroup* g : most_likely_first(leaks_))
             write_leak_article(*g, "leak-" + std::to_string(++n), 3, out_);

@@ -23,10 +23,10 @@ int kind_rank(LeakKind k) {
     switch (k) {
     case LeakKind::Unjoined:
     case LeakKind::KilledByExec:
-    case LeakKind::LeftRunning:
-    case LeakKind::Parked: return 0;
+    case LeakKind::LeftRunning: return 0;
     case LeakKind::OutlivedTest: return 1;
-    case LeakKind::Hung: return 2;
+    case LeakKind::Hung:
+    case LeakKind::Parked: return 2;
     case LeakKind::AliveAtCrash: return 3;
     }
     return 3;
@@ -72,7 +72,7 @@ std::string kind_html(const LeakGroup& g) {
     case LeakKind::LeftRunning: return "alive when the command exited, in a leaked process";
     case LeakKind::OutlivedTest: return "still alive when the test that created it ended (it exited later)";
     case LeakKind::AliveAtCrash: return "alive when a signal killed its process (not counted as a leak)";
-    case LeakKind::Parked: return "parked: in a wait with no timeout, not woken once, for at least the --threshold";
+    case LeakKind::Parked: return "parked: in a wait with no timeout, not woken once";
     }
     return "";
 }

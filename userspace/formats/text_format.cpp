@@ -215,11 +215,11 @@ public:
         case LeakKind::OutlivedTest:
             out_ << "was still alive when the test that created it ended (it exited later)";
             break;
+        case LeakKind::Parked: out_ << parked_text(g); break;
         case LeakKind::AliveAtCrash:
             out_ << "was alive when " << killing_signal(first.pid)
                  << " killed the process (not counted as a leak)";
             break;
-        case LeakKind::Parked: out_ << parked_text(g); break;
         }
         out_ << '\n';
         if (g.test) out_ << pfx << "  leaked by test " << escape_text(*g.test) << '\n';

@@ -18,7 +18,7 @@ void write_table(const std::vector<std::vector<std::string>>& rows, const std::v
     for (const auto& row : rows)
         for (size_t c = 0; c + 1 < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
     for (const auto& row : rows) {
-        std::string line = " ";
+        std::string line;
         for (size_t c = 0; c < row.size(); ++c) {
             const std::string pad(c + 1 < row.size() ? width[c] - row[c].size() : 0, ' ');
             line += "  " + (right[c] ? pad + row[c] : row[c] + pad);

@@ -4,6 +4,7 @@
 // and ten thousand frames drawn so that every label fits its box.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 #include <sstream>
 
@@ -56,6 +57,27 @@ TEST(FlameMarkup, SvgAndHtmlAreWellFormedXmlForEveryReport) {
                 EXPECT_EQ(lint.status, 0) << format << " " << to_string(o.stack) << ": " << lint.out;
             }
         }
+    }
+}
+
+std::filesystem::path golden_file(const std::string& name) {
+    if (const char* root = std::getenv("THREADLEAK_ROOT"); root && *root)
+        return std::filesystem::path(root) / "tests/unit/formats/golden" / name;
+    return std::filesystem::path(__FILE__).parent_path() / "golden" / name;
+}
+
+TEST(FlameMarkup, AttachGoldenSvgAndHtmlAreWellFormedAndHostileNamesOnlyText) {
+    if (run_shell("command -v xmllint").status != 0) GTEST_SKIP() << "xmllint missing: run scripts/install-deps.sh";
+    for (const char* name : {"attach-svg.svg", "attach-html.html"}) {
+        std::ifstream in(golden_file(name), std::ios::binary);
+        ASSERT_TRUE(in) << name << " is missing: run scripts/update-golden.sh";
+        std::ostringstream doc;
+        doc << in.rdbuf();
+        const CommandResult lint = xmllint(doc.str());
+        EXPECT_EQ(lint.status, 0) << name << ": " << lint.out;
+        expect_no_raw_hostile_bytes(doc.str());
+        EXPECT_EQ(doc.str().find('\x1b'), std::string::npos) << name;
+        EXPECT_EQ(xpath(doc.str(), "count(//*[local-name()=\"script\"])"), "1") << name;
     }
 }
 

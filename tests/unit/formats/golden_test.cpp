@@ -1,6 +1,8 @@
-// Golden-output test: one Report with representative content, rendered by
-// every format in the registry (formats/report_format.h) and compared in full
-// with tests/unit/formats/golden/<name>.<extension>. A new format is covered
+// Golden-output test: two Reports with representative content, one of `run`
+// and one of `attach`, rendered by every format in the registry
+// (formats/report_format.h) and compared in full with
+// tests/unit/formats/golden/<name>.<extension> (run) and
+// golden/attach-<name>.<extension> (attach). A new format is covered
 // by its registry row alone; its golden file is then missing and the test
 // says how to make it. A binary format (FormatInfo::binary) is compared in a
 // decoded text form, golden/<name>.<extension>.txt: a gzipped golden would
@@ -11,12 +13,14 @@
 //   THREADLEAK_UPDATE_GOLDEN=1 build/unit_tests --gtest_filter='Golden*'
 // (scripts/update-golden.sh does this). The source tree is found through
 // THREADLEAK_ROOT (set by scripts/run-tests.sh), else through __FILE__.
+// Local times (attach's "started ...") are rendered with TZ=UTC.
 #include <gtest/gtest.h>
 
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -223,6 +227,190 @@ Report golden_report() {
     return r;
 }
 
+// ---- The attach report: two processes watched for a minute. ----
+
+constexpr int64_t kAttachUnixNs = 1'796'320'800'000'000'000;  // 2026-12-03T18:00:00Z
+constexpr uint64_t kSecond = 1'000'000'000;
+
+/// The worker's comm (and its main thread's name): an escape sequence that
+/// would clear a terminal and a bidi override.
+const std::string kHostileComm = "wrk\x1b[2J\xe2\x80\xae";
+/// A function name and file that carry markup, quotes, a forged report line and invalid UTF-8.
+const std::string kHostileFunction = "<script>alert(1)</script>\"'&\xff spawn_plugin()";
+const std::string kHostileFile = "/src/worker/plugin\n==1== fake.cpp";
+
+Stack session_reader_creation() {
+    return {frame("__clone3", kLibc, 0x11c3c0), frame("pthread_create", kLibc, 0x8a0f0),
+            frame("Server::start_session_reader(int)", kServer, 0x4200, "/src/server/session.cpp", 42),
+            frame("Server::accept_loop()", kServer, 0x4010, "/src/server/accept.cpp", 19),
+            frame("main", kServer, 0x1200, "/src/server/main.cpp", 75)};
+}
+
+Stack pool_creation() {
+    return {frame("__clone3", kLibc, 0x11c3c0), frame("pthread_create", kLibc, 0x8a0f0),
+            frame("Pool::Pool(int)", kWorker, 0x1a40, "/src/worker/pool.cpp", 42),
+            frame("main", kWorker, 0x1100, "/src/worker/main.cpp", 88)};
+}
+
+std::vector<SitePoint> series(std::vector<std::array<uint64_t, 3>> points) {
+    std::vector<SitePoint> out;
+    for (const auto& [t_s, alive, parked] : points) out.push_back({t_s * kSecond, alive, parked});
+    return out;
+}
+
+CreationSite site(int pid, const std::string& comm, const std::string& exe, std::string label, SiteVerdict verdict,
+                  std::array<uint64_t, 4> created_exited_alive_parked) {
+    CreationSite s;
+    s.pid = pid;
+    s.comm = comm;
+    s.exe = exe;
+    s.label = std::move(label);
+    s.verdict = verdict;
+    s.created = created_exited_alive_parked[0];
+    s.exited = created_exited_alive_parked[1];
+    s.alive = created_exited_alive_parked[2];
+    s.parked = created_exited_alive_parked[3];
+    return s;
+}
+
+/// Sites as the census orders them: leaking first, then parked, then by alive threads.
+std::vector<CreationSite> attach_sites() {
+    CreationSite leaking = site(4100, "server", kServer, "Server::start_session_reader(int) (session.cpp:42)",
+                                SiteVerdict::Leaking, {24, 0, 24, 22});
+    leaking.created_by = session_reader_creation();
+    leaking.created_by.resize(3);  // through the site's frame, the first outside the threading library
+    leaking.slope_per_min = 24.0;
+    leaking.projected_24h = 24 + 24.0 * 1440;
+    leaking.series = series({{0, 4, 2}, {10, 8, 6}, {20, 12, 10}, {30, 16, 14}, {40, 20, 18}, {50, 24, 22}});
+
+    CreationSite pool = site(4123, kHostileComm, kWorker, "Pool::Pool(int) (pool.cpp:42)", SiteVerdict::Parked,
+                             {8, 0, 8, 8});
+    pool.created_by = pool_creation();
+    pool.created_by.resize(3);
+    pool.slope_per_min = 0.0;
+    pool.projected_24h = 8;
+    pool.series = series({{0, 8, 0}, {10, 8, 8}, {20, 8, 8}, {30, 8, 8}, {40, 8, 8}, {50, 8, 8}});
+
+    CreationSite before = site(4100, "server", kServer, "created before attach", SiteVerdict::Parked, {0, 1, 3, 3});
+    before.created_before_attach = true;
+    before.slope_per_min = -1.2;
+    before.projected_24h = 0;
+    before.series = series({{0, 4, 4}, {10, 4, 4}, {20, 4, 4}, {30, 3, 3}, {40, 3, 3}, {50, 3, 3}});
+
+    CreationSite ok = site(4123, kHostileComm, kWorker, "handle_request(Request const&) (handler.cpp:77)",
+                           SiteVerdict::Ok, {120, 119, 1, 0});
+    ok.created_by = {frame("__clone3", kLibc, 0x11c3c0), frame("pthread_create", kLibc, 0x8a0f0),
+                     frame("handle_request(Request const&)", kWorker, 0x2240, "/src/worker/handler.cpp", 77)};
+    ok.lifetime_ns = Lifetimes{850'000, 12'000'000, 95'000'000, 140'000'000};
+    ok.slope_per_min = 0.01;
+    ok.projected_24h = 1.4;
+    ok.series = series({{0, 1, 0}, {10, 0, 0}, {20, 2, 0}, {30, 1, 0}, {40, 0, 0}, {50, 1, 0}});
+
+    CreationSite early = site(4123, kHostileComm, kWorker, kHostileFunction + " (plugin\n==1== fake.cpp:9)",
+                              SiteVerdict::TooEarly, {3, 2, 1, 0});
+    early.created_by = {frame("__clone3", kLibc, 0x11c3c0), frame(kHostileFunction, kWorker, 0x2900, kHostileFile, 9)};
+    early.lifetime_ns = Lifetimes{1'500'000, 2'000'000, 3'100'000, 3'200'000};
+    early.series = series({{45, 1, 0}, {50, 1, 0}});
+    return {leaking, pool, before, ok, early};
+}
+
+/// The session readers the leaking site started, parked on a futex.
+LeakGroup parked_readers() {
+    LeakGroup g;
+    g.kind = LeakKind::Parked;
+    for (int i = 1; i <= 22; ++i) g.threads.push_back({4100, kServer, 4200 + i, "reader-" + std::to_string(i), 4100});
+    g.created_by = session_reader_creation();
+    constexpr uint64_t kFutexWaitPrivate = 0 | 128;
+    g.blocked_in = blocked_in(raw_syscall(202, {0x55d0c3e1f0a8, kFutexWaitPrivate, 0, 0, 0, 0}), BlockedFor{48 * kSecond, true},
+                              {frame("__futex_abstimed_wait_common64", kLibc, 0x8ab2c, "./nptl/futex-internal.c", 57),
+                               frame("Session::wait_for_data()", kServer, 0x4480, "/src/server/session.cpp", 88)});
+    return g;
+}
+
+/// The worker's idle pool, parked on its queue's condition variable.
+LeakGroup parked_pool() {
+    LeakGroup g;
+    g.kind = LeakKind::Parked;
+    for (int i = 1; i <= 8; ++i) g.threads.push_back({4123, kWorker, 4130 + i, "pool-" + std::to_string(i), 4123});
+    g.created_by = pool_creation();
+    constexpr uint64_t kFutexWaitBitsetPrivate = 9 | 128;
+    g.blocked_in = blocked_in(raw_syscall(202, {0x7f0000008000, kFutexWaitBitsetPrivate, 0, 0, 0, 0xffffffff}),
+                              BlockedFor{55 * kSecond, true},
+                              {frame("__futex_abstimed_wait_common", kLibc, 0x8a3b6),
+                               frame("std::condition_variable::wait(std::unique_lock<std::mutex>&)",
+                                     "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", 0xd8f10),
+                               frame("Pool::worker_loop()", kWorker, 0x1c80, "/src/worker/pool.cpp", 17)});
+    return g;
+}
+
+/// Server threads that were already reading their pipes when threadleak
+/// attached: no creation stack; /proc gave two of them a start time.
+LeakGroup parked_before_attach() {
+    LeakGroup g;
+    g.kind = LeakKind::Parked;
+    g.created_before_attach = true;
+    g.threads = {{4100, kServer, 4101, "legacy-io", std::nullopt, kAttachUnixNs - 59 * int64_t(kSecond)},
+                 {4100, kServer, 4102, "legacy-io", std::nullopt, kAttachUnixNs - 54 * int64_t(kSecond)},
+                 {4100, kServer, 4103, "legacy-io", std::nullopt, std::nullopt}};
+    RawSyscall read = raw_syscall(0, {7, 0x7ffd4000, 512, 0, 0, 0});
+    read.fd_mode = S_IFIFO | 0600;
+    read.fd_name = "pipe:[55501]";
+    g.blocked_in = blocked_in(read, BlockedFor{120 * kSecond, false},
+                              {frame("read", kLibc, 0x1147d0),
+                               frame("LegacyIo::pump()", kServer, 0x6100, "/src/server/legacy.cpp", 33)});
+    return g;
+}
+
+/// The worker's main thread, created (with its process) before attach, in
+/// accept4 under a function whose name is hostile.
+LeakGroup parked_main_thread() {
+    LeakGroup g;
+    g.kind = LeakKind::Parked;
+    g.created_before_attach = true;
+    g.threads = {{4123, kWorker, 4123, kHostileComm, std::nullopt, kAttachUnixNs - 1800 * int64_t(kSecond)}};
+    RawSyscall accept = raw_syscall(288, {5, 0, 0, 0x80000, 0, 0});
+    accept.fd_mode = S_IFSOCK | 0777;
+    accept.fd_name = "socket:[77001]";
+    g.blocked_in = blocked_in(accept, BlockedFor{200 * kSecond, false},
+                              {frame("accept4", kLibc, 0x126e30), frame(kHostileFunction, kWorker, 0x2a10, kHostileFile, 12),
+                               frame("main", kWorker, 0x1100, "/src/worker/main.cpp", 95)});
+    return g;
+}
+
+Report attach_golden_report() {
+    Report r;
+    r.session.mode = Mode::Attach;
+    r.session.pids = {4100, 4123};
+    r.session.threadleak_version = "9.9.9";
+    r.session.start_unix_ns = kAttachUnixNs;
+    r.session.duration_ns = 60 * kSecond + 2'000'000;
+    r.session.parked_threshold_ns = 10 * kSecond;
+    r.session.min_observation_ns = 30 * kSecond;
+    r.processes = {{4100, 1, kServer, "server", std::nullopt, std::nullopt},
+                   {4123, 1, kWorker, kHostileComm, std::nullopt, std::nullopt}};
+    r.leaks = {parked_readers(), parked_before_attach(), parked_pool(), parked_main_thread()};
+    r.sites = attach_sites();
+    return r;
+}
+
+/// TZ=UTC while it lives, so local times render the same on every machine.
+class UtcTimeZone {
+public:
+    UtcTimeZone() {
+        if (const char* tz = std::getenv("TZ")) saved_ = tz;
+        setenv("TZ", "UTC", 1);
+        tzset();
+    }
+    ~UtcTimeZone() {
+        if (saved_) setenv("TZ", saved_->c_str(), 1);
+        else unsetenv("TZ");
+        tzset();
+    }
+
+private:
+    std::optional<std::string> saved_;
+};
+
 fs::path golden_dir() {
     if (const char* root = std::getenv("THREADLEAK_ROOT"); root && *root)
         return fs::path(root) / "tests/unit/formats/golden";
@@ -255,14 +443,21 @@ std::string comparable(const FormatInfo& format, const std::string& output) {
     return output;
 }
 
-class GoldenOutput : public ::testing::TestWithParam<std::string> {};
+/// Which report, and the golden files' prefix.
+struct GoldenCase {
+    const char* prefix;
+    Report (*report)();
+};
+constexpr GoldenCase kRun{"", golden_report};
+constexpr GoldenCase kAttach{"attach-", attach_golden_report};
 
-TEST_P(GoldenOutput, MatchesTheCheckedInFile) {
-    const FormatInfo& format = format_named(GetParam());
-    const fs::path golden = golden_dir() / (std::string(format.name) + "." + std::string(format.extension) +
-                                            (format.binary ? ".txt" : ""));
+void check_golden(const GoldenCase& which, const std::string& format_name) {
+    const FormatInfo& format = format_named(format_name);
+    const fs::path golden = golden_dir() / (which.prefix + std::string(format.name) + "." +
+                                            std::string(format.extension) + (format.binary ? ".txt" : ""));
+    const UtcTimeZone utc;
     std::ostringstream written;
-    format.make(FormatOptions{})->write(golden_report(), written);
+    format.make(FormatOptions{})->write(which.report(), written);
     const std::string out = comparable(format, written.str());
 
     if (updating()) {
@@ -279,7 +474,14 @@ TEST_P(GoldenOutput, MatchesTheCheckedInFile) {
         << "and commit " << golden;
 }
 
+class GoldenOutput : public ::testing::TestWithParam<std::string> {};
+TEST_P(GoldenOutput, MatchesTheCheckedInFile) { check_golden(kRun, GetParam()); }
 INSTANTIATE_TEST_SUITE_P(Golden, GoldenOutput, ::testing::ValuesIn(format_names()),
+                         [](const auto& info) { return info.param; });
+
+class GoldenAttachOutput : public ::testing::TestWithParam<std::string> {};
+TEST_P(GoldenAttachOutput, MatchesTheCheckedInFile) { check_golden(kAttach, GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Golden, GoldenAttachOutput, ::testing::ValuesIn(format_names()),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "formats/report_format.h"
 #include "formats/text_escape.h"
 #include "formats/text_format.h"
+#include "formats/text_sites.h"
 
 namespace threadleak {
 namespace {
@@ -170,6 +171,61 @@ TEST(JunitFormat, GoldenReportValidatesAgainstTheSchema) {
     EXPECT_EQ(f.schema_errors(), "");
     expect_counts_match(f);
     f.expect({{"//testsuite/@name", "threadleak"}, {"//testsuite/@time", "30.005"}, {"count(//testcase)", "7"}});
+}
+
+TEST(JunitFormat, AttachGoldenReportValidatesAgainstTheSchema) {
+    std::ifstream in(repo_root() / "tests/unit/formats/golden/attach-junit.xml", std::ios::binary);
+    ASSERT_TRUE(in) << "tests/unit/formats/golden/attach-junit.xml is missing: run scripts/update-golden.sh";
+    std::ostringstream text;
+    text << in.rdbuf();
+    const XmlFile f(text.str());
+    EXPECT_EQ(f.schema_errors(), "");
+    expect_counts_match(f);
+    f.expect({{"count(//testcase)", "5"},
+              {"count(//failure[@type='leaking_site'])", "1"},
+              {"count(//failure[@type='parked'])", "4"},
+              {"//property[@name='pids']/@value", "4100 4123"}});
+}
+
+TEST(JunitFormat, EachLeakingSiteIsAFailingTestcaseBeforeTheParkedThreads) {
+    Report r = report_with({group("/opt/app/bin/server", "Pool::Pool(int)", "pool", 101)});
+    r.session = SessionInfo{};
+    r.session.mode = Mode::Attach;
+    r.session.pids = {100};
+    r.session.duration_ns = 90'000'000'000;
+    r.leaks[0].kind = LeakKind::Parked;
+    CreationSite s;
+    s.pid = 100;
+    s.comm = "server";
+    s.exe = "/opt/app/bin/server";
+    s.label = "start_session_reader (server.c:42)";
+    s.created_by = {frame("__clone3", kLibc, 0x11c3c0), frame("start_session_reader", s.exe, 0x4200)};
+    s.verdict = SiteVerdict::Leaking;
+    s.created = 57;
+    s.alive = 57;
+    s.slope_per_min = 34.2;
+    s.projected_24h = 57 + 34.2 * 1440;
+    CreationSite pool = s;
+    pool.label = "Pool::Pool(int)";
+    pool.verdict = SiteVerdict::Parked;
+    r.sites = {s, pool};
+    const XmlFile f(junit(r));
+    ASSERT_EQ(f.schema_errors(), "");
+    expect_counts_match(f);
+    std::ostringstream entry;
+    write_text_leaking_site(s, entry);
+    f.expect({{"count(//testcase)", "2"},
+              {"//testcase[1]/@classname", "server"},
+              {"//testcase[1]/@name", "start_session_reader (server.c:42) (leaking site)"},
+              {"//testcase[1]/failure/@type", "leaking_site"},
+              {"//testcase[1]/failure/@message",
+               "site start_session_reader (server.c:42) in pid 100 (server) is leaking: 57 alive "
+               "(+34.2/min, 49,305 projected in 24 h), 0 of 57 created exited"},
+              {"//testcase[1]/failure", entry.str()},
+              {"//testcase[2]/@name", "Pool::Pool(int): 1 thread \"pool\" (parked)"},
+              {"//testcase[2]/failure/@type", "parked"},
+              {"//property[@name='status']/@value", "attach to 1 process for 1m30s"},
+              {"//testsuite/@time", "90.000"}});
 }
 
 TEST(JunitFormat, EachLeakGroupIsAFailingTestcaseNamedByItsCreator) {

@@ -211,6 +211,31 @@ TEST(PprofFormat, LabelsNameKindStatePidCommExeSyscallAndTest) {
     EXPECT_EQ(stack_of(p, 1), (std::vector<std::string>{"[process start]"}));
 }
 
+TEST(PprofFormat, ParkedThreadsAreSamplesOfKindParked) {
+    Report r;
+    r.session.mode = Mode::Attach;
+    r.session.pids = {100};
+    LeakGroup seen = pool(3);
+    seen.kind = LeakKind::Parked;
+    LeakGroup before = pool(1);
+    before.kind = LeakKind::Parked;
+    before.created_before_attach = true;
+    before.created_by.clear();
+    before.threads[0].creator_tid.reset();
+    before.threads[0].tid = 150;
+    r.leaks = {seen, before};
+    r.sites.resize(1);  // sites are no samples
+
+    const pb::Profile p = profile_of(r);
+    ASSERT_EQ(p.sample_size(), 2);
+    EXPECT_EQ(labels_of(p, 0).at("kind"), "parked");
+    EXPECT_EQ(p.sample(0).value(0), 3);
+    EXPECT_EQ(labels_of(p, 1).at("kind"), "parked");
+    // Its creation was not seen: the stack ends where the thread started.
+    EXPECT_EQ(stack_of(p, 1), (std::vector<std::string>{"[syscall futex]", "__futex_abstimed_wait_common",
+                                                        "Pool::loop()", "[thread start]"}));
+}
+
 TEST(PprofFormat, ThreadsOfLeakedProcessesAreSamplesRootedAtTheFork) {
     Report r;
     LeakedProcess helper;
