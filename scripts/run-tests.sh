@@ -68,7 +68,7 @@ run_binary integration_tests
 # packaging, permissions, output formats and timing do not depend on how
 # mappings are captured and are left out.
 THREADLEAK_FORCE_FALLBACK=vma-iter run_binary integration_tests integration_tests_fallback \
-  '-CommandErrorsTest.*:PackagingTest.*:PermissionTest.*:KillTest.*:SignalDetachTest.*:AttachErrorsTest.*:AttachSignalTest.*:AttachScaleTest.*:TextEscapeTest.*:FlameBrowserTest.*:FlameEscapeTest.*:FlameGraphTest.*:MultiOutputTest.*:PprofTest.*:Ia32Test.*:BlockedForTest.*'
+  '-CommandErrorsTest.*:PackagingTest.*:PermissionTest.*:KillTest.*:SignalDetachTest.*:AttachErrorsTest.*:AttachSignalTest.*:AttachScaleTest.*:PrometheusTest.RealServerScrapesEndpoint:TextEscapeTest.*:FlameBrowserTest.*:FlameEscapeTest.*:FlameGraphTest.*:MultiOutputTest.*:PprofTest.*:Ia32Test.*:BlockedForTest.*'
 
 if [ "$(id -u)" != 0 ]; then
   echo "note: not running as root: the integration tests that need BPF were skipped (run: sudo make test)"

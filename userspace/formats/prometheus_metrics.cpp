@@ -142,10 +142,12 @@ std::vector<Series> bounded_series(const std::vector<CreationSite>& sites, size_
     std::sort(ranked.begin(), ranked.end(), ranks_before);
 
     std::vector<Series> series;
+    std::map<int, size_t> kept;   // own series so far, by pid
     std::map<int, Series> other;  // by pid
-    for (size_t i = 0; i < ranked.size(); ++i) {
-        const CreationSite& s = *ranked[i];
-        if (i < max_sites) {
+    for (const CreationSite* site : ranked) {
+        const CreationSite& s = *site;
+        if (kept[s.pid] < max_sites) {
+            kept[s.pid]++;
             series.push_back(own_series(s));
             continue;
         }

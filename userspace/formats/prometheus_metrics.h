@@ -4,9 +4,9 @@
 // it leaks, its slope; and the session's health. Pure: the same report gives
 // the same families.
 //
-// Cardinality is bounded: the `max_sites` sites with most alive threads
-// (leaking sites first, whatever their count) get series of their own; the
-// others are summed per process into one series with site="other" and
+// Cardinality is bounded: in each process, the `max_sites` sites with most
+// alive threads (leaking sites first, whatever their count) get series of
+// their own; the others are summed into one series with site="other" and
 // verdict="other" (a fixed value, so the bucket keeps one identity while its
 // members' verdicts change; threadleak_site_leaking{site="other"} is 1 when any
 // of them leaks, so an alert on it still fires). Every site family holds the

@@ -5,9 +5,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -52,30 +55,41 @@ int collect_civetweb_log(const mg_connection*, const char* message) {
     return 1;  // handled: civetweb writes nothing to stderr or a file
 }
 
-/// errno of binding `address` as civetweb does (SO_REUSEADDR), 0 if that works now.
-int bind_errno(const PrometheusAddress& address) {
-    const int fd = socket(address.ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return errno;
-    const int on = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    int result = 0;
-    if (address.ipv6) {
+/// Calls `use(fd, sockaddr, length)` with a fresh TCP socket and `host`:`port`;
+/// returns its result, or -1 with errno set.
+template <typename Use>
+int with_socket(bool ipv6, const std::string& host, int port, Use use) {
+    const int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int result;
+    if (ipv6) {
         sockaddr_in6 sa{};
         sa.sin6_family = AF_INET6;
-        sa.sin6_port = htons(static_cast<uint16_t>(address.port));
-        inet_pton(AF_INET6, address.host.c_str(), &sa.sin6_addr);
-        result = bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+        sa.sin6_port = htons(static_cast<uint16_t>(port));
+        inet_pton(AF_INET6, host.c_str(), &sa.sin6_addr);
+        result = use(fd, reinterpret_cast<const sockaddr*>(&sa), socklen_t{sizeof sa});
     } else {
         sockaddr_in sa{};
         sa.sin_family = AF_INET;
-        sa.sin_port = htons(static_cast<uint16_t>(address.port));
-        inet_pton(AF_INET, address.host.c_str(), &sa.sin_addr);
-        result = bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+        sa.sin_port = htons(static_cast<uint16_t>(port));
+        inet_pton(AF_INET, host.c_str(), &sa.sin_addr);
+        result = use(fd, reinterpret_cast<const sockaddr*>(&sa), socklen_t{sizeof sa});
     }
-    if (result == 0) result = listen(fd, 1);
-    const int error = result == 0 ? 0 : errno;
+    const int saved = errno;
     close(fd);
-    return error;
+    errno = saved;
+    return result;
+}
+
+/// errno of binding `address` as civetweb does (SO_REUSEADDR), 0 if that works now.
+int bind_errno(const PrometheusAddress& address) {
+    const int result =
+        with_socket(address.ipv6, address.host, address.port, [](int fd, const sockaddr* sa, socklen_t len) {
+            const int on = 1;
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+            return bind(fd, sa, len) == 0 ? listen(fd, 1) : -1;
+        });
+    return result == 0 ? 0 : errno;
 }
 
 UserError bind_failure(const PrometheusAddress& address, const std::string& civetweb_says) {
@@ -121,10 +135,29 @@ MetricsEndpoint::MetricsEndpoint(const std::string& host_port, bool allow_public
     civetweb_log = nullptr;
     exposer_->RegisterCollectable(latest_);
     const std::vector<int> ports = exposer_->GetListeningPorts();
-    url_ = address.url(ports.empty() ? address.port : ports.front());
+    wake_port_ = ports.empty() ? address.port : ports.front();
+    url_ = address.url(wake_port_);
+    wake_ipv6_ = address.ipv6;
+    // The wildcard addresses are reached through loopback.
+    wake_host_ = address.host == "0.0.0.0" ? "127.0.0.1" : address.host == "::" ? "::1" : address.host;
 }
 
-MetricsEndpoint::~MetricsEndpoint() = default;
+// civetweb's master thread sees the stop flag only when its poll of the
+// listening socket returns, up to 2 s later (SOCKET_TIMEOUT_QUANTUM, fixed at
+// its build): connecting to it every 10 ms makes the poll return at once.
+MetricsEndpoint::~MetricsEndpoint() {
+    std::atomic<bool> stopped{false};
+    std::thread knocker([&] {
+        while (!stopped.load()) {
+            with_socket(wake_ipv6_, wake_host_, wake_port_,
+                        [](int fd, const sockaddr* sa, socklen_t len) { return connect(fd, sa, len); });
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    });
+    exposer_.reset();
+    stopped = true;
+    knocker.join();
+}
 
 void MetricsEndpoint::publish(const Report& report) { latest_->replace(site_metrics(report, max_sites_)); }
 

@@ -49,6 +49,10 @@ private:
     class LatestFamilies;  // the Collectable the Exposer scrapes
     size_t max_sites_;
     std::string url_;
+    // Where the destructor connects to wake civetweb's master thread.
+    bool wake_ipv6_ = false;
+    std::string wake_host_;
+    int wake_port_ = 0;
     // Declared before the exposer, so it is destroyed after the threads that read it.
     std::shared_ptr<LatestFamilies> latest_;
     std::unique_ptr<prometheus::Exposer> exposer_;
