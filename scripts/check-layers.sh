@@ -42,6 +42,12 @@ for dir in userspace/*/; do
             *) echo "$file:$line: $text: include userspace headers by stage path (\"stage/name.h\")"; bad=1 ;;
         esac
     done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"/]*"' "$dir"*.h "$dir"*.cpp 2>/dev/null)
+    # <stage/name.h> compiles too (-Iuserspace) but would escape the checks above.
+    stage_names=$(IFS='|'; echo "${stages[*]}")
+    while IFS=: read -r file line text; do
+        echo "$file:$line: $text: include userspace headers with quotes (\"stage/name.h\")"
+        bad=1
+    done < <(grep -nE "^[[:space:]]*#[[:space:]]*include[[:space:]]*<($stage_names)/" "$dir"*.h "$dir"*.cpp 2>/dev/null)
 done
 if [ "$bad" -ne 0 ]; then
     echo "check-layers: failed (stage order, lowest first: ${stages[*]})"

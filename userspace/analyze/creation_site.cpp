@@ -15,8 +15,11 @@ std::string_view basename(std::string_view path) {
 /// Libraries whose every frame in a creation stack is the machinery of
 /// starting a thread, never the code that wanted one.
 bool is_threading_module(std::string_view module) {
-    constexpr std::array<std::string_view, 9> kPrefixes = {
-        "libc.so", "libc-", "libpthread", "ld-linux", "libstdc++", "libc++", "libgcc_s", "libgomp", "libboost_thread",
+    // "libc-2.": glibc before 2.34 (libc-2.31.so), not libc-client.so and the like.
+    // musl's libc is its dynamic loader, ld-musl-ARCH.so.1.
+    constexpr std::array<std::string_view, 11> kPrefixes = {
+        "libc.so", "libc-2.", "libpthread", "ld-linux", "ld-musl", "libc.musl", "libstdc++", "libc++",
+        "libgcc_s", "libgomp", "libboost_thread",
     };
     const std::string_view name = basename(module);
     for (std::string_view p : kPrefixes)
@@ -24,11 +27,28 @@ bool is_threading_module(std::string_view module) {
     return false;
 }
 
+/// libc's thread-starting functions whose names are not reserved to the
+/// implementation, so a program may have its own that start with them
+/// (start_threads, create_thread_pool, clone_worker): matched whole, a
+/// compiler's clone suffix (".constprop.0") aside.
+bool is_libc_thread_function(std::string_view fn) {
+    constexpr std::array<std::string_view, 5> kNames = {
+        "clone", "clone3", "create_thread", "start_thread", "thrd_create",
+    };
+    const std::string_view name = fn.substr(0, fn.find('.'));
+    for (std::string_view n : kNames)
+        if (name == n) return true;
+    return false;
+}
+
 /// Thread-starting functions linked into the program itself (static glibc,
 /// Rust's standard library, header-only C++ wrappers, runtimes' helpers).
+/// Prefixes are those of namespaces the implementations own (POSIX reserves
+/// pthread_ and __).
 bool is_threading_function(std::string_view fn) {
-    constexpr std::array<std::string_view, 22> kPrefixes = {
-        "clone", "__clone", "pthread_create", "__pthread_create", "create_thread", "start_thread",
+    if (is_libc_thread_function(fn)) return true;
+    constexpr std::array<std::string_view, 19> kPrefixes = {
+        "__clone", "pthread_create", "__pthread_create",
         "std::thread::", "std::__1::thread", "std::sys::", "std::thread<", "std::jthread",
         "core::ops::function::", "alloc::boxed::", "<alloc::boxed::", "boost::thread::",
         "g_thread_", "uv_thread_create", "PyThread_start_new_thread", "thread_PyThread_start_new_thread",

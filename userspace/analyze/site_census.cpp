@@ -107,15 +107,34 @@ void SiteCensus::add_point(uint64_t time_ns, const std::function<bool(int, int)>
         CreationSite& s = sites_[i].info;
         s.parked = parked[i];
         if (s.alive == 0 && s.series.empty() && s.created == 0) continue;
-        s.series.push_back({t, s.alive, s.parked});
-        if (s.series.size() > kMaxPoints) {
-            // Keep the first and every other point after it: the span stays, the density halves.
-            std::vector<SitePoint> thinned;
-            for (size_t j = 0; j < s.series.size(); j += 2) thinned.push_back(s.series[j]);
-            if (thinned.back().t_ns != s.series.back().t_ns) thinned.push_back(s.series.back());
-            s.series = std::move(thinned);
-        }
+        append_point(sites_[i], {t, s.alive, s.parked});
     }
+}
+
+void SiteCensus::append_point(Site& s, const SitePoint& p) {
+    // Thinning only the series (every other point, each time it fills) would
+    // halve the oldest points again and again: after a day at one point a
+    // second, nothing but the first point would be left of its first 23 hours.
+    // So the kept points are offers 0, stride, 2*stride ..., and the latest
+    // offer stands in as a provisional last point until the next one.
+    std::vector<SitePoint>& series = s.info.series;
+    if (s.tail_provisional)
+        series.back() = p;
+    else
+        series.push_back(p);
+    s.tail_provisional = s.points_offered % s.stride != 0;
+    s.points_offered++;
+    if (series.size() <= kMaxPoints) return;
+    const size_t kept = series.size() - (s.tail_provisional ? 1 : 0);
+    std::vector<SitePoint> thinned;
+    thinned.reserve(kept / 2 + 2);
+    for (size_t j = 0; j < kept; j += 2) thinned.push_back(series[j]);
+    // The latest point stays: either the provisional one, or the last kept
+    // one, which the doubled stride no longer keeps.
+    s.tail_provisional = s.tail_provisional || (kept - 1) % 2 != 0;
+    if (s.tail_provisional) thinned.push_back(series.back());
+    s.stride *= 2;
+    series = std::move(thinned);
 }
 
 std::vector<std::pair<int, int>> SiteCensus::alive_threads() const {

@@ -46,15 +46,21 @@ public:
     /// The sites, judged: leaking first, then parked, then by alive threads.
     std::vector<CreationSite> sites() const;
 
-    /// A series longer than this is thinned (every other point dropped) so a
-    /// long observation keeps bounded memory.
+    /// A series longer than this is thinned so a long observation keeps
+    /// bounded memory: every other point is dropped, and from then on only
+    /// every other point is kept, so the points stay evenly spaced over the
+    /// whole observation (the latest always last).
     static constexpr size_t kMaxPoints = 1024;
 
 private:
     struct Site {
         CreationSite info;             ///< counts and series kept here; verdict filled in sites()
         LifetimeHistogram lifetimes;
+        uint64_t points_offered = 0;   ///< add_point calls that reached this site
+        uint64_t stride = 1;           ///< every stride-th offered point is kept
+        bool tail_provisional = false; ///< the series' last point is the latest, off the stride
     };
+    static void append_point(Site& s, const SitePoint& p);
     struct ThreadEntry {
         size_t site = 0;
         std::optional<uint64_t> created_ns;  ///< nullopt: alive at attach

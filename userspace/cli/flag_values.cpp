@@ -11,8 +11,8 @@ namespace {
 
 constexpr const char* kDurationExamples = "like 500ms, 30s, 5m or 1h";
 
-/// The value as a message quotes it: on one line, and short even when a
-/// 400-digit number was given.
+}  // namespace
+
 std::string shown(const std::string& value) {
     constexpr size_t kShown = 20;
     std::string out = "'";
@@ -29,6 +29,8 @@ std::string shown(const std::string& value) {
     if (value.size() > kShown) out += "...";
     return out + "'";
 }
+
+namespace {
 
 /// CLI11 takes the "--" of `--flag -- CMD` as the flag's value.
 bool missing(const std::string& value) { return value.empty() || value == "--"; }

@@ -30,6 +30,10 @@ CLI::Validator one_of(const std::vector<std::string>& names);
 /// A non-empty file name; `absent` says what happens without the flag.
 CLI::Validator file_name(const std::string& absent);
 
+/// `value` as a message quotes it ("'5s'"): on one line (control characters
+/// as \xNN), and short even when a 400-digit number was given.
+std::string shown(const std::string& value);
+
 /// "512", "16K", "32M", "1G": the largest suffix byte_size() reads back exactly.
 std::string bytes_text(uint64_t bytes);
 

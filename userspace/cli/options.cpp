@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
 
 #include "analyze/default_suppressions.h"
@@ -260,7 +261,8 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& opt, SuppressionFlags& supp
     return run;
 }
 
-/// "1,2" and repeated -p: every pid.
+/// "1,2" and repeated -p: every pid. Digits only (strtol would also take
+/// " 5" and "+5"); the value is quoted on one line, as every flag's.
 std::vector<int> parse_pids(const std::vector<std::string>& values) {
     std::vector<int> out;
     for (const std::string& v : values) {
@@ -268,10 +270,10 @@ std::vector<int> parse_pids(const std::vector<std::string>& values) {
         while (start <= v.size()) {
             const size_t end = std::min(v.find(',', start), v.size());
             const std::string one = v.substr(start, end - start);
-            char* tail = nullptr;
-            const long pid = strtol(one.c_str(), &tail, 10);
-            if (one.empty() || *tail != '\0' || pid <= 0 || pid > (1L << 22))
-                throw UserError(exit_code::kUsage, "-p '" + one + "' is not a process id; use -p PID[,PID...]");
+            long pid = 0;
+            const auto [tail, ec] = std::from_chars(one.data(), one.data() + one.size(), pid);
+            if (ec != std::errc() || tail != one.data() + one.size() || pid <= 0 || pid > (1L << 22))
+                throw UserError(exit_code::kUsage, "-p " + shown(one) + " is not a process id; use -p PID[,PID...]");
             out.push_back(static_cast<int>(pid));
             start = end + 1;
         }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "common/errors.h"
 
@@ -144,15 +145,25 @@ std::vector<ExistingThread> existing_threads(int pid) {
     return out;
 }
 
+std::string cgroup_filter_path(const std::string& path) {
+    constexpr std::string_view kMount = "/sys/fs/cgroup";
+    std::string c = path;
+    // The mount point only as a whole component: "/sys/fs/cgroupx" is relative.
+    if (c.starts_with(kMount) && (c.size() == kMount.size() || c[kMount.size()] == '/')) c = c.substr(kMount.size());
+    if (c.empty() || c[0] != '/') c = "/" + c;
+    c = trimmed(c);
+    return c.empty() ? "/" : c;
+}
+
+bool cgroup_within(const std::string& path, const std::string& filter) {
+    if (path.empty()) return false;
+    if (filter == "/") return true;
+    return path == filter || path.starts_with(filter + "/");
+}
+
 ProcessFilter::ProcessFilter(std::optional<std::string> comm_glob, std::optional<std::string> cgroup)
     : comm_glob_(std::move(comm_glob)) {
-    if (cgroup) {
-        std::string c = *cgroup;
-        if (c.rfind("/sys/fs/cgroup", 0) == 0) c = c.substr(14);
-        if (c.empty() || c[0] != '/') c = "/" + c;
-        cgroup_ = trimmed(c);
-        if (cgroup_->empty()) cgroup_ = "/";
-    }
+    if (cgroup) cgroup_ = cgroup_filter_path(*cgroup);
 }
 
 bool ProcessFilter::matches(int pid, const std::string& comm) {
@@ -166,9 +177,7 @@ bool ProcessFilter::matches(int pid, const std::string& comm) {
             if (line.rfind("0::", 0) == 0) path = line.substr(3);
         it = cgroup_of_.emplace(pid, path).first;
     }
-    const std::string& path = it->second;
-    if (*cgroup_ == "/") return !path.empty();
-    return path == *cgroup_ || path.rfind(*cgroup_ + "/", 0) == 0;
+    return cgroup_within(it->second, *cgroup_);
 }
 
 }  // namespace threadleak

@@ -44,6 +44,15 @@ std::vector<AttachTarget> all_processes();
 /// The threads of `pid` now (empty if it is gone).
 std::vector<ExistingThread> existing_threads(int pid);
 
+/// `--cgroup PATH` as a path below the cgroup v2 root: "/sys/fs/cgroup/a/b/",
+/// "a/b" and "/a/b" are all "/a/b"; the root itself is "/".
+std::string cgroup_filter_path(const std::string& path);
+
+/// True if `path` (a cgroup as /proc/PID/cgroup's "0::" line names it; "" for
+/// none) is `filter` (a cgroup_filter_path) or below it: "/a/b" holds
+/// "/a/b/c" but not "/a/bc".
+bool cgroup_within(const std::string& path, const std::string& filter);
+
 /// `--comm GLOB` and `--cgroup PATH` (cgroup v2; absolute, or relative to
 /// /sys/fs/cgroup): which processes `--all` reports. A process matches when
 /// every given filter does; its cgroup is read once, when first asked.

@@ -4,8 +4,19 @@
 
 namespace threadleak {
 
+namespace {
+
+/// restart_syscall(2): what a sleep interrupted by a signal (a stop and
+/// SIGCONT, a handler) continues in. The kernel uses it for nanosleep,
+/// clock_nanosleep, futex waits with a timeout, and poll, whose remaining
+/// timeout it keeps where registers do not show it: not a wait known to be
+/// untimed.
+constexpr int64_t kRestartSyscall = 219;
+
+}  // namespace
+
 bool in_untimed_wait(const SleepSample& sample) {
-    if (sample.syscall_nr < 0 || sample.ia32) return false;
+    if (sample.syscall_nr < 0 || sample.ia32 || sample.syscall_nr == kRestartSyscall) return false;
     RawSyscall raw;
     raw.nr = sample.syscall_nr;
     raw.args = sample.args;
