@@ -155,16 +155,18 @@ TEST_F(PackagingTest, BashCompletionCompletesSubcommandsFlagsAndFormats) {
       "t threadleak run --fo\n"
       "t threadleak run --format ''\n"
       "t threadleak run --format j\n"
-      "t threadleak run --format json --timeout 5s --error-exitc\n";
+      "t threadleak run --format json --timeout 5s --error-exitc\n"
+      "t threadleak attach --thr\n";
   const Result r = Exec({"bash", "--norc", "--noprofile", "-c", script, "bash", completion.string()});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(r.err, "");
   EXPECT_EQ(r.out,
-            "run\n"
+            "attach run\n"
             "--format\n"
             "folded html json junit pprof svg text\n"
             "json junit\n"
-            "--error-exitcode\n");
+            "--error-exitcode\n"
+            "--threshold\n");
 }
 
 TEST_F(PackagingTest, ControlFileDependsOnlyOnRuntimeLibraries) {
