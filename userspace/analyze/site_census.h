@@ -15,7 +15,8 @@
 #include "analyze/growth_verdict.h"
 #include "analyze/lifetime_histogram.h"
 #include "report/report.h"
-#include "track/thread_tracker.h"
+#include "capture/capture_types.h"
+#include "stacks/process_image.h"
 
 namespace threadleak {
 

@@ -1,5 +1,9 @@
 #include "capture/live_snapshot.h"
 
+#include "capture/proc_text.h"
+
+#include "common/monotonic_clock.h"
+
 #include "capture/proc_maps_line.h"
 
 #include <dirent.h>
@@ -22,13 +26,6 @@ extern "C" {
 namespace threadleak {
 namespace {
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 /// voluntary_ctxt_switches from /proc/.../status: the kernel's nvcsw, as the
 /// sampler counts them. A thread asleep now with the count unchanged has not
 /// slept again since the sample (every new sleep adds one), so it is in that
@@ -48,11 +45,6 @@ std::optional<uint64_t> context_switches(const std::string& status_path) {
     return std::nullopt;
 }
 
-uint64_t monotonic_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);  // bpf_ktime_get_ns()'s clock
-    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 /// True if the process's executable is a 32-bit ELF: /proc then gives its
 /// syscalls in the ia32 ABI (x86_64 numbers would misname them).
@@ -142,18 +134,18 @@ std::optional<LiveThread> LiveProcess::thread(int tid, size_t stack_size) const 
     const std::string task = base + "/task/" + std::to_string(tid);
     LiveThread t;
     t.tid = tid;
-    std::string stat = read_text(task + "/stat");
+    std::string stat = read_proc_text(task + "/stat");
     if (stat.empty()) return std::nullopt;  // gone
     if (auto rp = stat.rfind(')'); rp != std::string::npos && rp + 2 < stat.size()) t.state = stat[rp + 2];
     t.switches = context_switches(task + "/status");  // with the state: both of the same moment
     t.seen_ns = monotonic_ns();
-    t.comm = read_text(task + "/comm");
+    t.comm = read_proc_text(task + "/comm");
     if (!t.comm.empty() && t.comm.back() == '\n') t.comm.pop_back();
 
     t.stack.ia32 = ia32_;
     uint64_t sp = 0, pc = 0;
     RawSyscall& raw = t.stack.syscall;
-    if (!parse_proc_syscall(read_text(task + "/syscall"), &raw, &sp, &pc)) {
+    if (!parse_proc_syscall(read_proc_text(task + "/syscall"), &raw, &sp, &pc)) {
         raw.nr = -1;  // on a CPU right now: no registers without stopping it
     } else {
         t.has_registers = true;

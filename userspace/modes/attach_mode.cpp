@@ -5,7 +5,8 @@
 // with their growth verdicts. The targets are never stopped or ptraced.
 #include "modes/attach_mode.h"
 
-#include <time.h>
+#include "common/monotonic_clock.h"
+
 
 #include <cstdio>
 #include <map>
@@ -34,11 +35,6 @@ namespace {
 /// `--all` follows every process of the host: the map must hold them.
 constexpr uint32_t kAllMaxProcesses = 65536;
 
-uint64_t monotonic_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);  // bpf_ktime_get_ns()'s clock
-    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 int64_t unix_ns_now() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -1,5 +1,7 @@
 #include "modes/attach_targets.h"
 
+#include "capture/proc_text.h"
+
 #include <dirent.h>
 #include <fnmatch.h>
 #include <unistd.h>
@@ -15,13 +17,6 @@ namespace threadleak {
 namespace {
 
 constexpr unsigned long kPfKthread = 0x00200000;  // include/linux/sched.h
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 /// The fields of a /proc stat line after "(comm)", from the state on (field 3).
 std::vector<std::string> stat_fields(const std::string& stat) {
@@ -74,17 +69,17 @@ std::vector<int> numeric_entries(const std::string& dir) {
 
 std::optional<ProcessLookup> look_up_process(int pid) {
     const std::string base = "/proc/" + std::to_string(pid);
-    const std::string stat = read_text(base + "/stat");
+    const std::string stat = read_proc_text(base + "/stat");
     const std::vector<std::string> f = stat_fields(stat);
     if (f.size() < 7) return std::nullopt;
     ProcessLookup out;
     out.target.pid = pid;
     out.target.ppid = atoi(f[1].c_str());
     out.kernel = (strtoul(f[6].c_str(), nullptr, 10) & kPfKthread) != 0;  // field 9: flags
-    out.target.comm = trimmed(read_text(base + "/comm"));
+    out.target.comm = trimmed(read_proc_text(base + "/comm"));
     out.target.exe = link_target(base + "/exe");
     out.tgid = pid;
-    std::istringstream status(read_text(base + "/status"));
+    std::istringstream status(read_proc_text(base + "/status"));
     for (std::string line; std::getline(status, line);)
         if (line.rfind("Tgid:", 0) == 0) out.tgid = atoi(line.c_str() + 5);
     return out;
@@ -135,7 +130,7 @@ std::vector<ExistingThread> existing_threads(int pid) {
     for (int tid : numeric_entries(task)) {
         ExistingThread t;
         t.tid = tid;
-        const std::vector<std::string> f = stat_fields(read_text(task + std::to_string(tid) + "/stat"));
+        const std::vector<std::string> f = stat_fields(read_proc_text(task + std::to_string(tid) + "/stat"));
         if (f.size() > 19 && boot && ticks > 0) {  // field 22: starttime, in clock ticks since boot
             const int64_t start = strtoll(f[19].c_str(), nullptr, 10);
             t.start_unix_ns = *boot + start * (1'000'000'000 / ticks);
@@ -172,7 +167,7 @@ bool ProcessFilter::matches(int pid, const std::string& comm) {
     auto it = cgroup_of_.find(pid);
     if (it == cgroup_of_.end()) {
         std::string path;
-        std::istringstream in(read_text("/proc/" + std::to_string(pid) + "/cgroup"));
+        std::istringstream in(read_proc_text("/proc/" + std::to_string(pid) + "/cgroup"));
         for (std::string line; std::getline(in, line);)
             if (line.rfind("0::", 0) == 0) path = line.substr(3);
         it = cgroup_of_.emplace(pid, path).first;

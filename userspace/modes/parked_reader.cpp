@@ -1,6 +1,7 @@
 #include "modes/parked_reader.h"
 
-#include <time.h>
+#include "common/monotonic_clock.h"
+
 
 #include <memory>
 
@@ -10,12 +11,6 @@
 
 namespace threadleak {
 namespace {
-
-uint64_t monotonic_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 bool same_sleep(const SleepSample& now, uint64_t switches, uint64_t since_ns) {
     return now.switches == switches && now.since_ns == since_ns;

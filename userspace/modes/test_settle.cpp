@@ -1,5 +1,7 @@
 #include "modes/test_settle.h"
 
+#include "common/monotonic_clock.h"
+
 #include <time.h>
 
 #include <chrono>
@@ -9,12 +11,6 @@
 
 namespace threadleak {
 namespace {
-
-uint64_t monotonic_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);  // the clock of bpf_ktime_get_ns()
-    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 /// A thread on a CPU has no saved registers to read. The process is not
 /// stopped for it (its next test is running): try a few times to catch it
