@@ -75,6 +75,16 @@ struct tl_stack_sample {
 	char fd_name[TL_FD_NAME_LEN]; /* its dentry name (e.g. "pipe:", "[eventfd]") */
 	__u32 ia32;            /* 1: the thread was in 32-bit code (cs == __USER32_CS): its
 	                        * registers, syscall number and arguments follow the ia32 ABI */
+	/* What the thread waits on, read beside the syscall: for futex(2) the 16
+	 * bytes at uaddr (a glibc mutex keeps its owner's tid at +8); for a pipe,
+	 * how many read and write ends are open (any process). */
+	__u64 futex_words[2];
+	__u64 fd_ino;          /* inode number of the file behind args[0], 0 if none */
+	__u32 futex_words_valid;
+	__u32 pipe_valid;
+	__u32 pipe_readers;
+	__u32 pipe_writers;
+	__u32 pad_wait;
 	__u32 stack_len;       /* valid bytes in `stack`, copied from regs[7] (sp) upward */
 	__u8 stack[TL_MAX_STACK_BYTES];
 };

@@ -7,6 +7,10 @@
 
 #include "shared.bpf.h"
 
+#define NR_FUTEX 202
+#define S_IFMT 00170000  /* include/uapi/linux/stat.h */
+#define S_IFIFO 0010000
+
 /* Set by userspace between open and load. */
 const volatile __u32 stack_size = 16384; /* bytes copied above sp, <= TL_MAX_STACK_BYTES */
 
@@ -65,8 +69,19 @@ static __always_inline void describe_fd(struct tl_stack_sample *s, struct task_s
 	if (!f)
 		return;
 	s->fd_mode = BPF_CORE_READ(f, f_inode, i_mode);
+	s->fd_ino = BPF_CORE_READ(f, f_inode, i_ino);
 	const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
 	bpf_probe_read_kernel_str(s->fd_name, sizeof(s->fd_name), name);
+	/* A reader of a pipe nobody can write to again is parked for good; one
+	 * whose write end is open (in which process is read later) may not be. */
+	if ((s->fd_mode & S_IFMT) == S_IFIFO) {
+		struct pipe_inode_info *pipe = BPF_CORE_READ(f, private_data);
+		if (pipe) {
+			s->pipe_readers = BPF_CORE_READ(pipe, readers);
+			s->pipe_writers = BPF_CORE_READ(pipe, writers);
+			s->pipe_valid = 1;
+		}
+	}
 }
 
 /* x86's __USER32_CS: the code segment of a task running 32-bit code. */
@@ -95,7 +110,17 @@ static __always_inline void capture(struct tl_stack_sample *s)
 	s->timeout_valid = 0;
 	s->fd_mode = 0;
 	s->fd_name[0] = 0;
+	s->fd_ino = 0;
+	s->pipe_valid = 0;
+	s->pipe_readers = 0;
+	s->pipe_writers = 0;
+	s->pad_wait = 0;
+	s->futex_words_valid = 0;
 	s->stack_len = 0;
+	/* The futex word and the one after it: a glibc mutex's owner tid. */
+	if (s->syscall_nr == NR_FUTEX && s->args[0] &&
+	    !bpf_probe_read_user(s->futex_words, sizeof(s->futex_words), (void *)s->args[0]))
+		s->futex_words_valid = 1;
 
 	int targ = tl_timeout_arg(s->syscall_nr);
 	if (targ >= 0 && targ < 6 && s->args[targ & 7]) {

@@ -113,6 +113,13 @@ struct inode {
 struct file {
 	struct path f_path;
 	struct inode *f_inode;
+	void *private_data;
+};
+
+/* fs/pipe.c: a pipe file's private_data. */
+struct pipe_inode_info {
+	unsigned int readers;
+	unsigned int writers;
 };
 
 struct fdtable {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <utility>
 
 namespace threadleak {
@@ -21,6 +22,11 @@ struct GroupKey {
     std::string syscall;
     FrameKey stack;  ///< blocking stack, or running frames
     std::optional<std::string> test;  ///< threads of different tests are different leaks
+    /// What it waits on: threads waiting on different objects, or for
+    /// different threads, are different leaks (each deadlock member its own).
+    std::optional<uint64_t> object;
+    std::optional<int> waits_for;
+    std::optional<size_t> deadlock;
     auto operator<=>(const GroupKey&) const = default;
 };
 
@@ -45,7 +51,9 @@ std::string name_shape(const std::string& name) {
 }
 
 GroupKey key_of(const LeakedThread& t) {
-    GroupKey k{t.kind, t.thread.pid, name_shape(t.thread.name), frame_key(t.created_by), t.state, {}, {}, t.test};
+    GroupKey k{t.kind, t.thread.pid, name_shape(t.thread.name), frame_key(t.created_by), t.state, {}, {}, t.test,
+               t.wait ? t.wait->object : std::nullopt,
+               t.waits_for ? std::optional<int>(t.waits_for->tid) : std::nullopt, t.deadlock};
     if (t.state == ThreadState::Running) {
         k.stack = frame_key(t.running_frames);
     } else if (t.blocked_in) {
@@ -84,8 +92,21 @@ std::vector<LeakGroup> group_leaks(std::vector<LeakedThread> threads) {
     groups.reserve(by_key.size());
     for (auto& [key, members] : by_key) groups.push_back(make_group(members));
 
-    std::sort(groups.begin(), groups.end(), [](const LeakGroup& a, const LeakGroup& b) {
+    // The root of a chain first: a deadlock, then the threads others wait
+    // for (the holder of the mutex, the thread being joined), then the rest.
+    std::set<std::pair<int, int>> waited_for;
+    for (const LeakGroup& g : groups)
+        if (g.waits_for && g.waits_for->found) waited_for.insert({g.first().pid, g.waits_for->tid});
+    auto rank = [&](const LeakGroup& g) {
+        if (g.deadlock) return 0;
+        for (const ThreadIdentity& t : g.threads)
+            if (waited_for.count({t.pid, t.tid})) return 1;
+        return 2;
+    };
+    std::sort(groups.begin(), groups.end(), [&](const LeakGroup& a, const LeakGroup& b) {
         if (a.first().pid != b.first().pid) return a.first().pid < b.first().pid;
+        if (rank(a) != rank(b)) return rank(a) < rank(b);
+        if (a.deadlock != b.deadlock) return a.deadlock < b.deadlock;
         if (a.threads.size() != b.threads.size()) return a.threads.size() > b.threads.size();
         return a.first().tid < b.first().tid;
     });

@@ -46,6 +46,7 @@ LeakedThread resolve_leak(const PendingLeak& leak, bool with_stacks) {
         static_cast<DecodedSyscall&>(b) = decode_syscall(sc);
         b.blocked_for = leak.blocked_for;
         b.frames = std::move(frames);
+        b.object = sc.object;
         t.blocked_in = std::move(b);
     }
     return t;

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,17 @@ struct StackSnapshot {
     std::vector<uint8_t> stack;
 };
 
+/// What the capture read about the object a blocked call waits on, beside
+/// the call itself: the target's memory at a futex, the kernel's pipe counts.
+struct WaitObjectFacts {
+    /// futex(2): the 16 bytes at uaddr as two words (a glibc mutex keeps its
+    /// lock word at +0 and its owner's tid at +8); nullopt if not read.
+    std::optional<std::array<uint64_t, 2>> futex_words;
+    uint64_t fd_ino = 0;                  ///< inode number of the file behind args[0], 0 if unknown
+    std::optional<uint32_t> pipe_readers; ///< a pipe: read ends open in any process
+    std::optional<uint32_t> pipe_writers; ///< a pipe: write ends open in any process
+};
+
 /// Raw facts about a syscall in progress, as captured in the kernel.
 struct RawSyscall {
     int64_t nr = -1;                    ///< -1: not in a syscall (running user code)
@@ -38,6 +50,7 @@ struct RawSyscall {
     bool captured_after_interruption = false;
     uint32_t fd_mode = 0;               ///< i_mode of the file behind args[0], 0 if none
     std::string fd_name;                ///< dentry name of that file
+    WaitObjectFacts object;             ///< what it waits on, where that was read
 };
 
 /// How long a thread had been blocked when it was captured. Never more than

@@ -64,6 +64,7 @@ void describe_fd(int pid, uint64_t fd, RawSyscall* raw) {
     struct stat st;
     if (stat(path.c_str(), &st) != 0) return;
     raw->fd_mode = st.st_mode;
+    raw->object.fd_ino = st.st_ino;
     char target[256];
     ssize_t n = readlink(path.c_str(), target, sizeof(target) - 1);
     if (n <= 0) return;
@@ -157,6 +158,7 @@ std::optional<LiveThread> LiveProcess::thread(int tid, size_t stack_size) const 
         ssize_t n = mem_ >= 0 && len ? pread(mem_, t.stack.snapshot.stack.data(), len, static_cast<off_t>(sp)) : 0;
         t.stack.snapshot.stack.resize(n > 0 ? n : 0);
         if (raw.nr >= 0) describe_fd(pid_, raw.args[0], &raw);
+        read_futex_words(&raw);
         int targ = tl_timeout_arg(raw.nr);
         if (targ >= 0 && raw.args[targ] && mem_ >= 0 &&
             pread(mem_, raw.timeout.data(), sizeof(raw.timeout), static_cast<off_t>(raw.args[targ])) ==
@@ -164,6 +166,14 @@ std::optional<LiveThread> LiveProcess::thread(int tid, size_t stack_size) const 
             raw.timeout_valid = true;
     }
     return t;
+}
+
+void LiveProcess::read_futex_words(RawSyscall* raw) const {
+    constexpr int64_t kNrFutex = 202;
+    std::array<uint64_t, 2> words{};
+    if (raw->nr == kNrFutex && raw->args[0] && mem_ >= 0 &&
+        pread(mem_, words.data(), sizeof(words), static_cast<off_t>(raw->args[0])) == sizeof(words))
+        raw->object.futex_words = words;
 }
 
 CapturedStack LiveProcess::sleeping_stack(const SleepSample& sample, size_t stack_size) const {
@@ -181,6 +191,7 @@ CapturedStack LiveProcess::sleeping_stack(const SleepSample& sample, size_t stac
     out.snapshot.stack.resize(n > 0 ? n : 0);
     if (raw.nr >= 0 && !out.ia32) {
         describe_fd(pid_, raw.args[0], &raw);
+        read_futex_words(&raw);
         const int targ = tl_timeout_arg(raw.nr);
         if (targ >= 0 && raw.args[targ] && mem_ >= 0 &&
             pread(mem_, raw.timeout.data(), sizeof(raw.timeout), static_cast<off_t>(raw.args[targ])) ==

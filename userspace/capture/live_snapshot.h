@@ -49,6 +49,8 @@ public:
 
 private:
     uint64_t mapping_end(uint64_t addr) const;  ///< end of the mapping holding addr, 0 if none
+    /// futex(2): the 16 bytes at uaddr (raw->object.futex_words), as the kernel side reads them.
+    void read_futex_words(RawSyscall* raw) const;
 
     int pid_;
     int mem_ = -1;

@@ -37,6 +37,13 @@ CapturedStack decode_stack(const tl_stack_sample& s, size_t stack_bytes) {
     c.syscall.timeout = {static_cast<int64_t>(s.timeout[0]), static_cast<int64_t>(s.timeout[1])};
     c.syscall.fd_mode = s.fd_mode;
     c.syscall.fd_name = bounded_string(s.fd_name, sizeof(s.fd_name));
+    WaitObjectFacts& object = c.syscall.object;
+    if (s.futex_words_valid) object.futex_words = std::array<uint64_t, 2>{s.futex_words[0], s.futex_words[1]};
+    object.fd_ino = s.fd_ino;
+    if (s.pipe_valid) {
+        object.pipe_readers = s.pipe_readers;
+        object.pipe_writers = s.pipe_writers;
+    }
     return c;
 }
 

@@ -12,6 +12,7 @@
 #include "formats/syscall_text.h"
 #include "formats/text_format.h"
 #include "formats/text_sites.h"
+#include "formats/wait_text.h"
 #include "formats/wording.h"
 
 namespace threadleak {
@@ -26,7 +27,9 @@ int kind_rank(LeakKind k) {
     case LeakKind::LeftRunning: return 0;
     case LeakKind::OutlivedTest: return 1;
     case LeakKind::Hung:
-    case LeakKind::Parked: return 2;
+    case LeakKind::Parked:
+    case LeakKind::Deadlock:
+    case LeakKind::Busy: return 2;
     case LeakKind::AliveAtCrash: return 3;
     }
     return 3;
@@ -72,7 +75,9 @@ std::string kind_html(const LeakGroup& g) {
     case LeakKind::LeftRunning: return "alive when the command exited, in a leaked process";
     case LeakKind::OutlivedTest: return "still alive when the test that created it ended (it exited later)";
     case LeakKind::AliveAtCrash: return "alive when a signal killed its process (not counted as a leak)";
-    case LeakKind::Parked: return "parked: in a wait with no timeout, not woken once";
+    case LeakKind::Parked: return "parked: in a wait with no timeout that nothing ended";
+    case LeakKind::Deadlock: return "deadlocked: it and the threads it waits for wait for each other";
+    case LeakKind::Busy: return "never joined: running user code when its process exited";
     }
     return "";
 }
@@ -92,6 +97,7 @@ std::string state_html(const LeakGroup& g) {
     if (!g.blocked_in) return "Blocked (syscall unknown)";
     std::string s = "Blocked in <code>" + call_html(*g.blocked_in) + "</code>";
     if (g.blocked_in->blocked_for) s += " for " + blocked_for_html(*g.blocked_in->blocked_for, g.threads.size() > 1);
+    if (const std::string w = wait_phrase(g); !w.empty()) s += "; " + escape_markup(w);
     return s;
 }
 

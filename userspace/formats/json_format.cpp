@@ -9,6 +9,8 @@
 
 #include "formats/report_format.h"
 #include "formats/syscall_text.h"
+#include "formats/syscall_value_names.h"
+#include "formats/wait_text.h"
 
 namespace threadleak {
 namespace {
@@ -57,6 +59,40 @@ json blocked_in_json(const BlockedIn& b) {
     return j;
 }
 
+json wait_json(const LeakFindings& f) {
+    const WaitFacts& w = *f.wait;
+    json j;
+    j["kind"] = to_string(w.kind);
+    j["timed"] = w.timed;
+    if (w.timeout_ns) j["timeout_ns"] = *w.timeout_ns;
+    if (w.object) j["object"] = to_hex(*w.object);
+    if (w.for_write) j["for_write"] = *w.for_write;
+    if (w.owner_tid) j["owner_tid"] = *w.owner_tid;
+    if (w.joins_tid) j["joins_tid"] = *w.joins_tid;
+    if (f.waits_for) j["waits_for_found"] = f.waits_for->found;
+    if (w.fd) j["fd"] = *w.fd;
+    if (w.fd_kind) j["fd_kind"] = fd_kind_name(FdFact{w.fd.value_or(-1), *w.fd_kind, {}});
+    if (w.fd_ino) j["fd_ino"] = *w.fd_ino;
+    if (w.pipe_writers) j["pipe_writers"] = *w.pipe_writers;
+    j["wakes_sent"] = or_null(w.wakes_sent);
+    j["last_waker_tid"] = or_null(w.last_waker_tid);
+    j["text"] = wait_phrase(f);
+    return j;
+}
+
+json deadlock_json(const Deadlock& d) {
+    json j;
+    j["pid"] = d.pid;
+    j["cycle"] = d.cycle;
+    j["edges"] = json::array();
+    for (const DeadlockEdge& e : d.edges) {
+        json edge = {{"tid", e.tid}, {"name", e.name}, {"waits_for", to_string(e.kind)}, {"held_by", e.held_by}};
+        edge["object"] = e.object ? json(to_hex(*e.object)) : json(nullptr);
+        j["edges"].push_back(std::move(edge));
+    }
+    return j;
+}
+
 /// `attach` adds what only an attach report knows: each thread's start time
 /// and whether its creation was seen (run reports keep their shape).
 json leak_json(const LeakGroup& g, bool attach) {
@@ -81,6 +117,9 @@ json leak_json(const LeakGroup& g, bool attach) {
     if (attach) j["created_before_attach"] = g.created_before_attach;
     j["state"] = to_string(g.state);
     j["blocked_in"] = g.blocked_in ? blocked_in_json(*g.blocked_in) : json(nullptr);
+    j["wait"] = g.wait ? wait_json(g) : json(nullptr);
+    j["waits_for_tid"] = g.waits_for ? json(g.waits_for->tid) : json(nullptr);
+    j["deadlock"] = g.deadlock ? json({{"cycle", *g.deadlock}}) : json(nullptr);
     j["running_frames"] = stack_json(g.running_frames);
     return j;
 }
@@ -177,6 +216,8 @@ public:
         for (const auto& g : r.alive_at_crash) j["alive_at_crash"].push_back(leak_json(g, attach));
         j["leaked_processes"] = json::array();
         for (const auto& p : r.leaked_processes) j["leaked_processes"].push_back(leaked_process_json(p));
+        j["deadlocks"] = json::array();
+        for (const Deadlock& d : r.deadlocks) j["deadlocks"].push_back(deadlock_json(d));
         j["suppressed"] = json::array();
         for (const auto& s : r.suppressed)
             j["suppressed"].push_back({{"rule", s.rule}, {"source", s.source}, {"count", s.count}});

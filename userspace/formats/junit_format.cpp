@@ -21,6 +21,7 @@
 #include "formats/text_format.h"
 #include "formats/text_sites.h"
 #include "formats/xml_escape.h"
+#include "formats/wait_text.h"
 #include "formats/wording.h"
 
 namespace threadleak {
@@ -122,8 +123,9 @@ std::string group_label(const LeakGroup& g) {
 
 /// "3 leaked threads (unjoined), created in Pool::Pool(int), blocked in futex"
 std::string group_message(const LeakGroup& g) {
+    const std::string wait = wait_phrase(g);
     return plural(g.threads.size(), "leaked thread", "leaked threads") + " (" + to_string(g.kind) + "), " +
-           created_text(g) + ", " + state_text(g);
+           created_text(g) + ", " + state_text(g) + (wait.empty() ? "" : ": " + escape_text(wait));
 }
 
 std::string group_text(const Report& r, const LeakGroup& g) {

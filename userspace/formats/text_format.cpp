@@ -17,6 +17,7 @@
 #include "formats/text_format.h"
 #include "formats/text_sites.h"
 #include "formats/syscall_text.h"
+#include "formats/wait_text.h"
 #include "formats/wording.h"
 
 namespace threadleak {
@@ -107,6 +108,7 @@ public:
             write_suppressed();
             return;
         }
+        write_deadlocks();
         for (const auto& g : r_.leaks) write_group(g);
         for (const auto& p : r_.leaked_processes) write_process(p);
         std::set<int> pids;
@@ -129,6 +131,7 @@ public:
     void write_attach() {
         for (const CreationSite& s : r_.sites)
             if (s.verdict == SiteVerdict::Leaking) write_text_leaking_site(s, out_);
+        write_deadlocks();
         for (const auto& g : r_.leaks) write_group(g);
         for (const auto& p : r_.leaked_processes) write_process(p);
         for (const auto& g : r_.alive_at_crash) write_group(g);
@@ -151,6 +154,21 @@ public:
         }
         for (const auto& [test, n] : tests)
             out_ << "threadleak: test " << escape_text(test) << " leaked " << plural(n, "thread", "threads") << '\n';
+    }
+
+    /// Deadlocks are the root cause of every thread in them: the first lines.
+    void write_deadlocks() {
+        for (size_t i = 0; i < r_.deadlocks.size(); i++) {
+            const Deadlock& d = r_.deadlocks[i];
+            const std::string pfx = "==" + std::to_string(d.pid) + "== ";
+            out_ << pfx << "threadleak: deadlock #" << i << " of " << plural(d.cycle.size(), "thread", "threads")
+                 << " in pid " << d.pid << ": each waits for the next, none can go on\n";
+            for (size_t k = 0; k < d.edges.size(); k++) {
+                const std::string& holder = d.edges[(k + 1) % d.edges.size()].name;
+                out_ << pfx << "  " << escape_text(deadlock_edge_phrase(d.edges[k], holder)) << '\n';
+            }
+            out_ << pfx << "  (each thread's stacks follow below)\n\n";
+        }
     }
 
     /// One line per rule, under the summary: nothing is silenced without a trace.
@@ -215,7 +233,14 @@ public:
         case LeakKind::OutlivedTest:
             out_ << "was still alive when the test that created it ended (it exited later)";
             break;
-        case LeakKind::Parked: out_ << parked_text(g); break;
+        case LeakKind::Parked:
+            if (r_.session.mode == Mode::Attach)
+                out_ << parked_text(g);
+            else
+                out_ << "was never joined: parked when the process exited (a wait with no timeout)";
+            break;
+        case LeakKind::Deadlock: out_ << "was never joined: deadlocked when the process exited"; break;
+        case LeakKind::Busy: out_ << "was never joined: running user code when the process exited"; break;
         case LeakKind::AliveAtCrash:
             out_ << "was alive when " << killing_signal(first.pid)
                  << " killed the process (not counted as a leak)";
@@ -240,6 +265,7 @@ public:
             out_ << pfx << "  blocked in " << call_text(b);
             if (b.blocked_for) out_ << " for " << blocked_for_text(*b.blocked_for, g.threads.size() > 1);
             out_ << '\n';
+            if (const std::string w = wait_phrase(g); !w.empty()) out_ << pfx << "  " << escape_text(w) << '\n';
             write_stack(b.frames);
         } else {
             out_ << pfx << "  blocked (syscall unknown)\n";

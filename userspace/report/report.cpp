@@ -41,6 +41,8 @@ const char* to_string(LeakKind k) {
     case LeakKind::LeftRunning: return "left_running";
     case LeakKind::OutlivedTest: return "outlived_test";
     case LeakKind::Parked: return "parked";
+    case LeakKind::Deadlock: return "deadlock";
+    case LeakKind::Busy: return "busy";
     }
     return "unknown";
 }
@@ -60,6 +62,29 @@ const char* to_string(Mode m) {
     switch (m) {
     case Mode::Run: return "run";
     case Mode::Attach: return "attach";
+    }
+    return "unknown";
+}
+
+const char* to_string(WaitKind k) {
+    switch (k) {
+    case WaitKind::Condvar: return "condvar";
+    case WaitKind::Mutex: return "mutex";
+    case WaitKind::Rwlock: return "rwlock";
+    case WaitKind::Semaphore: return "semaphore";
+    case WaitKind::Barrier: return "barrier";
+    case WaitKind::Join: return "join";
+    case WaitKind::Once: return "once";
+    case WaitKind::Sleep: return "sleep";
+    case WaitKind::Read: return "read";
+    case WaitKind::Write: return "write";
+    case WaitKind::Accept: return "accept";
+    case WaitKind::Epoll: return "epoll";
+    case WaitKind::Poll: return "poll";
+    case WaitKind::Signal: return "signal";
+    case WaitKind::Child: return "child";
+    case WaitKind::Timerfd: return "timerfd";
+    case WaitKind::Unknown: return "unknown";
     }
     return "unknown";
 }

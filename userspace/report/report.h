@@ -32,6 +32,56 @@ struct ThreadIdentity {
 struct BlockedIn : DecodedSyscall {
     std::optional<BlockedFor> blocked_for;  ///< nullopt = not measured
     Stack frames;
+    WaitObjectFacts object;                 ///< what the capture read about what it waits on
+};
+
+/// What a blocked thread waits for, from its call, its arguments and its
+/// frames (analyze/wait_classification.h).
+enum class WaitKind {
+    Condvar, Mutex, Rwlock, Semaphore, Barrier, Join, Once, Sleep,
+    Read, Write, Accept, Epoll, Poll, Signal, Child, Timerfd, Unknown,
+};
+
+/// The facts about one thread's wait. Optional fields are set when known.
+struct WaitFacts {
+    WaitKind kind = WaitKind::Unknown;
+    bool timed = false;                  ///< the call has a timeout (or is a sleep)
+    std::optional<int64_t> timeout_ns;   ///< that timeout, when relative and known
+    std::optional<uint64_t> object;      ///< the futex address of a sync object
+    std::optional<bool> for_write;       ///< rwlock: waits to write (true) or to read
+    std::optional<int> owner_tid;        ///< mutex, rwlock writer: the holder, from the target's memory
+    std::optional<int> joins_tid;        ///< join: the thread it waits to end
+    std::optional<int> fd;               ///< read, write, accept, epoll, timerfd: the descriptor
+    std::optional<FdKind> fd_kind;
+    std::optional<uint64_t> fd_ino;      ///< its inode number (pipe:[N], socket:[N])
+    std::optional<uint32_t> pipe_writers;///< read on a pipe: write ends open in any process
+    std::optional<uint64_t> wakes_sent;  ///< futex wakes sent to `object` since it began waiting; nullopt: not tracked
+    std::optional<int> last_waker_tid;
+};
+
+/// The thread a waiter waits for (a mutex's holder, a joined thread), as
+/// found among the threads the report holds.
+struct WaitsFor {
+    int tid = 0;
+    std::string name;                    ///< its comm; "" if it is not among them
+    bool found = false;                  ///< false: not among the process's reported threads (it exited)
+    std::optional<WaitKind> waits_in;    ///< what it waits for itself
+};
+
+/// One edge of a deadlock cycle: `tid` waits for `object`, which `held_by` holds.
+struct DeadlockEdge {
+    int tid = 0;
+    std::string name;
+    WaitKind kind = WaitKind::Mutex;
+    std::optional<uint64_t> object;
+    int held_by = 0;
+};
+
+/// Threads of one process that wait for each other in a cycle: none can go on.
+struct Deadlock {
+    int pid = 0;
+    std::vector<int> cycle;              ///< tids in wait order: cycle[i] waits for cycle[i+1]
+    std::vector<DeadlockEdge> edges;     ///< one per member, in the same order
 };
 
 /// How the thread came to be reported.
@@ -42,7 +92,10 @@ enum class LeakKind {
     AliveAtCrash,  ///< alive when a signal killed its process: context, not a leak
     LeftRunning,   ///< a thread of a process still running when the command exited (LeakedProcess)
     OutlivedTest,  ///< --per-test: alive when the test that created it ended (+ --settle), gone by exit
-    Parked,        ///< attach: in a wait with no timeout, not woken once, for at least --threshold
+    Parked,        ///< in a wait with no timeout that nothing will end (attach: not woken
+                   ///< once for at least --threshold; at exit: an untimed wait)
+    Deadlock,      ///< at exit: a member of a wait-for cycle (Report::deadlocks)
+    Busy,          ///< at exit: running user code, never waiting
 };
 /// True for the kinds that count as leaks (and set the exit code).
 bool is_leak(LeakKind k);
@@ -68,6 +121,9 @@ struct LeakFindings {
     /// attach: the thread existed before threadleak attached, so its creation
     /// was not seen (created_by is empty).
     bool created_before_attach = false;
+    std::optional<WaitFacts> wait;      ///< set when state == Blocked
+    std::optional<WaitsFor> waits_for;  ///< the thread whose action it waits for
+    std::optional<size_t> deadlock;     ///< its cycle: an index into Report::deadlocks
 };
 
 /// One leaked thread, resolved (stacks symbolized, syscall decoded).
@@ -207,6 +263,7 @@ struct Report {
     std::vector<LeakedProcess> leaked_processes;  ///< descendants still running when the command exited
     std::vector<SuppressedCount> suppressed;///< leaks silenced, per rule; not in `leaks`
     std::vector<CreationSite> sites;        ///< attach: per creation site, leaking first
+    std::vector<Deadlock> deadlocks;        ///< wait-for cycles among the reported threads
     // Findings of later analyses (creation sites, deadlocks, timers, goroutines,
     // what was suppressed) are added here as lists of their own types.
 
@@ -222,5 +279,6 @@ const char* to_string(LeakKind k);
 const char* to_string(ThreadState s);
 const char* to_string(Mode m);
 const char* to_string(SiteVerdict v);  ///< "too_early", "ok", "parked", "leaking"
+const char* to_string(WaitKind k);     ///< "condvar", "mutex", ... as in the JSON
 
 }  // namespace threadleak
