@@ -187,7 +187,7 @@ private:
                     "the --timeout; then waits without a timeout first; then more threads, then blocked longer.</p>\n";
         size_t n = 0;
         for (const LeakGroup* g : most_likely_first(leaks_))
-            write_leak_article(*g, "leak-" + std::to_string(++n), 3, out_);
+            write_leak_article(*g, r_.session.mode, "leak-" + std::to_string(++n), 3, out_);
         out_ << "</section>\n";
     }
 
@@ -221,7 +221,7 @@ private:
             if (p.creator_tid) write_stack_details("Started at", p.created_by, false, out_);
             size_t t = 0;
             for (const LeakGroup* g : most_likely_first(pointers(p.threads)))
-                write_leak_article(*g, id + "-thread-" + std::to_string(++t), 4, out_);
+                write_leak_article(*g, r_.session.mode, id + "-thread-" + std::to_string(++t), 4, out_);
             out_ << "</article>\n";
         }
         out_ << "</section>\n";
@@ -233,7 +233,7 @@ private:
         out_ << "<section aria-labelledby=\"crash\">\n<h2 id=\"crash\">Alive when a signal killed their process "
                 "(not leaks)</h2>\n";
         size_t n = 0;
-        for (const LeakGroup& g : r_.alive_at_crash) write_leak_article(g, "crash-" + std::to_string(++n), 3, out_);
+        for (const LeakGroup& g : r_.alive_at_crash) write_leak_article(g, r_.session.mode, "crash-" + std::to_string(++n), 3, out_);
         out_ << "</section>\n";
     }
 

@@ -67,7 +67,7 @@ std::string call_html(const BlockedIn& b) {
     return s + ")";
 }
 
-std::string kind_html(const LeakGroup& g) {
+std::string kind_html(const LeakGroup& g, Mode mode) {
     switch (g.kind) {
     case LeakKind::Hung: return "still alive when the --timeout expired";
     case LeakKind::Unjoined: return "never joined: still alive when its process exited";
@@ -75,7 +75,9 @@ std::string kind_html(const LeakGroup& g) {
     case LeakKind::LeftRunning: return "alive when the command exited, in a leaked process";
     case LeakKind::OutlivedTest: return "still alive when the test that created it ended (it exited later)";
     case LeakKind::AliveAtCrash: return "alive when a signal killed its process (not counted as a leak)";
-    case LeakKind::Parked: return "parked: in a wait with no timeout that nothing ended";
+    case LeakKind::Parked:
+        return mode == Mode::Attach ? "parked: in a wait with no timeout, not woken once"
+                                    : "never joined: parked (in a wait with no timeout) when its process exited";
     case LeakKind::Deadlock: return "deadlocked: it and the threads it waits for wait for each other";
     case LeakKind::Busy: return "never joined: running user code when its process exited";
     }
@@ -164,7 +166,7 @@ void write_stack_details(const std::string& summary, const Stack& stack, bool op
     out << "</ol></details>\n";
 }
 
-void write_leak_article(const LeakGroup& g, const std::string& id, int level, std::ostream& out) {
+void write_leak_article(const LeakGroup& g, Mode mode, const std::string& id, int level, std::ostream& out) {
     const ThreadIdentity& first = g.first();
     const bool main_thread = first.tid == first.pid;
     const std::string h = "h" + std::to_string(level);
@@ -173,7 +175,7 @@ void write_leak_article(const LeakGroup& g, const std::string& id, int level, st
     if (g.threads.size() > 1) out << plural(g.threads.size(), "thread", "threads") << " like ";
     out << (main_thread ? "main thread T" : "thread T") << first.tid << " &quot;" << escape_markup(first.name)
         << "&quot; of pid " << first.pid << " (<code>" << escape_markup(first.exe) << "</code>): "
-        << kind_html(g) << "</" << h << ">\n";
+        << kind_html(g, mode) << "</" << h << ">\n";
     if (g.test) out << "<p>Leaked by test <code>" << escape_markup(*g.test) << "</code></p>\n";
     out << "<p>" << state_html(g) << "</p>\n";
     if (g.created_before_attach)

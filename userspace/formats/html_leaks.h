@@ -20,7 +20,7 @@ std::vector<const LeakGroup*> most_likely_first(const std::vector<const LeakGrou
 
 /// One group as an <article> whose heading is at `level` (3 or 4); `id` is
 /// its element id (ASCII, made by the caller).
-void write_leak_article(const LeakGroup& g, const std::string& id, int level, std::ostream& out);
+void write_leak_article(const LeakGroup& g, Mode mode, const std::string& id, int level, std::ostream& out);
 
 /// An expandable stack: <details><summary>SUMMARY (N frames)</summary><ol>...</ol></details>.
 void write_stack_details(const std::string& summary, const Stack& stack, bool open, std::ostream& out);

@@ -281,7 +281,7 @@ TEST_F(AttachFormat, JsonSessionOfAnAttachReport) {
                                     "schema", "mode", "command", "pids", "duration_ns", "parked_threshold_ns",
                                     "min_observation_ns", "exit_code", "signal", "timed_out", "lost_events", "health",
                                     "leaked_threads", "processes", "leaks", "alive_at_crash", "leaked_processes",
-                                    "suppressed", "sites"}));
+                                    "deadlocks", "suppressed", "sites"}));
     EXPECT_EQ(j["mode"], "attach");
     EXPECT_EQ(j["pids"], json::array({4242}));
     EXPECT_EQ(j["duration_ns"], 60'400'000'000);
@@ -296,7 +296,7 @@ TEST_F(AttachFormat, JsonParkedLeaksSayWhetherTheirCreationWasSeen) {
     EXPECT_EQ(keys_in_order(seen), (std::vector<std::string>{"kind", "test", "count", "pid", "exe", "tids", "comm",
                                                              "thread_names", "started_unix_ns", "created_by",
                                                              "created_before_attach", "state", "blocked_in",
-                                                             "running_frames"}));
+                                                             "wait", "waits_for_tid", "deadlock", "running_frames"}));
     EXPECT_EQ(seen["kind"], "parked");
     EXPECT_EQ(seen["started_unix_ns"], json::array({nullptr}));
     EXPECT_EQ(seen["created_by"]["tid"], 4242);

@@ -87,11 +87,11 @@ TEST(ReportFormatTest, JsonHasTheSchemaFieldsInOrder) {
     ASSERT_FALSE(text.empty());
     EXPECT_EQ(text.back(), '\n');
     json j = json::parse(text);
-    // threadleak/1's keys keep their order; `mode`, `health` and `suppressed` were added.
+    // threadleak/1's keys keep their order; `mode`, `health`, `deadlocks` and `suppressed` were added.
     EXPECT_EQ(keys_in_order(text), (std::vector<std::string>{
                                        "schema", "mode", "command", "exit_code", "signal", "timed_out",
                                        "lost_events", "health", "leaked_threads", "processes", "leaks",
-                                       "alive_at_crash", "leaked_processes", "suppressed"}));
+                                       "alive_at_crash", "leaked_processes", "deadlocks", "suppressed"}));
     EXPECT_EQ(j["mode"], "run");
     EXPECT_EQ(j["health"], json({{"ringbuf_drops", 0}, {"traced_map_full", 0}, {"malformed_records", 0},
                                  {"stack_copy_failures", 0}, {"unreadable_memory", 0},
@@ -122,7 +122,7 @@ TEST(ReportFormatTest, JsonLeakGroup) {
     const json& l = j["leaks"][0];
     EXPECT_EQ(keys_in_order(text, "/leaks/0"),
               (std::vector<std::string>{"kind", "test", "count", "pid", "exe", "tids", "comm",
-                                        "thread_names", "created_by", "state", "blocked_in",
+                                        "thread_names", "created_by", "state", "blocked_in", "wait", "waits_for_tid", "deadlock",
                                         "running_frames"}));
     EXPECT_EQ(keys_in_order(text, "/leaks/0/blocked_in"),
               (std::vector<std::string>{"syscall", "args", "timeout_ns", "blocked_for_ns",
