@@ -25,6 +25,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "analyze/wait_classification.h"
 #include "formats/report_format.h"
 #include "pprof_decode.h"
 #include "syscalls/syscall_decode.h"
@@ -202,6 +203,40 @@ LeakedProcess helper_left_running() {
     return p;
 }
 
+/// Two worker threads in a lock-order deadlock, one with a hostile name: each
+/// holds the mutex the other waits for.
+std::vector<LeakGroup> deadlocked_groups() {
+    std::vector<LeakGroup> out;
+    const std::array<std::pair<int, std::string>, 2> members = {{{4128, "lock-a"}, {4129, "lock\x1b[2Jb"}}};
+    const std::array<uint64_t, 2> mutexes = {0x55d0c3e0f040, 0x55d0c3e0f080};
+    for (size_t i = 0; i < 2; ++i) {
+        LeakGroup g;
+        g.kind = LeakKind::Deadlock;
+        g.threads = {{4123, kWorker, members[i].first, members[i].second, 4123}};
+        g.created_by = created_in_worker("start_transfer()", 70);
+        RawSyscall lock = raw_syscall(202, {mutexes[(i + 1) % 2], 0 | 128, 2, 0, 0, 0});
+        g.blocked_in = blocked_in(lock, BlockedFor{1'200'000'000, true},
+                                  {frame("__lll_lock_wait", kLibc, 0x8612b, "./nptl/lowlevellock.c", 49),
+                                   frame("___pthread_mutex_lock", kLibc, 0x8c482, "./nptl/pthread_mutex_lock.c", 93),
+                                   frame("transfer(Account&, Account&)", kWorker, 0x3100, "/src/worker/bank.cpp", 21)});
+        g.blocked_in->object.futex_words = std::array<uint64_t, 2>{2, static_cast<uint64_t>(members[(i + 1) % 2].first)};
+        g.wait = classify_wait(*g.blocked_in);
+        g.waits_for = WaitsFor{members[(i + 1) % 2].first, members[(i + 1) % 2].second, true, WaitKind::Mutex};
+        g.deadlock = 0;
+        out.push_back(std::move(g));
+    }
+    return out;
+}
+
+Deadlock golden_deadlock() {
+    Deadlock d;
+    d.pid = 4123;
+    d.cycle = {4128, 4129};
+    d.edges = {{4128, "lock-a", WaitKind::Mutex, 0x55d0c3e0f080, 4129},
+               {4129, "lock\x1b[2Jb", WaitKind::Mutex, 0x55d0c3e0f040, 4128}};
+    return d;
+}
+
 Report golden_report() {
     Report r;
     r.session.command = {kServer, "--workers", "3"};
@@ -219,7 +254,14 @@ Report golden_report() {
     r.processes = {{4100, 4000, kServer, "server", std::nullopt, "SIGKILL"},
                    {4123, 4100, kWorker, "worker", 3, std::nullopt},
                    {4200, 4100, kWorker, "worker", std::nullopt, "SIGSEGV"}};
-    r.leaks = {pool_group(), spinning_group(), hung_reader_group(), hung_main_group(), outlived_test_group()};
+    r.leaks = deadlocked_groups();
+    for (LeakGroup g : {pool_group(), spinning_group(), hung_reader_group(), hung_main_group(), outlived_test_group()})
+        r.leaks.push_back(std::move(g));
+    r.leaks[2].kind = LeakKind::Parked;  // the pool: an untimed wait when its process exited
+    r.leaks[3].kind = LeakKind::Busy;    // the spinner
+    for (LeakGroup& g : r.leaks)
+        if (!g.wait && g.blocked_in) g.wait = classify_wait(*g.blocked_in);
+    r.deadlocks = {golden_deadlock()};
     r.alive_at_crash = {crashed_helper_group()};
     r.leaked_processes = {helper_left_running()};
     r.suppressed = {{"ignore-created-by libjvm.so unless-created-by JVM_StartThread", "default", 9},
