@@ -45,7 +45,7 @@ TEST_F(ExitStatusTest, FailingCommandKeepsItsExitCodeAndItsLeakIsStillReported) 
   EXPECT_EQ(run.exit_code, 3) << context;
   EXPECT_EQ(GetInt(run.report, "/exit_code"), 3) << context;
   EXPECT_EQ(GetInt(run.report, "/leaked_threads"), 1) << context;
-  EXPECT_EQ(GetString(run.report, "/leaks/0/kind"), "unjoined") << context;
+  EXPECT_EQ(GetString(run.report, "/leaks/0/kind"), "parked") << context;
 }
 
 TEST_F(ExitStatusTest, SucceedingCommandWithALeakGetsTheErrorExitCode) {

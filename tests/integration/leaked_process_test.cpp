@@ -145,7 +145,7 @@ TEST_F(LeakedProcessTest, WaitDescendantsReportsTheThreadTheChildLeaked) {
                                    {"--wait-descendants", "--timeout", "20s"});
   EXPECT_TRUE(Get(run.report, "/leaked_processes").empty()) << run.Describe();
   const json leak = SingleLeak(run);
-  EXPECT_EQ(GetString(leak, "/kind"), "unjoined") << leak.dump(2);
+  EXPECT_EQ(GetString(leak, "/kind"), "parked") << leak.dump(2);
   EXPECT_NE(GetInt(leak, "/pid"), GetInt(run.report, "/processes/0/pid")) << leak.dump(2);
   EXPECT_TRUE(FramesContain(Get(leak, "/created_by/frames"), "child_start_worker")) << leak.dump(2);
 }

@@ -31,7 +31,7 @@ TEST_F(RunTest, TwoHundredLeakingChildrenAreAllReportedInBoundedMemory) {
   for (const auto &leak : Get(run.report, "/leaks")) {
     counted += GetInt(leak, "/count", 0);
     pids.insert(GetInt(leak, "/pid"));
-    EXPECT_EQ(GetString(leak, "/kind"), "unjoined") << leak.dump(2);
+    EXPECT_EQ(GetString(leak, "/kind"), "parked") << leak.dump(2);
     EXPECT_TRUE(FramesContain(Get(leak, "/created_by/frames"), "start_leaking_thread")) << leak.dump(2);
     EXPECT_TRUE(FramesContain(Get(leak, "/created_by/frames"), "pthread_create")) << leak.dump(2);
     EXPECT_TRUE(FramesContain(BlockedFrames(leak), "leaker_thread_body")) << leak.dump(2);

@@ -69,7 +69,7 @@ TEST_F(MoreRunTest, DlopenedLibraryLeak) {
   ASSERT_NO_FATAL_FAILURE(ExpectWellFormed(run, "dlopen_plugin"));
   const json leak = SingleLeak(run);
   const std::string context = run.Describe();
-  EXPECT_EQ(GetString(leak, "/kind"), "unjoined") << context;
+  EXPECT_EQ(GetString(leak, "/kind"), "parked") << context;
   EXPECT_EQ(GetInt(leak, "/created_by/tid"), GetInt(leak, "/pid"))
       << "the main thread called plugin_start\n" << context;
 
@@ -119,7 +119,7 @@ TEST_F(MoreRunTest, OtherMountNamespace) {
 
   const json leak = SingleLeak(run);
   EXPECT_EQ(GetString(leak, "/exe"), "/mnt/cw") << context;
-  EXPECT_EQ(GetString(leak, "/kind"), "unjoined") << context;
+  EXPECT_EQ(GetString(leak, "/kind"), "parked") << context;
   EXPECT_EQ(GetString(leak, "/state"), "blocked") << context;
   EXPECT_EQ(GetString(leak, "/blocked_in/syscall"), "futex") << context;
 

@@ -95,7 +95,7 @@ TEST_F(PerTestTest, WithoutProbesTheTestBodyFrameNamesALeakAliveAtExit) {
   ASSERT_NO_FATAL_FAILURE(ExpectWellFormed(run, "gtest_three_nobounds"));
   const json leak = SingleLeak(run);
   EXPECT_EQ(GetString(leak, "/test"), "Cache.LeaksEvictor") << run.Describe();
-  EXPECT_EQ(GetString(leak, "/kind"), "unjoined") << run.Describe();
+  EXPECT_EQ(GetString(leak, "/kind"), "parked") << run.Describe();
   EXPECT_NE(run.err.find("no GoogleTest or Boost.Test test runner found"), std::string::npos) << run.Describe();
 }
 

@@ -167,7 +167,7 @@ TEST_F(PprofTest, TopAndTracesNameTheCreationFunctionWithTheThreadCount) {
   ASSERT_EQ(traces.size(), 1u) << out;
   const Trace &t = traces[0];
   EXPECT_EQ(t.count, 50) << out;
-  EXPECT_EQ(t.labels.at("kind"), "unjoined") << out;
+  EXPECT_EQ(t.labels.at("kind"), "parked") << out;
   EXPECT_EQ(t.labels.at("syscall"), "futex") << out;
   EXPECT_EQ(t.labels.at("state"), "blocked") << out;
   ASSERT_FALSE(t.frames.empty()) << out;

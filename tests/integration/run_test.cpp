@@ -23,7 +23,7 @@ TEST_F(RunTest, CondvarWaiterIsReportedWithCreatorAndBlockingCall) {
   ASSERT_NO_FATAL_FAILURE(ExpectWellFormed(run, "condvar_waiter"));
   const json leak = SingleLeak(run);
   const std::string context = run.Describe();
-  EXPECT_EQ(GetString(leak, "/kind"), "unjoined") << context;
+  EXPECT_EQ(GetString(leak, "/kind"), "parked") << context;
   EXPECT_EQ(GetInt(leak, "/count"), 1) << context;
   EXPECT_TRUE(FramesContain(Get(leak, "/created_by/frames"), "start_heartbeat")) << context;
   EXPECT_EQ(GetInt(leak, "/created_by/tid"), GetInt(leak, "/pid"))
