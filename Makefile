@@ -72,6 +72,9 @@ FIXTURES    := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIXTURE_C)) \
                $(patsubst tests/fixtures/%.S,$(BUILD)/fixtures/%,$(FIXTURE_IA32))
 # tests/fixtures/attach/NAME.c: long-running targets of `threadleak attach` -> build/fixtures/attach/NAME.
 FIXTURES    += $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(wildcard tests/fixtures/attach/*.c))
+# tests/fixtures/waits/NAME.c: threads parked in one kind of wait each (wait_test.cpp) -> build/fixtures/waits/NAME.
+WAIT_FIXTURES := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(wildcard tests/fixtures/waits/*.c))
+FIXTURES    += $(WAIT_FIXTURES)
 STRIPPED_FIXTURES := condvar_waiter
 FIXTURES   += $(patsubst %,$(BUILD)/fixtures/%_stripped,$(STRIPPED_FIXTURES))
 # Shared-library fixtures: tests/fixtures/libNAME.c -> build/fixtures/libNAME.so, not executables.
@@ -187,6 +190,7 @@ $(BUILD)/fixtures/%: tests/fixtures/%.S
 	$(Q)mkdir -p $(@D)
 	$(call msg,AS32,$@)
 	$(Q)as --32 -o $@.o $< && ld -m elf_i386 -static -o $@ $@.o && rm -f $@.o
+$(WAIT_FIXTURES): tests/fixtures/waits/waits_common.h
 $(BUILD)/fixtures/%_stripped: $(BUILD)/fixtures/%
 	$(call msg,STRIP,$@)
 	$(Q)strip -s -o $@ $<
