@@ -84,7 +84,11 @@ struct tl_stack_sample {
 	__u32 pipe_valid;
 	__u32 pipe_readers;
 	__u32 pipe_writers;
-	__u32 pad_wait;
+	/* --track-wakes: futex wakes sent to args[0] since this thread's wait on
+	 * it began, and the last thread that sent one (futex_wakes.bpf.h). */
+	__u32 wakes_known;     /* 1 if wakes_sent is known */
+	__u64 wakes_sent;
+	__u32 last_waker_tid;  /* 0 if none */
 	__u32 stack_len;       /* valid bytes in `stack`, copied from regs[7] (sp) upward */
 	__u8 stack[TL_MAX_STACK_BYTES];
 };
@@ -185,6 +189,23 @@ struct tl_sleep_sample {
 	char comm[16];         /* its name then */
 };
 
+/* --track-wakes (bpf/futex_wakes.bpf.h): wakes sent to one futex address. */
+struct tl_futex_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 uaddr;
+};
+struct tl_futex_wakes {
+	__u64 wakes;           /* FUTEX_WAKE (and the other waking ops) on it so far */
+	__u32 last_waker;      /* tid of the latest */
+	__u32 pad;
+};
+/* Where a thread's latest futex wait began. */
+struct tl_futex_wait {
+	__u64 uaddr;
+	__u64 wakes_before;    /* the address's wake count then */
+};
+
 /* --per-test probes (bpf/test_marks.bpf.c). The attach cookie says what the
  * probed function is: one of these. */
 enum tl_test_probe_kind {
@@ -217,7 +238,8 @@ enum tl_stat {
 	TL_STAT_RB_LOST = 0,   /* ring buffer full: record dropped */
 	TL_STAT_STACK_READ_FAIL = 1, /* user stack could not be copied */
 	TL_STAT_TRACED_FULL = 2,/* traced-process map full: a new process is not followed */
-	TL_STAT_COUNT = 3,
+	TL_STAT_FUTEX_WAITS_FULL = 3, /* --track-wakes: a wait's start not kept, map full */
+	TL_STAT_COUNT = 4,
 };
 
 #endif /* THREADLEAK_EVENTS_H */

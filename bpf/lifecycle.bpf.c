@@ -24,8 +24,12 @@
 #include "modules.bpf.h"
 #include "sleep_sample.bpf.h"
 #include "stack_capture.bpf.h"
+#include "futex_wakes.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* Set by userspace between open and load: --track-wakes loaded on_futex. */
+const volatile bool track_wakes = false;
 
 #define PF_IO_WORKER 0x00000010      /* include/linux/sched.h: io_uring worker */
 #define PF_USER_WORKER 0x00004000    /* kernel-created worker of a user process (vhost; Linux >= 6.4, unused bit before) */
@@ -221,6 +225,9 @@ static __always_inline int exit_hook(struct task_struct *p, bool group_dead, boo
 		e->h.size = size;
 		submit(e, size);
 	}
+
+	if (track_wakes)
+		forget_futex_wait(tid);
 
 	if (group_dead) {
 		struct tl_process_exit_event pe = {};

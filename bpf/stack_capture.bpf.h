@@ -6,6 +6,7 @@
 #define THREADLEAK_STACK_CAPTURE_BPF_H
 
 #include "shared.bpf.h"
+#include "futex_wakes.bpf.h"
 
 #define NR_FUTEX 202
 #define S_IFMT 00170000  /* include/uapi/linux/stat.h */
@@ -114,13 +115,17 @@ static __always_inline void capture(struct tl_stack_sample *s)
 	s->pipe_valid = 0;
 	s->pipe_readers = 0;
 	s->pipe_writers = 0;
-	s->pad_wait = 0;
+	s->wakes_known = 0;
+	s->wakes_sent = 0;
+	s->last_waker_tid = 0;
 	s->futex_words_valid = 0;
 	s->stack_len = 0;
 	/* The futex word and the one after it: a glibc mutex's owner tid. */
 	if (s->syscall_nr == NR_FUTEX && s->args[0] &&
 	    !bpf_probe_read_user(s->futex_words, sizeof(s->futex_words), (void *)s->args[0]))
 		s->futex_words_valid = 1;
+	if (s->syscall_nr == NR_FUTEX)
+		wake_facts(s, task->tgid, task->pid);
 
 	int targ = tl_timeout_arg(s->syscall_nr);
 	if (targ >= 0 && targ < 6 && s->args[targ & 7]) {

@@ -86,6 +86,7 @@ public:
         w.kind = rule->kind;
         w.object = b.futex->uaddr;
         set_timeout(b, &w);
+        set_wakes(b, &w);
         const auto& words = b.object.futex_words;
         switch (w.kind) {
         case WaitKind::Mutex:

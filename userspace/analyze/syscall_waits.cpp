@@ -38,6 +38,7 @@ public:
         set_timeout(b, &w);
         if (b.futex) {
             w.object = b.futex->uaddr;
+            set_wakes(b, &w);
             return w;  // a futex of an object no runtime classifier names
         }
         // An unlisted call stays Unknown, with its fd and timeout.
@@ -69,6 +70,11 @@ void set_timeout(const BlockedIn& b, WaitFacts* w) {
     w->timed = b.timeout && b.timeout->form != TimeoutForm::None;
     if (b.syscall == "nanosleep" || b.syscall == "clock_nanosleep") w->timed = true;
     w->timeout_ns = b.timeout_ns;
+}
+
+void set_wakes(const BlockedIn& b, WaitFacts* w) {
+    w->wakes_sent = b.object.wakes_sent;
+    if (b.object.wakes_sent && b.object.last_waker_tid) w->last_waker_tid = b.object.last_waker_tid;
 }
 
 }  // namespace threadleak

@@ -29,4 +29,7 @@ const WaitClassifier& syscall_wait_classifier();
 /// (shared by the classifiers).
 void set_timeout(const BlockedIn& b, WaitFacts* w);
 
+/// --track-wakes: the futex wakes sent to the address since the wait began.
+void set_wakes(const BlockedIn& b, WaitFacts* w);
+
 }  // namespace threadleak

@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -114,6 +116,40 @@ void check_bpf_prerequisites() {
                         "use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 }
 
+namespace {
+
+/// Mounts tracefs at /sys/kernel/tracing for as long as it lives, if it is not
+/// there (a fresh machine has none): libbpf reads a tracepoint's id from it.
+class TracefsMount {
+public:
+    TracefsMount() {
+        if (access("/sys/kernel/tracing/events", F_OK) == 0 || access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+            return;
+        if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr) != 0)
+            throw UserError(exit_code::kUnavailable,
+                            std::string("--track-wakes needs tracefs, and mounting it at /sys/kernel/tracing failed (") +
+                                strerror(errno) + "); mount it (mount -t tracefs tracefs /sys/kernel/tracing) "
+                                "or run without --track-wakes");
+        mounted_ = true;
+        if (access("/sys/kernel/tracing/events/syscalls/sys_enter_futex", F_OK) != 0) {
+            umount2("/sys/kernel/tracing", MNT_DETACH);
+            throw UserError(exit_code::kUnavailable,
+                            "this kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS); "
+                            "run without --track-wakes");
+        }
+    }
+    ~TracefsMount() {
+        if (mounted_) umount2("/sys/kernel/tracing", MNT_DETACH);
+    }
+    TracefsMount(const TracefsMount&) = delete;
+    TracefsMount& operator=(const TracefsMount&) = delete;
+
+private:
+    bool mounted_ = false;
+};
+
+}  // namespace
+
 BpfSession::BpfSession(const BpfOptions& options, RecordHandler handler)
     : handler_(std::move(handler)) {
     g_verbose = options.verbose;
@@ -139,9 +175,17 @@ BpfSession::BpfSession(const BpfOptions& options, RecordHandler handler)
     bpf_program__set_autoload(skel->progs.on_fork_procfs, !features.vma_iter);
     bpf_program__set_autoload(skel->progs.on_exit_procfs, !features.vma_iter);
     bpf_program__set_autoload(skel->progs.on_kill_procfs, !features.vma_iter);
+    bpf_program__set_autoload(skel->progs.on_futex, options.track_wakes);
+    skel->rodata->track_wakes = options.track_wakes;
+    track_wakes_ = options.track_wakes;
+    // The futex tracepoint is found through tracefs: mounted only for the
+    // attach (a perf event, which needs tracefs no more), then unmounted.
+    std::optional<TracefsMount> tracefs;
+    if (options.track_wakes) tracefs.emplace();
 
     if (int err = threadleak_bpf__load(skel.get())) fail_load("load the BPF programs", err);
     if (int err = threadleak_bpf__attach(skel.get())) fail_load("attach the BPF programs", err);
+    tracefs.reset();
     ring_ = ring_buffer__new(bpf_map__fd(skel->maps.events), &BpfSession::on_record, this, nullptr);
     if (!ring_) fail_load("create the ring buffer reader", errno);
     skel_ = skel.release();
@@ -290,5 +334,35 @@ uint32_t min_ringbuf_bytes(uint32_t stack_size) {
 uint64_t BpfSession::ringbuf_drops() const { return stat(TL_STAT_RB_LOST); }
 uint64_t BpfSession::traced_map_full() const { return stat(TL_STAT_TRACED_FULL); }
 uint64_t BpfSession::stack_copy_failures() const { return stat(TL_STAT_STACK_READ_FAIL); }
+uint64_t BpfSession::futex_waits_not_kept() const { return stat(TL_STAT_FUTEX_WAITS_FULL); }
+
+void BpfSession::add_wake_facts(int pid, int tid, RawSyscall* raw) const {
+    constexpr int64_t kNrFutex = 202;
+    if (raw->nr != kNrFutex) return;
+    if (const std::optional<FutexWakes> w = futex_wakes(pid, tid, raw->args[0])) {
+        raw->object.wakes_sent = w->sent;
+        raw->object.last_waker_tid = w->last_waker_tid;
+    }
+}
+
+std::optional<FutexWakes> BpfSession::futex_wakes(int pid, int tid, uint64_t uaddr) const {
+    if (!track_wakes_) return std::nullopt;
+    const uint32_t key = static_cast<uint32_t>(tid);
+    tl_futex_wait wait{};
+    if (bpf_map__lookup_elem(skel_->maps.futex_waits, &key, sizeof(key), &wait, sizeof(wait), 0) != 0 ||
+        wait.uaddr != uaddr)
+        return std::nullopt;
+    tl_futex_key address{};
+    address.tgid = static_cast<uint32_t>(pid);
+    address.uaddr = uaddr;
+    tl_futex_wakes count{};
+    if (bpf_map__lookup_elem(skel_->maps.futex_wakes, &address, sizeof(address), &count, sizeof(count), 0) != 0)
+        count = {};
+    if (count.wakes < wait.wakes_before) return std::nullopt;  // evicted and counted again: not known
+    FutexWakes out;
+    out.sent = count.wakes - wait.wakes_before;
+    if (out.sent) out.last_waker_tid = static_cast<int>(count.last_waker);
+    return out;
+}
 
 }  // namespace threadleak

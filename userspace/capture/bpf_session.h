@@ -44,6 +44,14 @@ struct BpfOptions {
     uint32_t ringbuf_bytes = kDefaultRingbufBytes; ///< power of two
     uint32_t max_processes = kDefaultMaxProcesses; ///< traced-process map capacity
     int verbose = 0;  ///< 1: what was loaded; 2: also libbpf's debug log (verifier)
+    bool track_wakes = false;  ///< --track-wakes: the futex tracepoint (bpf/futex_wakes.bpf.c)
+};
+
+/// --track-wakes: the futex wakes sent to the address a thread waits on since
+/// its wait began.
+struct FutexWakes {
+    uint64_t sent = 0;
+    int last_waker_tid = 0;  ///< 0 if none
 };
 
 class BpfSession {
@@ -86,12 +94,22 @@ public:
     uint64_t traced_map_full() const;
     /// User stacks that could not be copied.
     uint64_t stack_copy_failures() const;
+    /// --track-wakes: futex waits whose start was not kept (map full).
+    uint64_t futex_waits_not_kept() const;
+    /// --track-wakes: the wakes sent to `uaddr` of process `pid` since thread
+    /// `tid`'s wait on it began; nullopt if not tracked (off, or its wait began
+    /// before tracking did).
+    std::optional<FutexWakes> futex_wakes(int pid, int tid, uint64_t uaddr) const;
+    bool tracks_wakes() const { return track_wakes_; }
+    /// Sets raw->object's wake facts when `raw` is a futex call of thread `tid`.
+    void add_wake_facts(int pid, int tid, RawSyscall* raw) const;
 
 private:
     uint64_t stat(uint32_t index) const;
     static int on_record(void* ctx, void* data, size_t size);
 
     RecordHandler handler_;
+    bool track_wakes_ = false;
     threadleak_bpf* skel_ = nullptr;
     ring_buffer* ring_ = nullptr;
     bool mappings_from_proc_ = false;

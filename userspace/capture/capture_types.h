@@ -37,6 +37,10 @@ struct WaitObjectFacts {
     uint64_t fd_ino = 0;                  ///< inode number of the file behind args[0], 0 if unknown
     std::optional<uint32_t> pipe_readers; ///< a pipe: read ends open in any process
     std::optional<uint32_t> pipe_writers; ///< a pipe: write ends open in any process
+    /// --track-wakes, futex(2): wakes sent to uaddr since this wait began, and
+    /// the last sender (0: none); nullopt when not tracked.
+    std::optional<uint64_t> wakes_sent;
+    int last_waker_tid = 0;
 };
 
 /// Raw facts about a syscall in progress, as captured in the kernel.

@@ -189,7 +189,7 @@ void add_report_flags(CLI::App* run, ObserveOptions& opt, OutputFlags& outputs) 
         ->check(whole_number(0, 255));
 }
 
-/// --stack-size, --ringbuf-size, --max-processes, --sample-interval and -v:
+/// --stack-size, --ringbuf-size, --track-wakes, --max-processes, --sample-interval and -v:
 /// what the BPF side may use, for every mode. Help texts take their defaults
 /// from the mode's default-constructed options (whose BpfOptions defaults are
 /// the constants of bpf_session.h) and their limits from the validators'.
@@ -208,6 +208,10 @@ void add_capture_flags(CLI::App* run, ObserveOptions& opt, const ObserveOptions&
                          bytes_text(defaults.bpf.ringbuf_bytes)))
         ->type_name("BYTES")
         ->transform(byte_size(kMinRingbufBytes, kMaxRingbufBytes, true));
+    run->add_flag("--track-wakes", opt.bpf.track_wakes,
+                  "count futex wakes per address (a tracepoint on futex calls of the traced processes), "
+                  "so a parked waiter says whether any wake was sent to it and by whom; costs "
+                  "futex-heavy traced code up to ~10% (docs/performance.md)");
     run->add_option("--max-processes", opt.bpf.max_processes,
                     help("processes followed at once, " + range(kMinMaxProcesses, kMaxMaxProcesses),
                          std::to_string(defaults.bpf.max_processes)))

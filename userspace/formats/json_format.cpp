@@ -86,7 +86,8 @@ json deadlock_json(const Deadlock& d) {
     j["cycle"] = d.cycle;
     j["edges"] = json::array();
     for (const DeadlockEdge& e : d.edges) {
-        json edge = {{"tid", e.tid}, {"name", e.name}, {"waits_for", to_string(e.kind)}, {"held_by", e.held_by}};
+        const std::string what = std::string(to_string(e.kind)) + (e.object ? " " + to_hex(*e.object) : "");
+        json edge = {{"tid", e.tid}, {"name", e.name}, {"waits_for", what}, {"held_by", e.held_by}};
         edge["object"] = e.object ? json(to_hex(*e.object)) : json(nullptr);
         j["edges"].push_back(std::move(edge));
     }
@@ -173,6 +174,7 @@ json health_json(const Health& h) {
     j["unreadable_memory"] = h.unreadable_memory;
     j["stacks_not_symbolized"] = h.stacks_not_symbolized;
     j["unreadable_maps"] = h.unreadable_maps;
+    j["futex_waits_not_kept"] = h.futex_waits_not_kept;
     return j;
 }
 
@@ -205,6 +207,7 @@ public:
         j["exit_code"] = or_null(s.exit_code);
         j["signal"] = or_null(s.signal);
         j["timed_out"] = s.timed_out;
+        j["wakes_tracked"] = s.wakes_tracked;
         j["lost_events"] = r.health.lost_events();
         j["health"] = health_json(r.health);
         j["leaked_threads"] = r.leaked_thread_count();

@@ -363,6 +363,9 @@ std::vector<std::string> text_health_problems(const Health& h) {
         s.push_back(plural(h.unreadable_maps, "process's", "processes'") +
                     " mappings could not be read from /proc in time: their frames may lack symbols "
                     "(a kernel with the BPF VMA iterator, Linux >= 6.7, lists them in BPF)");
+    if (h.futex_waits_not_kept)
+        s.push_back(plural(h.futex_waits_not_kept, "futex wait", "futex waits") +
+                    " not tracked (--track-wakes map full): their wake counts are unknown");
     return s;
 }
 

@@ -163,6 +163,7 @@ int attach_mode(const AttachOptions& opt) {
         h.ringbuf_drops = session.ringbuf_drops();
         h.traced_map_full = session.traced_map_full();
         h.stack_copy_failures = session.stack_copy_failures();
+        h.futex_waits_not_kept = session.futex_waits_not_kept();
         h.malformed_records = obs.malformed();
         h.unreadable_maps = tracker.unreadable_maps();
         return h;
@@ -186,6 +187,7 @@ int attach_mode(const AttachOptions& opt) {
         const std::map<int, std::string> names = comms();
         const auto reported = [&](int pid) { return obs.reported(pid, names); };
         SessionInfo info;
+        info.wakes_tracked = session.tracks_wakes();
         info.mode = Mode::Attach;
         for (int pid : attached)
             if (reported(pid)) info.pids.push_back(pid);

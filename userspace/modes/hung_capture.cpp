@@ -52,7 +52,10 @@ LiveThreadsOf capture_live_threads(ThreadTracker& tracker, BpfSession& session, 
         for (const LiveThread& t : threads)
             if (!t.has_registers) health.unreadable_memory++;
     for (auto& [pid, threads] : snapshots)
-        for (LiveThread& t : threads) t.blocked_for = blocked_for(t, session.sleep_sample(t.tid));
+        for (LiveThread& t : threads) {
+            t.blocked_for = blocked_for(t, session.sleep_sample(t.tid));
+            session.add_wake_facts(pid, t.tid, &t.stack.syscall);
+        }
     return snapshots;
 }
 

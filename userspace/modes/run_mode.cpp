@@ -43,6 +43,7 @@ void add_kernel_counts(Health& h, const BpfSession& session, const ThreadTracker
     h.ringbuf_drops = session.ringbuf_drops();
     h.traced_map_full = session.traced_map_full();
     h.stack_copy_failures = session.stack_copy_failures();
+    h.futex_waits_not_kept = session.futex_waits_not_kept();
     h.malformed_records = malformed;
     h.unreadable_maps = tracker.unreadable_maps();
 }
@@ -166,6 +167,7 @@ int run_mode(const RunOptions& opt) {
     if (WIFEXITED(status)) info.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) info.signal = signal_name(WTERMSIG(status));
     info.timed_out = timed_out;
+    info.wakes_tracked = session.tracks_wakes();
     info.threadleak_version = threadleak_version();
     info.start_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(started_wall.time_since_epoch()).count();
     info.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(traced_for).count();

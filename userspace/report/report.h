@@ -230,6 +230,7 @@ struct SessionInfo {
                                            ///< attach: how long it has observed so far
     std::optional<uint64_t> parked_threshold_ns;  ///< attach: --threshold
     std::optional<uint64_t> min_observation_ns;   ///< attach: --min-observation (GrowthRule::min_observation)
+    bool wakes_tracked = false;         ///< --track-wakes: futex waits say whether a wake was sent
 };
 
 /// What could not be observed, kept apart by cause so each names its own fix.
@@ -242,6 +243,7 @@ struct Health {
     uint64_t stacks_not_symbolized = 0; ///< stacks left out: the user stopped symbolization (Ctrl-C twice)
     uint64_t unreadable_maps = 0;       ///< address spaces whose /proc/PID/maps was gone before it was read
                                         ///< (kernels without the BPF VMA iterator): symbols missing
+    uint64_t futex_waits_not_kept = 0;  ///< --track-wakes: futex waits whose start the full map could not keep
 
     /// Events lost on the way: any of these can hide a leak.
     uint64_t lost_events() const { return ringbuf_drops + traced_map_full + malformed_records; }
