@@ -4,7 +4,8 @@
 #   make test       install deps, build, run unit + integration tests
 #   make bench      Google Benchmark micro-benchmarks, traced/plain workload ratios,
 #                   threadleak's peak RSS and time for many leaking processes,
-#                   attach's cost on a 10,000-thread target and under --all
+#                   attach's cost on a 10,000-thread target and under --all,
+#                   futex wake tracking's cost (traced and bystander, beside strace and TSan)
 #   make install    PREFIX=/usr/local DESTDIR=: binary, man page, bash completion
 #   make deb        build/threadleak_$(VERSION)_amd64.deb (the files of make install PREFIX=/usr)
 # CXXFLAGS (default -O2 -g) and BPF_CFLAGS (default -O2) may be overridden; the
@@ -311,7 +312,7 @@ demo: deps
 test: deps
 	$(Q)bash scripts/check-layers.sh
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/threadleak $(BUILD)/unit_tests $(BUILD)/integration_tests fixtures \
-		$(BUILD)/leaky_demo $(DEB) $(BUILD)/bench $(BUILD)/bench_workload $(BUILD)/run_measured  # bench: built so it cannot rot; run by make bench
+		$(BUILD)/leaky_demo $(DEB) $(BUILD)/bench $(BUILD)/bench_workload $(BUILD)/run_measured $(BENCH_WAKES)  # bench: built so it cannot rot; run by make bench
 	$(Q)bash scripts/run-tests.sh
 
 $(BUILD)/bench: $(BENCH_SRCS) $(BUILD)/libthreadleak.a
@@ -319,15 +320,29 @@ $(BUILD)/bench: $(BENCH_SRCS) $(BUILD)/libthreadleak.a
 $(BUILD)/bench_workload: tools/bench_workload.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -pthread -o $@ $<
+# Futex wake tracking's cost (scripts/bench-wakes.sh): a futex ping-pong, also as a
+# ThreadSanitizer build for comparison (clang's TSan runtime: libclang-rt-dev), and a
+# getppid loop.
+$(BUILD)/bench_pingpong: tools/bench_pingpong.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+$(BUILD)/bench_pingpong_tsan: tools/bench_pingpong.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -O2 -Wall -Wextra -Werror -fsanitize=thread -pthread -o $@ $<
+$(BUILD)/bench_getppid: tools/bench_getppid.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+BENCH_WAKES := $(BUILD)/bench_pingpong $(BUILD)/bench_pingpong_tsan $(BUILD)/bench_getppid
 $(BUILD)/run_measured: tools/run_measured.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 bench: $(BUILD)/bench $(BUILD)/threadleak $(BUILD)/bench_workload $(BUILD)/run_measured $(BUILD)/fixtures/fork_many_leakers \
-       $(BUILD)/fixtures/attach/parked_before_attach $(BUILD)/fixtures/attach/churn
+       $(BUILD)/fixtures/attach/parked_before_attach $(BUILD)/fixtures/attach/churn $(BENCH_WAKES)
 	$(Q)$(BUILD)/bench
 	$(Q)bash scripts/bench-overhead.sh
 	$(Q)bash scripts/bench-many-processes.sh
 	$(Q)bash scripts/bench-attach.sh
+	$(Q)bash scripts/bench-wakes.sh
 
 clean:
 	rm -rf $(BUILD)

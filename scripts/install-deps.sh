@@ -22,6 +22,9 @@ packages=(
   # the flame-graph formats' tests (tests/integration/flame_formats_test.cpp): an XML
   # parser (libxml2-utils, above) and a browser (driven by tests/integration/browser_check.py over DevTools)
   chromium
+  # make bench (scripts/bench-wakes.sh): its comparisons, strace and a ThreadSanitizer
+  # build made with clang (libclang-rt-dev: clang's runtimes, libclang_rt.tsan)
+  strace libclang-rt-dev
 )
 missing=()
 for p in "${packages[@]}"; do
