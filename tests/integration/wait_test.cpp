@@ -354,4 +354,68 @@ TEST_F(WaitTest, WaiterSignalledAndJoinedLeavesNothing) {
   ExpectNoLeaks(Fixture("woken_and_joined"), 0);
 }
 
+// ---- --track-wakes: whether any futex wake reached the waited address ----
+
+/// True when tracefs is mounted at /sys/kernel/tracing (per /proc/self/mounts).
+bool TracefsMounted() {
+  std::ifstream in("/proc/self/mounts");
+  for (std::string line; std::getline(in, line);)
+    if (line.find(" /sys/kernel/tracing tracefs ") != std::string::npos) return true;
+  return false;
+}
+
+class WakeTest : public WaitTest {
+ protected:
+  static RunResult RunTracked(const std::string &name) {
+    RunResult run = RunFixture(Fixture(name), {"--track-wakes"});
+    EXPECT_NE(run.out.find("ready"), std::string::npos) << run.Describe();
+    return run;
+  }
+};
+
+TEST_F(WakeTest, ACondvarNobodySignalsGotNoWake) {
+  SKIP_UNLESS_ROOT();
+  const bool mounted_before = TracefsMounted();
+  const RunResult run = RunTracked("condvar_never_signalled");
+  ASSERT_NO_FATAL_FAILURE(ExpectWellFormed(run, Fixture("condvar_never_signalled")));
+  EXPECT_EQ(Get(run.report, "/wakes_tracked"), true) << run.Describe();
+  const NamedThread waiter = Leaked(run, "cv-waiter", "futex", "start_cv_waiter");
+  ASSERT_TRUE(waiter.leak.is_object());
+  EXPECT_EQ(Get(waiter.leak, "/wait/wakes_sent"), 0) << waiter.leak.dump(2);
+  EXPECT_TRUE(Get(waiter.leak, "/wait/last_waker_tid").is_null()) << waiter.leak.dump(2);
+  EXPECT_NE(GetString(waiter.leak, "/wait/text").find("no wake was ever sent to it"), std::string::npos)
+      << waiter.leak.dump(2);
+  EXPECT_EQ(TracefsMounted(), mounted_before) << "tracefs was left as it was found";
+}
+
+TEST_F(WakeTest, TheWaiterASignalPassedByWasSentOneWakeByMain) {
+  SKIP_UNLESS_ROOT();
+  const RunResult run = RunTracked("condvar_other_waiter");
+  ASSERT_NO_FATAL_FAILURE(ExpectWellFormed(run, Fixture("condvar_other_waiter")));
+  const NamedThread unlucky = Leaked(run, "cv-unlucky", "futex", "start_cv_waiters");
+  ASSERT_TRUE(unlucky.leak.is_object());
+  const long main_tid = GetInt(run.report, "/processes/0/pid");
+  // One pthread_cond_signal: one FUTEX_WAKE on the futex both waiters slept on.
+  EXPECT_EQ(Get(unlucky.leak, "/wait/wakes_sent"), 1) << unlucky.leak.dump(2);
+  EXPECT_EQ(GetInt(unlucky.leak, "/wait/last_waker_tid"), main_tid) << unlucky.leak.dump(2);
+}
+
+TEST_F(WakeTest, WithoutTheFlagWakesAreNotKnownRatherThanZero) {
+  SKIP_UNLESS_ROOT();
+  const RunResult run = Run("condvar_never_signalled");
+  ASSERT_NO_FATAL_FAILURE(ExpectWellFormed(run, Fixture("condvar_never_signalled")));
+  EXPECT_EQ(Get(run.report, "/wakes_tracked"), false) << run.Describe();
+  const NamedThread waiter = Leaked(run, "cv-waiter", "futex", "start_cv_waiter");
+  ASSERT_TRUE(waiter.leak.is_object());
+  EXPECT_TRUE(Get(waiter.leak, "/wait/wakes_sent").is_null()) << waiter.leak.dump(2);
+}
+
+TEST_F(WakeTest, AMutexWaiterStaysPointedAtItsHolderWithWakesTracked) {
+  SKIP_UNLESS_ROOT();
+  const RunResult run = RunTracked("deadlock2");
+  ASSERT_NO_FATAL_FAILURE(ExpectWellFormed(run, Fixture("deadlock2")));
+  ASSERT_EQ(Deadlocks(run.report).size(), 1u) << run.Describe();
+  EXPECT_EQ(TidSet(Get(Deadlocks(run.report)[0], "/cycle")).size(), 2u) << run.Describe();
+}
+
 }  // namespace
