@@ -86,9 +86,11 @@ struct tl_stack_sample {
 	__u32 pipe_writers;
 	/* --track-wakes: futex wakes sent to args[0] since this thread's wait on
 	 * it began, and the last thread that sent one (futex_wakes.bpf.h). */
+	__u32 epoll_state;     /* an epoll fd: 1 watches nothing, 2 watches something, 0 unknown */
 	__u32 wakes_known;     /* 1 if wakes_sent is known */
 	__u64 wakes_sent;
 	__u32 last_waker_tid;  /* 0 if none */
+	__u32 pad_wait;
 	__u32 stack_len;       /* valid bytes in `stack`, copied from regs[7] (sp) upward */
 	__u8 stack[TL_MAX_STACK_BYTES];
 };

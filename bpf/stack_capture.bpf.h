@@ -75,6 +75,19 @@ static __always_inline void describe_fd(struct tl_stack_sample *s, struct task_s
 	bpf_probe_read_kernel_str(s->fd_name, sizeof(s->fd_name), name);
 	/* A reader of a pipe nobody can write to again is parked for good; one
 	 * whose write end is open (in which process is read later) may not be. */
+	/* An epoll set nobody added a descriptor to can never return. Its
+	 * inode is anonymous (no type bits): told by the dentry name. */
+	if (s->fd_mode == 0 || (s->fd_mode & S_IFMT) == 0) {
+		char eventpoll[] = "[eventpoll]";
+		bool same = true;
+		for (int i = 0; i < sizeof(eventpoll); i++)
+			same = same && s->fd_name[i] == eventpoll[i];
+		if (same) {
+			struct eventpoll *ep = BPF_CORE_READ(f, private_data);
+			if (ep)
+				s->epoll_state = BPF_CORE_READ(ep, rbr.rb_root.rb_node) ? 2 : 1;
+		}
+	}
 	if ((s->fd_mode & S_IFMT) == S_IFIFO) {
 		struct pipe_inode_info *pipe = BPF_CORE_READ(f, private_data);
 		if (pipe) {
@@ -115,6 +128,8 @@ static __always_inline void capture(struct tl_stack_sample *s)
 	s->pipe_valid = 0;
 	s->pipe_readers = 0;
 	s->pipe_writers = 0;
+	s->epoll_state = 0;
+	s->pad_wait = 0;
 	s->wakes_known = 0;
 	s->wakes_sent = 0;
 	s->last_waker_tid = 0;

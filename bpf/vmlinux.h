@@ -116,6 +116,25 @@ struct file {
 	void *private_data;
 };
 
+/* fs/eventpoll.c: an epoll file's private_data; its watched fds are the
+ * nodes of rbr. */
+struct rb_node {
+	unsigned long __rb_parent_color;
+};
+
+struct rb_root {
+	struct rb_node *rb_node;
+};
+
+struct rb_root_cached {
+	struct rb_root rb_root;
+	struct rb_node *rb_leftmost;
+};
+
+struct eventpoll {
+	struct rb_root_cached rbr;
+};
+
 /* fs/pipe.c: a pipe file's private_data. */
 struct pipe_inode_info {
 	unsigned int readers;

@@ -160,6 +160,9 @@ TEST_F(RealLibraryTest, ZmqContextNeverTerminatedLeaksReaperAndIoThreadInEpollWa
     ExpectUnjoinedFromMainThread(run, leak);
     EXPECT_EQ(GetInt(leak, "/count"), 1) << leak.dump(2);
     EXPECT_EQ(Get(leak, "/thread_names"), json::array({name})) << leak.dump(2);
+    // Its poller watches the thread's mailbox: not an empty set.
+    EXPECT_EQ(GetString(leak, "/wait/kind"), "epoll") << leak.dump(2);
+    EXPECT_EQ(Get(leak, "/wait/epoll_empty"), false) << leak.dump(2);
 
     // Created by open_bus's zmq_socket() call, through libzmq only.
     const json created = Get(leak, "/created_by/frames");

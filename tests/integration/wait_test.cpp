@@ -302,6 +302,9 @@ TEST_F(WaitTest, EpollWaitOnAnEmptySetIsParked) {
   const NamedThread epoller = Leaked(run, "epoller", "epoll_wait", "start_epoller");
   ASSERT_TRUE(epoller.leak.is_object());
   ExpectParkedIn(epoller, "epoll");
+  EXPECT_EQ(Get(epoller.leak, "/wait/epoll_empty"), true) << epoller.leak.dump(2);
+  EXPECT_NE(GetString(epoller.leak, "/wait/text").find("watches no descriptor"), std::string::npos)
+      << epoller.leak.dump(2);
   ExpectNoChain(epoller);
 }
 

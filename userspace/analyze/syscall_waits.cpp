@@ -54,6 +54,10 @@ public:
             if (b.object.fd_ino) w.fd_ino = b.object.fd_ino;
             if (w.kind == WaitKind::Read && b.fd->kind == FdKind::Timerfd) w.kind = WaitKind::Timerfd;
             if (w.kind == WaitKind::Read && b.fd->kind == FdKind::Pipe) w.pipe_writers = b.object.pipe_writers;
+            if (w.kind == WaitKind::Epoll) {
+                w.epoll_empty = b.object.epoll_empty;
+                w.epoll_watched = b.object.epoll_watched;
+            }
         }
         return w;
     }

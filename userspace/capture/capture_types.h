@@ -37,6 +37,8 @@ struct WaitObjectFacts {
     uint64_t fd_ino = 0;                  ///< inode number of the file behind args[0], 0 if unknown
     std::optional<uint32_t> pipe_readers; ///< a pipe: read ends open in any process
     std::optional<uint32_t> pipe_writers; ///< a pipe: write ends open in any process
+    std::optional<bool> epoll_empty;      ///< an epoll fd: it watches no descriptor at all
+    std::optional<uint32_t> epoll_watched;///< how many it watches (/proc/PID/fdinfo, live threads only)
     /// --track-wakes, futex(2): wakes sent to uaddr since this wait began, and
     /// the last sender (0: none); nullopt when not tracked.
     std::optional<uint64_t> wakes_sent;

@@ -78,6 +78,16 @@ void describe_fd(int pid, uint64_t fd, RawSyscall* raw) {
     } else {
         raw->fd_name = t.substr(t.rfind('/') + 1);
     }
+    if (raw->fd_name == "[eventpoll]") {
+        // One "tfd:" line per watched descriptor.
+        const std::string info = read_proc_text("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd));
+        if (info.empty()) return;
+        uint32_t watched = 0;
+        for (size_t at = info.find("tfd:"); at != std::string::npos; at = info.find("tfd:", at + 4))
+            watched += at == 0 || info[at - 1] == '\n';
+        raw->object.epoll_watched = watched;
+        raw->object.epoll_empty = watched == 0;
+    }
 }
 
 }  // namespace

@@ -40,6 +40,7 @@ CapturedStack decode_stack(const tl_stack_sample& s, size_t stack_bytes) {
     WaitObjectFacts& object = c.syscall.object;
     if (s.futex_words_valid) object.futex_words = std::array<uint64_t, 2>{s.futex_words[0], s.futex_words[1]};
     object.fd_ino = s.fd_ino;
+    if (s.epoll_state) object.epoll_empty = s.epoll_state == 1;
     if (s.wakes_known) {
         object.wakes_sent = s.wakes_sent;
         object.last_waker_tid = static_cast<int>(s.last_waker_tid);

@@ -74,6 +74,8 @@ json wait_json(const LeakFindings& f) {
     if (w.fd_kind) j["fd_kind"] = fd_kind_name(FdFact{w.fd.value_or(-1), *w.fd_kind, {}});
     if (w.fd_ino) j["fd_ino"] = *w.fd_ino;
     if (w.pipe_writers) j["pipe_writers"] = *w.pipe_writers;
+    if (w.epoll_empty) j["epoll_empty"] = *w.epoll_empty;
+    if (w.epoll_watched) j["epoll_watched"] = *w.epoll_watched;
     j["wakes_sent"] = or_null(w.wakes_sent);
     j["last_waker_tid"] = or_null(w.last_waker_tid);
     j["text"] = wait_phrase(f);

@@ -102,7 +102,15 @@ std::string wait_phrase(const LeakFindings& f) {
         break;
     case WaitKind::Write: s = "waits to write " + fd_text(w); break;
     case WaitKind::Accept: s = "waits for a connection on " + fd_text(w); break;
-    case WaitKind::Epoll: s = "waits on epoll " + fd_text(w); break;
+    case WaitKind::Epoll:
+        s = "waits on epoll " + fd_text(w);
+        if (w.epoll_empty && *w.epoll_empty)
+            s += ", which watches no descriptor: nothing can ever end this wait";
+        else if (w.epoll_watched)
+            s += ", which watches " + plural(*w.epoll_watched, "descriptor", "descriptors");
+        else if (w.epoll_empty)
+            s += ", which watches at least one descriptor";
+        break;
     case WaitKind::Poll: s = "waits in poll"; break;
     case WaitKind::Signal: s = "waits for a signal"; break;
     case WaitKind::Child: s = "waits for a child process to change state"; break;

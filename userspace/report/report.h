@@ -55,6 +55,8 @@ struct WaitFacts {
     std::optional<FdKind> fd_kind;
     std::optional<uint64_t> fd_ino;      ///< its inode number (pipe:[N], socket:[N])
     std::optional<uint32_t> pipe_writers;///< read on a pipe: write ends open in any process
+    std::optional<bool> epoll_empty;     ///< epoll: the set watches no descriptor (it can never return)
+    std::optional<uint32_t> epoll_watched;///< epoll: how many it watches, when /proc told
     std::optional<uint64_t> wakes_sent;  ///< futex wakes sent to `object` since it began waiting; nullopt: not tracked
     std::optional<int> last_waker_tid;
 };
