@@ -62,14 +62,8 @@ no_wakes=
 help=$("$tl" run --help 2>&1 || true)
 if ! grep -q -- --track-wakes <<<"$help"; then
   no_wakes="n/a (no --track-wakes in this build)"
-elif [ ! -d /sys/kernel/tracing/events ]; then
-  # The flag's tracepoint needs tracefs, which a fresh machine does not mount.
-  if mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null; then
-    echo "mounted tracefs at /sys/kernel/tracing (left mounted)"
-  else
-    no_wakes="n/a (tracefs cannot be mounted at /sys/kernel/tracing)"
-  fi
 fi
+# (threadleak --track-wakes mounts tracefs for its attach when it is not, and unmounts it.)
 no_strace=
 command -v strace >/dev/null || no_strace="n/a (strace missing: scripts/install-deps.sh)"
 no_tsan=

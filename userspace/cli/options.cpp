@@ -211,7 +211,7 @@ void add_capture_flags(CLI::App* run, ObserveOptions& opt, const ObserveOptions&
     run->add_flag("--track-wakes", opt.bpf.track_wakes,
                   "count futex wakes per address (a tracepoint on futex calls of the traced processes), "
                   "so a parked waiter says whether any wake was sent to it and by whom; costs "
-                  "futex-heavy traced code up to ~10% (docs/performance.md)");
+                  "futex-heavy code ~15-20%, traced or not (docs/performance.md)");
     run->add_option("--max-processes", opt.bpf.max_processes,
                     help("processes followed at once, " + range(kMinMaxProcesses, kMaxMaxProcesses),
                          std::to_string(defaults.bpf.max_processes)))
