@@ -77,18 +77,21 @@ struct tl_stack_sample {
 	                        * registers, syscall number and arguments follow the ia32 ABI */
 	/* What the thread waits on, read beside the syscall: for futex(2) the 16
 	 * bytes at uaddr (a glibc mutex keeps its owner's tid at +8); for a pipe,
-	 * how many read and write ends are open (any process). */
+	 * how many read and write ends are open (any process); for an epoll fd,
+	 * whether it watches anything; for a timerfd, its interval. */
 	__u64 futex_words[2];
 	__u64 fd_ino;          /* inode number of the file behind args[0], 0 if none */
+	__u64 timer_interval_ns; /* a timerfd's it_interval: 0 for a one-shot timer */
 	__u32 futex_words_valid;
 	__u32 pipe_valid;
 	__u32 pipe_readers;
 	__u32 pipe_writers;
+	__u32 epoll_state;     /* an epoll fd: 1 watches nothing, 2 watches something, 0 unknown */
+	__u32 timer_valid;     /* a timerfd: 1 if timer_interval_ns was read */
 	/* --track-wakes: futex wakes sent to args[0] since this thread's wait on
 	 * it began, and the last thread that sent one (futex_wakes.bpf.h). */
-	__u32 epoll_state;     /* an epoll fd: 1 watches nothing, 2 watches something, 0 unknown */
-	__u32 wakes_known;     /* 1 if wakes_sent is known */
 	__u64 wakes_sent;
+	__u32 wakes_known;     /* 1 if wakes_sent is known */
 	__u32 last_waker_tid;  /* 0 if none */
 	__u32 pad_wait;
 	__u32 stack_len;       /* valid bytes in `stack`, copied from regs[7] (sp) upward */
@@ -139,6 +142,12 @@ struct tl_thread_exit_event {
 	__u64 blocked_for_ns;  /* time parked before the kill; 0 if unknown or running */
 	__u32 blocked_known;   /* 1 if blocked_for_ns is measured */
 	__u32 blocked_exact;   /* 1 if it is the time parked, 0 if a lower bound of it */
+	/* How many times the sampler saw it fall asleep again at the same place
+	 * (same syscall, pc and sp) since it first did, and over what span: a
+	 * thread woken by a timer that waits again ticks. 0 if never. */
+	__u32 same_sleeps;
+	__u32 pad2;
+	__u64 same_sleeps_span_ns;
 	struct tl_stack_sample s;
 };
 
@@ -187,7 +196,8 @@ struct tl_sleep_sample {
 	__s64 syscall_nr;      /* orig_ax: -1 when not in a syscall */
 	__u64 args[6];
 	__u32 ia32;            /* 1: in 32-bit code */
-	__u32 pad;
+	__u32 same_sleeps;     /* sleeps seen at this same place before this one, in a row */
+	__u64 first_same_ns;   /* bpf_ktime_get_ns() when the first of them was seen */
 	char comm[16];         /* its name then */
 };
 

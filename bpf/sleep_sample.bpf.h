@@ -31,8 +31,15 @@ static __always_inline void blocked_for(struct tl_thread_exit_event *e, struct t
 	e->blocked_for_ns = 0;
 	e->blocked_known = 0;
 	e->blocked_exact = 0;
+	e->same_sleeps = 0;
+	e->pad2 = 0;
+	e->same_sleeps_span_ns = 0;
 	if (!ss)
 		return;
+	if (ss->same_sleeps) {
+		e->same_sleeps = ss->same_sleeps;
+		e->same_sleeps_span_ns = bpf_ktime_get_ns() - ss->first_same_ns;
+	}
 	if (tl_blocked_for(&ss->since, ss->switches == task->nvcsw, bpf_ktime_get_ns(), &ns, &exact)) {
 		e->blocked_for_ns = ns;
 		e->blocked_known = 1;

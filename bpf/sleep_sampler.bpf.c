@@ -197,6 +197,12 @@ int sample_sleepers(struct bpf_iter__task *ctx)
 		prev = r->latest.clock_task < ss.exec_start ? &r->latest : &r->older;
 	ss.since = tl_sleep_start(ss.exec_start, &now, prev, sched_minus_ktime(), bpf_ktime_get_ns());
 	record_where(task, &ss);
+	/* Asleep again where it slept before, with no run seen in between: a
+	 * loop that waits, wakes (a timer, a timeout) and waits again. */
+	if (old && old->syscall_nr == ss.syscall_nr && old->regs[16] == ss.regs[16] && old->regs[7] == ss.regs[7]) {
+		ss.same_sleeps = old->same_sleeps + 1;
+		ss.first_same_ns = old->same_sleeps ? old->first_same_ns : bpf_ktime_get_ns();
+	}
 	bpf_map_update_elem(&sleep_samples, &tid, &ss, BPF_ANY);
 	return 0;
 }

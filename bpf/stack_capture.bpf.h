@@ -87,6 +87,17 @@ static __always_inline void describe_fd(struct tl_stack_sample *s, struct task_s
 			if (ep)
 				s->epoll_state = BPF_CORE_READ(ep, rbr.rb_root.rb_node) ? 2 : 1;
 		}
+		char timerfd[] = "[timerfd]";
+		same = true;
+		for (int i = 0; i < sizeof(timerfd); i++)
+			same = same && s->fd_name[i] == timerfd[i];
+		if (same) {
+			struct timerfd_ctx *ctx = BPF_CORE_READ(f, private_data);
+			if (ctx) {
+				s->timer_interval_ns = BPF_CORE_READ(ctx, tintv);
+				s->timer_valid = 1;
+			}
+		}
 	}
 	if ((s->fd_mode & S_IFMT) == S_IFIFO) {
 		struct pipe_inode_info *pipe = BPF_CORE_READ(f, private_data);
@@ -129,6 +140,8 @@ static __always_inline void capture(struct tl_stack_sample *s)
 	s->pipe_readers = 0;
 	s->pipe_writers = 0;
 	s->epoll_state = 0;
+	s->timer_valid = 0;
+	s->timer_interval_ns = 0;
 	s->pad_wait = 0;
 	s->wakes_known = 0;
 	s->wakes_sent = 0;

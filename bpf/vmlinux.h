@@ -135,6 +135,11 @@ struct eventpoll {
 	struct rb_root_cached rbr;
 };
 
+/* fs/timerfd.c: a timerfd's private_data (tintv: its interval, a ktime_t). */
+struct timerfd_ctx {
+	__s64 tintv;
+};
+
 /* fs/pipe.c: a pipe file's private_data. */
 struct pipe_inode_info {
 	unsigned int readers;

@@ -202,7 +202,11 @@ TEST_F(MoreRunTest, StdThreadInCppProgram) {
   ASSERT_NO_FATAL_FAILURE(ExpectWellFormed(run, "ticking_heartbeat"));
   const json leak = SingleLeak(run);
   const std::string context = run.Describe();
-  EXPECT_EQ(GetString(leak, "/kind"), "unjoined") << context;
+  EXPECT_EQ(GetString(leak, "/kind"), "ticking") << context;
+  EXPECT_EQ(GetString(leak, "/wait/kind"), "sleep") << context;
+  // Its 10 ms sleeps, as the sampler saw them come back (plus their wake-up latency).
+  EXPECT_GE(GetInt(leak, "/wait/period_ns"), 10'000'000) << context;
+  EXPECT_LT(GetInt(leak, "/wait/period_ns"), 40'000'000) << context;
   EXPECT_TRUE(FramesContain(Get(leak, "/created_by/frames"), "start_ticker")) << context;
   EXPECT_EQ(GetString(leak, "/state"), "blocked") << context;
   EXPECT_EQ(GetString(leak, "/blocked_in/syscall"), "clock_nanosleep") << context;

@@ -422,3 +422,27 @@ TEST_F(WakeTest, AMutexWaiterStaysPointedAtItsHolderWithWakesTracked) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(WaitTest, ATimerfdHeartbeatTicksAtItsIntervalAndAnUnarmedOneIsParked) {
+  SKIP_UNLESS_ROOT();
+  const RunResult run = Run("timerfd_heartbeat");
+  ASSERT_NO_FATAL_FAILURE(ExpectWellFormed(run, Fixture("timerfd_heartbeat")));
+  EXPECT_EQ(run.exit_code, kLeakExitCode) << run.Describe();
+  const NamedThread heartbeat = Leaked(run, "heartbeat", "read", "start_timers");
+  ASSERT_TRUE(heartbeat.leak.is_object());
+  EXPECT_EQ(GetString(heartbeat.leak, "/kind"), "ticking") << heartbeat.leak.dump(2);
+  EXPECT_EQ(GetString(heartbeat.leak, "/wait/kind"), "timerfd") << heartbeat.leak.dump(2);
+  EXPECT_EQ(GetString(heartbeat.leak, "/wait/fd_kind"), "timerfd") << heartbeat.leak.dump(2);
+  EXPECT_EQ(GetInt(heartbeat.leak, "/wait/timer_interval_ns"), 50'000'000) << heartbeat.leak.dump(2);
+  EXPECT_EQ(GetInt(heartbeat.leak, "/wait/period_ns"), 50'000'000) << "the period as configured\n"
+                                                                    << heartbeat.leak.dump(2);
+  const NamedThread idle = Leaked(run, "oneshot-wait", "read", "start_timers");
+  ASSERT_TRUE(idle.leak.is_object());
+  EXPECT_EQ(GetString(idle.leak, "/kind"), "parked") << idle.leak.dump(2);
+  EXPECT_EQ(GetInt(idle.leak, "/wait/timer_interval_ns"), 0) << idle.leak.dump(2);
+  EXPECT_TRUE(Get(idle.leak, "/wait/period_ns").is_null()) << idle.leak.dump(2);
+}
+
+}  // namespace

@@ -52,7 +52,10 @@ public:
             w.fd = b.fd->number;
             w.fd_kind = b.fd->kind;
             if (b.object.fd_ino) w.fd_ino = b.object.fd_ino;
-            if (w.kind == WaitKind::Read && b.fd->kind == FdKind::Timerfd) w.kind = WaitKind::Timerfd;
+            if (w.kind == WaitKind::Read && b.fd->kind == FdKind::Timerfd) {
+                w.kind = WaitKind::Timerfd;
+                w.timer_interval_ns = b.object.timer_interval_ns;
+            }
             if (w.kind == WaitKind::Read && b.fd->kind == FdKind::Pipe) w.pipe_writers = b.object.pipe_writers;
             if (w.kind == WaitKind::Epoll) {
                 w.epoll_empty = b.object.epoll_empty;

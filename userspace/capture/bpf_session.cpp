@@ -276,6 +276,8 @@ SleepSample to_sample(const tl_sleep_sample& s) {
     out.syscall_nr = s.syscall_nr;
     std::copy(std::begin(s.args), std::end(s.args), out.args.begin());
     out.ia32 = s.ia32 != 0;
+    out.same_sleeps = s.same_sleeps;
+    out.first_same_ns = s.first_same_ns;
     out.comm.assign(s.comm, strnlen(s.comm, sizeof s.comm));
     return out;
 }

@@ -39,6 +39,12 @@ struct WaitObjectFacts {
     std::optional<uint32_t> pipe_writers; ///< a pipe: write ends open in any process
     std::optional<bool> epoll_empty;      ///< an epoll fd: it watches no descriptor at all
     std::optional<uint32_t> epoll_watched;///< how many it watches (/proc/PID/fdinfo, live threads only)
+    std::optional<uint64_t> timer_interval_ns;  ///< a timerfd: its it_interval (0: one-shot)
+    /// How many times the sampler saw the thread fall asleep again at this
+    /// same place (syscall, pc, sp) before this sleep, and over what span: a
+    /// loop woken by a timer or timeout that waits again. 0: never seen.
+    uint32_t same_sleeps = 0;
+    uint64_t same_sleeps_span_ns = 0;
     /// --track-wakes, futex(2): wakes sent to uaddr since this wait began, and
     /// the last sender (0: none); nullopt when not tracked.
     std::optional<uint64_t> wakes_sent;
@@ -78,6 +84,8 @@ struct SleepSample {
     int64_t syscall_nr = -1;
     std::array<uint64_t, 6> args{};
     bool ia32 = false;
+    uint32_t same_sleeps = 0;     ///< sleeps seen at this same place before this one, in a row
+    uint64_t first_same_ns = 0;   ///< CLOCK_MONOTONIC when the first of them was seen
     std::string comm;
 };
 

@@ -78,6 +78,14 @@ void describe_fd(int pid, uint64_t fd, RawSyscall* raw) {
     } else {
         raw->fd_name = t.substr(t.rfind('/') + 1);
     }
+    if (raw->fd_name == "[timerfd]") {
+        // "it_interval: (0, 50000000)"
+        const std::string info = read_proc_text("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd));
+        long long sec = 0, nsec = 0;
+        if (const size_t at = info.find("it_interval: ("); at != std::string::npos &&
+            sscanf(info.c_str() + at, "it_interval: (%lld, %lld)", &sec, &nsec) == 2 && sec >= 0 && nsec >= 0)
+            raw->object.timer_interval_ns = static_cast<uint64_t>(sec) * 1'000'000'000u + static_cast<uint64_t>(nsec);
+    }
     if (raw->fd_name == "[eventpoll]") {
         // One "tfd:" line per watched descriptor.
         const std::string info = read_proc_text("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd));

@@ -41,6 +41,7 @@ CapturedStack decode_stack(const tl_stack_sample& s, size_t stack_bytes) {
     if (s.futex_words_valid) object.futex_words = std::array<uint64_t, 2>{s.futex_words[0], s.futex_words[1]};
     object.fd_ino = s.fd_ino;
     if (s.epoll_state) object.epoll_empty = s.epoll_state == 1;
+    if (s.timer_valid) object.timer_interval_ns = s.timer_interval_ns;
     if (s.wakes_known) {
         object.wakes_sent = s.wakes_sent;
         object.last_waker_tid = static_cast<int>(s.last_waker_tid);
@@ -131,6 +132,8 @@ std::optional<TraceEvent> decode_event(std::span<const uint8_t> rec, std::string
                 return std::nullopt;
             out.stack = decode_stack(e->s, n);
             out.stack->syscall.captured_after_interruption = true;
+            out.stack->syscall.object.same_sleeps = e->same_sleeps;
+            out.stack->syscall.object.same_sleeps_span_ns = e->same_sleeps_span_ns;
         }
         return out;
     }

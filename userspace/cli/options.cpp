@@ -209,9 +209,8 @@ void add_capture_flags(CLI::App* run, ObserveOptions& opt, const ObserveOptions&
         ->type_name("BYTES")
         ->transform(byte_size(kMinRingbufBytes, kMaxRingbufBytes, true));
     run->add_flag("--track-wakes", opt.bpf.track_wakes,
-                  "count futex wakes per address (a tracepoint on futex calls of the traced processes), "
-                  "so a parked waiter says whether any wake was sent to it and by whom; costs "
-                  "futex-heavy code ~15-20%, traced or not (docs/performance.md)");
+                  help("count futex wakes per address, so a parked waiter says whether any wake was "
+                       "sent to it and by whom; costs futex-heavy code ~15-20%, traced or not"));
     run->add_option("--max-processes", opt.bpf.max_processes,
                     help("processes followed at once, " + range(kMinMaxProcesses, kMaxMaxProcesses),
                          std::to_string(defaults.bpf.max_processes)))

@@ -22,14 +22,15 @@ constexpr size_t kMaxListedThreads = 20;
 
 int kind_rank(LeakKind k) {
     switch (k) {
+    case LeakKind::Deadlock:
+    case LeakKind::Parked:
+    case LeakKind::Busy:
+    case LeakKind::Ticking:
     case LeakKind::Unjoined:
     case LeakKind::KilledByExec:
     case LeakKind::LeftRunning: return 0;
     case LeakKind::OutlivedTest: return 1;
-    case LeakKind::Hung:
-    case LeakKind::Parked:
-    case LeakKind::Deadlock:
-    case LeakKind::Busy: return 2;
+    case LeakKind::Hung: return 2;
     case LeakKind::AliveAtCrash: return 3;
     }
     return 3;
@@ -80,6 +81,7 @@ std::string kind_html(const LeakGroup& g, Mode mode) {
                                     : "never joined: parked (in a wait with no timeout) when its process exited";
     case LeakKind::Deadlock: return "deadlocked: it and the threads it waits for wait for each other";
     case LeakKind::Busy: return "never joined: running user code when its process exited";
+    case LeakKind::Ticking: return "never joined: ticking (woken by a timer again and again) when its process exited";
     }
     return "";
 }

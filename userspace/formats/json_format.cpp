@@ -76,6 +76,11 @@ json wait_json(const LeakFindings& f) {
     if (w.pipe_writers) j["pipe_writers"] = *w.pipe_writers;
     if (w.epoll_empty) j["epoll_empty"] = *w.epoll_empty;
     if (w.epoll_watched) j["epoll_watched"] = *w.epoll_watched;
+    if (w.timer_interval_ns) j["timer_interval_ns"] = *w.timer_interval_ns;
+    if (w.period_ns) {
+        j["period_ns"] = *w.period_ns;
+        j["sleeps_seen"] = w.sleeps_seen;
+    }
     j["wakes_sent"] = or_null(w.wakes_sent);
     j["last_waker_tid"] = or_null(w.last_waker_tid);
     j["text"] = wait_phrase(f);

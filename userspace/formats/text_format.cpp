@@ -241,6 +241,9 @@ public:
             break;
         case LeakKind::Deadlock: out_ << "was never joined: deadlocked when the process exited"; break;
         case LeakKind::Busy: out_ << "was never joined: running user code when the process exited"; break;
+        case LeakKind::Ticking:
+            out_ << "was never joined: ticking when the process exited (a loop woken by a timer, nobody stopped it)";
+            break;
         case LeakKind::AliveAtCrash:
             out_ << "was alive when " << killing_signal(first.pid)
                  << " killed the process (not counted as a leak)";

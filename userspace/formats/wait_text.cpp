@@ -114,13 +114,17 @@ std::string wait_phrase(const LeakFindings& f) {
     case WaitKind::Poll: s = "waits in poll"; break;
     case WaitKind::Signal: s = "waits for a signal"; break;
     case WaitKind::Child: s = "waits for a child process to change state"; break;
-    case WaitKind::Timerfd: s = "waits for timer " + fd_text(w) + " to expire"; break;
+    case WaitKind::Timerfd:
+        s = "waits for timer " + fd_text(w) + " to expire";
+        if (w.timer_interval_ns && *w.timer_interval_ns == 0) s += " (it has no interval: it fires once at most)";
+        break;
     case WaitKind::Unknown:
         s = w.object ? "waits on futex " + to_hex(*w.object) + " of an object not recognised" + wakes_text(w)
                      : (w.fd ? "waits on " + fd_text(w) : std::string("waits"));
         break;
     }
     s += timeout_text(w);
+    if (w.period_ns) s += "; ticking: woken every " + short_duration(*w.period_ns) + ", then waits here again";
     if (f.deadlock) s = "in a deadlock: " + s;
     return s;
 }

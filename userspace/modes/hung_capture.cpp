@@ -53,8 +53,13 @@ LiveThreadsOf capture_live_threads(ThreadTracker& tracker, BpfSession& session, 
             if (!t.has_registers) health.unreadable_memory++;
     for (auto& [pid, threads] : snapshots)
         for (LiveThread& t : threads) {
-            t.blocked_for = blocked_for(t, session.sleep_sample(t.tid));
+            const std::optional<SleepSample> sample = session.sleep_sample(t.tid);
+            t.blocked_for = blocked_for(t, sample);
             session.add_wake_facts(pid, t.tid, &t.stack.syscall);
+            if (sample && sample->same_sleeps && sample->regs[16] == t.stack.snapshot.regs[16]) {
+                t.stack.syscall.object.same_sleeps = sample->same_sleeps;
+                t.stack.syscall.object.same_sleeps_span_ns = t.seen_ns - sample->first_same_ns;
+            }
         }
     return snapshots;
 }

@@ -43,6 +43,7 @@ const char* to_string(LeakKind k) {
     case LeakKind::Parked: return "parked";
     case LeakKind::Deadlock: return "deadlock";
     case LeakKind::Busy: return "busy";
+    case LeakKind::Ticking: return "ticking";
     }
     return "unknown";
 }

@@ -57,6 +57,12 @@ struct WaitFacts {
     std::optional<uint32_t> pipe_writers;///< read on a pipe: write ends open in any process
     std::optional<bool> epoll_empty;     ///< epoll: the set watches no descriptor (it can never return)
     std::optional<uint32_t> epoll_watched;///< epoll: how many it watches, when /proc told
+    std::optional<uint64_t> timer_interval_ns;  ///< timerfd: its interval (0: one-shot)
+    /// Ticking: how often it wakes and waits again (its timeout, its timer's
+    /// interval, else the sampled span per sleep), and how many such sleeps the
+    /// sampler saw. Set when the wait comes back, or is a periodic timer.
+    std::optional<uint64_t> period_ns;
+    uint32_t sleeps_seen = 0;
     std::optional<uint64_t> wakes_sent;  ///< futex wakes sent to `object` since it began waiting; nullopt: not tracked
     std::optional<int> last_waker_tid;
 };
@@ -97,6 +103,7 @@ enum class LeakKind {
     Parked,        ///< in a wait with no timeout that nothing will end (attach: not woken
                    ///< once for at least --threshold; at exit: an untimed wait)
     Deadlock,      ///< at exit: a member of a wait-for cycle (Report::deadlocks)
+    Ticking,       ///< at exit: woken by a timer or timeout again and again, each time back in the same wait
     Busy,          ///< at exit: running user code, never waiting
 };
 /// True for the kinds that count as leaks (and set the exit code).

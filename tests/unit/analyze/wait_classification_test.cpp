@@ -261,3 +261,55 @@ TEST(WaitKinds, BusyTimedAndHungThreads) {
 
 }  // namespace
 }  // namespace threadleak
+
+namespace threadleak {
+namespace {
+
+TEST(WaitKinds, ATimedWaitSeenToComeBackTicksAtItsTimeout) {
+    BlockedIn b = blocked(kNanosleep, {0x7ffd0000, 0, 0, 0, 0, 0});
+    b.timeout_ns = 50'000'000;
+    b.object.same_sleeps = 4;
+    b.object.same_sleeps_span_ns = 230'000'000;
+    std::vector<LeakedThread> threads = {thread(700, "heartbeat", b)};
+    explain_waits(threads);
+    EXPECT_EQ(threads[0].kind, LeakKind::Ticking);
+    EXPECT_EQ(threads[0].wait->period_ns, 50'000'000u) << "the timeout, not the sampled span";
+    EXPECT_EQ(threads[0].wait->sleeps_seen, 4u);
+
+    b.timeout_ns.reset();  // overwritten by the interruption at exit: the span per sleep
+    threads = {thread(700, "heartbeat", b)};
+    explain_waits(threads);
+    EXPECT_EQ(threads[0].wait->period_ns, 230'000'000u / 4);
+}
+
+TEST(WaitKinds, AnUntimedWaitThatCameBackIsNotTicking) {
+    BlockedIn b = condvar_wait(0x601048);
+    b.object.same_sleeps = 3;  // a pool worker woken for work three times: still parked now
+    b.object.same_sleeps_span_ns = 300'000'000;
+    std::vector<LeakedThread> threads = {thread(701, "worker", b)};
+    explain_waits(threads);
+    EXPECT_EQ(threads[0].kind, LeakKind::Parked);
+    EXPECT_FALSE(threads[0].wait->period_ns);
+}
+
+TEST(WaitKinds, APeriodicTimerfdTicksEvenUnseen) {
+    RawSyscall raw;
+    raw.nr = kRead;
+    raw.args = {4, 0x7ffd0000, 8, 0, 0, 0};
+    raw.fd_name = "[timerfd]";
+    BlockedIn b;
+    static_cast<DecodedSyscall&>(b) = decode_syscall(raw);
+    b.object.timer_interval_ns = 50'000'000;
+    std::vector<LeakedThread> threads = {thread(702, "tick", b)};
+    explain_waits(threads);
+    EXPECT_EQ(threads[0].kind, LeakKind::Ticking);
+    EXPECT_EQ(threads[0].wait->period_ns, 50'000'000u);
+
+    b.object.timer_interval_ns = 0;  // a timer with no interval
+    threads = {thread(702, "tick", b)};
+    explain_waits(threads);
+    EXPECT_EQ(threads[0].kind, LeakKind::Parked);
+}
+
+}  // namespace
+}  // namespace threadleak

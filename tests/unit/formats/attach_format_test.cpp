@@ -279,7 +279,7 @@ TEST_F(AttachFormat, JsonSessionOfAnAttachReport) {
     const auto j = nlohmann::ordered_json::parse(text);
     EXPECT_EQ(keys_in_order(j), (std::vector<std::string>{
                                     "schema", "mode", "command", "pids", "duration_ns", "parked_threshold_ns",
-                                    "min_observation_ns", "exit_code", "signal", "timed_out", "lost_events", "health",
+                                    "min_observation_ns", "exit_code", "signal", "timed_out", "wakes_tracked", "lost_events", "health",
                                     "leaked_threads", "processes", "leaks", "alive_at_crash", "leaked_processes",
                                     "deadlocks", "suppressed", "sites"}));
     EXPECT_EQ(j["mode"], "attach");
