@@ -33,6 +33,8 @@ enum tl_event_kind {
 	TL_EV_READ_MAPS = 7,    /* read them from /proc/PID/maps now (no VMA iterator in BPF) */
 	TL_EV_TEST_BEGIN = 8,   /* --per-test: a test started in this thread */
 	TL_EV_TEST_END = 9,     /* --per-test: the test this thread started has ended */
+	TL_EV_TIMER_CREATE = 10,/* a traced process created a timerfd (+ creator's stack) */
+	TL_EV_TIMER_OPEN_AT_EXIT = 11, /* a timerfd it created was still open when it exited */
 };
 
 /* How a thread left. */
@@ -149,6 +151,21 @@ struct tl_thread_exit_event {
 	__u32 pad2;
 	__u64 same_sleeps_span_ns;
 	struct tl_stack_sample s;
+};
+
+struct tl_timer_create_event {
+	struct tl_header h;    /* tid = the creating thread */
+	__s32 fd;              /* what timerfd_create returned */
+	__u32 pad;
+	struct tl_stack_sample s; /* the creator where timerfd_create returned */
+};
+
+/* Sent at a process's exit for each timerfd it created that was still open. */
+struct tl_timer_open_event {
+	struct tl_header h;
+	__s32 fd;
+	__u32 armed;           /* 1: its timer was queued (set to fire) */
+	__u64 interval_ns;     /* it_interval: 0 for a one-shot timer */
 };
 
 struct tl_process_exit_event {

@@ -9,7 +9,8 @@
  *   tp_btf/sched_process_fork  new threads and processes (+ creator's stack)
  *   tp_btf/sched_process_exec  exec of a traced process
  *   tp_btf/signal_deliver      a thread killed by its process's exit or an exec (+ stack)
- *   tp_btf/sched_process_exit  every other thread exit, and the process's exit
+ *   tp_btf/sched_process_exit  every other thread exit, and the process's exit (+ its open timerfds)
+ *   uretprobe timerfd_create   timer creation (+ creator's stack), in the C libraries
  * The sleep sampler (sleep_sampler.bpf.c) runs on demand from userspace.
  *
  * Every program filters on the traced-tgid map first: they run for the whole
@@ -25,6 +26,7 @@
 #include "sleep_sample.bpf.h"
 #include "stack_capture.bpf.h"
 #include "futex_wakes.bpf.h"
+#include "timers.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -233,6 +235,7 @@ static __always_inline int exit_hook(struct task_struct *p, bool group_dead, boo
 		struct tl_process_exit_event pe = {};
 		struct signal_struct *sig = p->signal;
 
+		report_open_timers(p); /* before the exit record: the process is still known then */
 		fill_header(&pe.h, TL_EV_PROCESS_EXIT, sizeof(pe), p);
 		forget_modules(p); /* mm is NULL here before 6.16: fork and exec forget too */
 		pe.exit_code = (sig->flags & SIGNAL_GROUP_EXIT) ? sig->group_exit_code : p->exit_code;
@@ -264,4 +267,54 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit_procfs, struct task_struct *p, bool group_dead)
 {
 	return exit_hook(p, group_dead, false);
+}
+
+/* Timer creation: a uretprobe on the C library's timerfd_create() (a rare
+ * call: a uprobe hit costs ~19 us, paid only by the call; attached by
+ * BpfSession::attach_timer_probes). Where it returns, the creator's registers
+ * and stack are its caller's: the creation site. The fd is remembered
+ * (timers.bpf.h) and checked at the process's exit (exit_hook). Here, not in
+ * a file of its own: it sends mappings, and libbpf's linker cannot join two
+ * objects that both declare the VMA iterator's kfuncs. */
+static __always_inline int timer_created(long ret, bool vma_iter)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = task->tgid;
+	__s32 fd = (__s32)ret;
+
+	if (fd < 0 || !is_traced(tgid))
+		return 0;
+	struct file *f = fd_file(task, fd);
+	if (!f)
+		return 0;
+	struct timer_key key = {.tgid = tgid, .fd = fd};
+	struct timer_value value = {.ino = BPF_CORE_READ(f, f_inode, i_ino)};
+	bpf_map_update_elem(&timers, &key, &value, BPF_ANY);
+
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct scratch_space *sc = bpf_map_lookup_elem(&scratch, &cpu);
+	if (!sc)
+		return 0;
+	send_modules(task, &sc->rec.modules, vma_iter);
+	struct tl_timer_create_event *e = &sc->rec.timer;
+	fill_header(&e->h, TL_EV_TIMER_CREATE, 0, task);
+	e->fd = fd;
+	e->pad = 0;
+	capture(&e->s);
+	__u64 size = __builtin_offsetof(struct tl_timer_create_event, s.stack) + e->s.stack_len;
+	e->h.size = size;
+	submit(e, size);
+	return 0;
+}
+
+SEC("uretprobe")
+int on_timerfd_created(struct pt_regs *ctx)
+{
+	return timer_created((long)ctx->ax, true);
+}
+
+SEC("uretprobe")
+int on_timerfd_created_procfs(struct pt_regs *ctx)
+{
+	return timer_created((long)ctx->ax, false);
 }

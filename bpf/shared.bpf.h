@@ -48,6 +48,7 @@ union scratch_record {
 	struct tl_thread_create_event create;
 	struct tl_thread_exit_event exit;
 	struct tl_modules_event modules;
+	struct tl_timer_create_event timer;
 };
 
 /* Too big for the 512-byte BPF stack. */

@@ -135,8 +135,16 @@ struct eventpoll {
 	struct rb_root_cached rbr;
 };
 
-/* fs/timerfd.c: a timerfd's private_data (tintv: its interval, a ktime_t). */
+/* fs/timerfd.c: a timerfd's private_data (tintv: its interval, a ktime_t;
+ * t.tmr.state & 1: its hrtimer is queued, i.e. armed). */
+struct hrtimer {
+	__u8 state;
+};
+
 struct timerfd_ctx {
+	union {
+		struct hrtimer tmr;
+	} t;
 	__s64 tintv;
 };
 

@@ -446,3 +446,45 @@ TEST_F(WaitTest, ATimerfdHeartbeatTicksAtItsIntervalAndAnUnarmedOneIsParked) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- timerfds left open at exit ----
+
+TEST_F(WaitTest, ATimerfdNobodyClosedIsALeakedTimerWithItsCreationSite) {
+  SKIP_UNLESS_ROOT();
+  const RunResult run = Run("timer_leak");
+  ASSERT_NO_FATAL_FAILURE(ExpectWellFormed(run, Fixture("timer_leak")));
+  EXPECT_EQ(run.exit_code, kLeakExitCode) << "a timer is the only leak\n" << run.Describe();
+  EXPECT_EQ(GetInt(run.report, "/leaked_threads"), 0) << run.Describe();
+  const json timers = Get(run.report, "/timers");
+  ASSERT_TRUE(timers.is_array()) << run.Describe();
+  ASSERT_EQ(timers.size(), 1u) << "the closed timers are no leak\n" << run.Describe();
+  const json &t = timers[0];
+  const std::smatch fd = [&] {
+    std::smatch m;
+    static const std::regex ready("ready fd=([0-9]+)");
+    std::regex_search(run.out, m, ready);
+    return m;
+  }();
+  ASSERT_EQ(fd.size(), 2u) << run.out;
+  EXPECT_EQ(Get(t, "/fds"), json::array({std::stol(fd[1])})) << t.dump(2);
+  EXPECT_EQ(GetInt(t, "/count"), 1) << t.dump(2);
+  EXPECT_EQ(GetInt(t, "/created"), 1) << t.dump(2);
+  EXPECT_EQ(GetInt(t, "/closed"), 0) << t.dump(2);
+  EXPECT_EQ(GetInt(t, "/interval_ns"), 50'000'000) << t.dump(2);
+  EXPECT_EQ(Get(t, "/armed"), true) << t.dump(2);
+  EXPECT_EQ(GetInt(t, "/pid"), GetInt(run.report, "/processes/0/pid")) << t.dump(2);
+  EXPECT_TRUE(FramesContain(Get(t, "/created_by/frames"), "start_heartbeat_timer")) << t.dump(2);
+  EXPECT_FALSE(FramesContain(Get(t, "/created_by/frames"), "use_and_close_timer")) << t.dump(2);
+}
+
+TEST_F(WaitTest, TimersClosedBeforeExitAreNoLeak) {
+  SKIP_UNLESS_ROOT();
+  const RunResult run = Run("timer_closed");
+  ASSERT_NO_FATAL_FAILURE(ExpectWellFormed(run, Fixture("timer_closed")));
+  EXPECT_EQ(run.exit_code, 0) << run.Describe();
+  EXPECT_EQ(Get(run.report, "/timers"), json::array()) << run.Describe();
+}
+
+}  // namespace

@@ -1,5 +1,8 @@
 #include "analyze/report_pipeline.h"
 
+#include <algorithm>
+#include <map>
+
 #include "analyze/leak_grouping.h"
 #include "analyze/leak_resolver.h"
 #include "analyze/test_attribution.h"
@@ -33,6 +36,39 @@ LeakedProcess resolve_leaked_process(const PendingProcessLeak& p, std::vector<De
     return out;
 }
 
+/// A process's timers grouped by creation stack (module + offset), in order of creation.
+std::vector<LeakedTimers> resolve_timers(const PendingTimers& p) {
+    std::vector<LeakedTimers> out;
+    std::map<std::vector<std::pair<std::string, uint64_t>>, size_t> by_site;
+    for (const PendingTimer& t : p.timers) {
+        Stack frames = resolve(t.creation);
+        std::vector<std::pair<std::string, uint64_t>> key;
+        for (const Frame& f : frames) key.emplace_back(f.module, f.offset);
+        auto [it, added] = by_site.emplace(std::move(key), out.size());
+        if (added) {
+            LeakedTimers site;
+            site.pid = p.pid;
+            site.exe = p.exe;
+            site.creator_tid = t.creator_tid;
+            site.created_by = std::move(frames);
+            out.push_back(std::move(site));
+        }
+        LeakedTimers& site = out[it->second];
+        site.created++;
+        site.creator_tid = std::min(site.creator_tid, t.creator_tid);
+        if (!t.open_at_exit) {
+            site.closed++;
+            continue;
+        }
+        if (site.fds.empty()) site.interval_ns = t.interval_ns;
+        site.fds.push_back(t.fd);
+        site.armed = site.armed || t.armed;
+    }
+    std::erase_if(out, [](const LeakedTimers& s) { return s.fds.empty(); });  // every timer of the site closed
+    for (LeakedTimers& s : out) std::sort(s.fds.begin(), s.fds.end());
+    return out;
+}
+
 }  // namespace
 
 Report build_report(const ThreadTracker& tracker, SessionInfo session, Health health,
@@ -58,6 +94,8 @@ Report build_report(const ThreadTracker& tracker, SessionInfo session, Health he
         (is_leak(g.kind) ? r.leaks : r.alive_at_crash).push_back(std::move(g));
     for (const PendingProcessLeak& p : tracker.leaked_processes())
         r.leaked_processes.push_back(resolve_leaked_process(p, &r.deadlocks));
+    for (const PendingTimers& p : tracker.leaked_timers())
+        for (LeakedTimers& t : resolve_timers(p)) r.timers.push_back(std::move(t));
     r.sites = std::move(sites);
     return r;
 }

@@ -175,6 +175,9 @@ BpfSession::BpfSession(const BpfOptions& options, RecordHandler handler)
     bpf_program__set_autoload(skel->progs.on_fork_procfs, !features.vma_iter);
     bpf_program__set_autoload(skel->progs.on_exit_procfs, !features.vma_iter);
     bpf_program__set_autoload(skel->progs.on_kill_procfs, !features.vma_iter);
+    bpf_program__set_autoload(skel->progs.on_timerfd_created, features.vma_iter);
+    bpf_program__set_autoload(skel->progs.on_timerfd_created_procfs, !features.vma_iter);
+    timer_program_ = features.vma_iter ? skel->progs.on_timerfd_created : skel->progs.on_timerfd_created_procfs;
     bpf_program__set_autoload(skel->progs.on_futex, options.track_wakes);
     skel->rodata->track_wakes = options.track_wakes;
     track_wakes_ = options.track_wakes;
@@ -220,6 +223,25 @@ bool BpfSession::is_traced(int pid) const {
     uint32_t key = static_cast<uint32_t>(pid);
     uint8_t value = 0;
     return bpf_map__lookup_elem(skel_->maps.traced, &key, sizeof(key), &value, sizeof(value), 0) == 0;
+}
+
+size_t BpfSession::attach_timer_probes(const std::vector<std::string>& libraries) {
+    size_t attached = 0;
+    for (const std::string& library : libraries) {
+        if (!timer_libraries_.insert(library).second) continue;  // probed already
+        LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = true, .func_name = "timerfd_create");
+        bpf_link* link = bpf_program__attach_uprobe_opts(timer_program_, -1, library.c_str(), 0, &opts);
+        if (!link) {
+            if (g_verbose)
+                fprintf(stderr, "threadleak: cannot probe timerfd_create in %s: %s; its timers are not followed\n",
+                        library.c_str(), strerror(errno));
+            continue;
+        }
+        test_links_.push_back(link);
+        attached++;
+        if (g_verbose) fprintf(stderr, "threadleak: timerfd_create probed in %s\n", library.c_str());
+    }
+    return attached;
 }
 
 size_t BpfSession::attach_test_probes(const std::vector<TestProbeSite>& sites) {

@@ -7,7 +7,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -19,6 +21,7 @@
 struct threadleak_bpf;
 struct ring_buffer;
 struct bpf_link;
+struct bpf_program;
 
 namespace threadleak {
 
@@ -88,6 +91,10 @@ public:
     /// with the site's kind in its cookie. Returns how many sites
     /// were attached; those that failed are named on stderr.
     size_t attach_test_probes(const std::vector<TestProbeSite>& sites);
+    /// A uretprobe on timerfd_create() in each C library (paths from
+    /// capture/libc_paths), once per path: timers the traced processes create.
+    /// Returns how many were attached now.
+    size_t attach_timer_probes(const std::vector<std::string>& libraries);
     /// Records dropped because the ring buffer was full.
     uint64_t ringbuf_drops() const;
     /// New processes not followed because the traced-process map was full.
@@ -110,6 +117,8 @@ private:
 
     RecordHandler handler_;
     bool track_wakes_ = false;
+    bpf_program* timer_program_ = nullptr;
+    std::set<std::string> timer_libraries_;
     threadleak_bpf* skel_ = nullptr;
     ring_buffer* ring_ = nullptr;
     bool mappings_from_proc_ = false;

@@ -137,6 +137,17 @@ std::optional<TraceEvent> decode_event(std::span<const uint8_t> rec, std::string
         }
         return out;
     }
+    case TL_EV_TIMER_CREATE: {
+        size_t n = 0;
+        auto* e = stack_record<tl_timer_create_event>(rec, offsetof(tl_timer_create_event, s), &n, error);
+        if (!e) return std::nullopt;
+        return TimerCreateEvent{h->time_ns, pid, tid, e->fd, decode_stack(e->s, n)};
+    }
+    case TL_EV_TIMER_OPEN_AT_EXIT: {
+        if (rec.size() < sizeof(tl_timer_open_event)) break;
+        auto* e = reinterpret_cast<const tl_timer_open_event*>(rec.data());
+        return TimerOpenEvent{h->time_ns, pid, e->fd, e->interval_ns, e->armed != 0};
+    }
     case TL_EV_MODULES: {
         size_t fixed = offsetof(tl_modules_event, modules);
         if (rec.size() < fixed) break;

@@ -86,9 +86,27 @@ struct TestEvent {
     std::optional<std::string> name;
 };
 
+/// A traced thread created a timerfd (its stack where timerfd_create returned).
+struct TimerCreateEvent {
+    uint64_t time_ns = 0;
+    int pid = 0;
+    int tid = 0;
+    int fd = -1;
+    CapturedStack creator_stack;
+};
+
+/// At its process's exit, a timerfd it created was still open.
+struct TimerOpenEvent {
+    uint64_t time_ns = 0;
+    int pid = 0;
+    int fd = -1;
+    uint64_t interval_ns = 0;  ///< 0: one-shot
+    bool armed = false;        ///< its timer was set to fire
+};
+
 using TraceEvent = std::variant<ProcessForkEvent, ExecEvent, ThreadCreateEvent,
                                 ThreadExitEvent, ProcessExitEvent, ModulesEvent, ReadMapsEvent,
-                                TestEvent>;
+                                TestEvent, TimerCreateEvent, TimerOpenEvent>;
 
 /// Decodes one ring-buffer record; nullopt (and `error` set) if malformed.
 std::optional<TraceEvent> decode_event(std::span<const uint8_t> record, std::string* error);

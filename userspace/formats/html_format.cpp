@@ -21,6 +21,7 @@
 #include "formats/flame_stacks.h"
 #include "formats/flame_svg.h"
 #include "formats/html_leaks.h"
+#include "formats/timer_text.h"
 #include "formats/markup_escape.h"
 #include "formats/text_format.h"
 #include "formats/text_sites.h"
@@ -109,6 +110,7 @@ public:
         write_leaks();
         write_sites();
         write_processes();
+        write_timers();
         write_crash_context();
         out_ << "</main>\n<script>" << script << "</script>\n</body>\n</html>\n";
     }
@@ -121,6 +123,7 @@ private:
         if (!r_.leaks.empty()) s = plural(r_.leaked_thread_count(), "leaked thread", "leaked threads");
         if (!r_.leaked_processes.empty())
             s += (s.empty() ? "" : ", ") + plural(r_.leaked_processes.size(), "leaked process", "leaked processes");
+        if (!r_.timers.empty()) s += (s.empty() ? "" : ", ") + timer_count_text(r_.timers);
         return s;
     }
 
@@ -142,6 +145,9 @@ private:
             out_ << (r_.leaks.empty() ? "" : "; ")
                  << plural(r_.leaked_processes.size(), "leaked process", "leaked processes")
                  << " (still running when the command exited)";
+        if (!attach && !r_.timers.empty())
+            out_ << (r_.leaks.empty() && r_.leaked_processes.empty() ? "" : "; ") << timer_count_text(r_.timers)
+                 << " (timerfds open at exit)";
         if (!attach) out_ << "; the command " << command_status(r_.session) << ".</p>\n<dl class=\"summary\">\n";
         out_ << (attach ? "<dt>Attached to</dt>" : "<dt>Command</dt>") << "<dd><code>"
              << escape_markup(flame_subject(r_.session)) << "</code></dd>\n";
@@ -222,6 +228,22 @@ private:
             size_t t = 0;
             for (const LeakGroup* g : most_likely_first(pointers(p.threads)))
                 write_leak_article(*g, r_.session.mode, id + "-thread-" + std::to_string(++t), 4, out_);
+            out_ << "</article>\n";
+        }
+        out_ << "</section>\n";
+    }
+
+    /// Timerfds left open at exit, per creation site.
+    void write_timers() {
+        if (r_.timers.empty()) return;
+        out_ << "<section aria-labelledby=\"timers\">\n<h2 id=\"timers\">Leaked timers</h2>\n";
+        size_t n = 0;
+        for (const LeakedTimers& t : r_.timers) {
+            const std::string id = "timer-" + std::to_string(++n);
+            out_ << "<article class=\"timer\" aria-labelledby=\"" << id << "\">\n<h3 id=\"" << id << "\">"
+                 << escape_markup(timer_phrase(t)) << "</h3>\n";
+            write_stack_details("Created by thread T" + std::to_string(t.creator_tid) + " at", t.created_by, false,
+                                out_);
             out_ << "</article>\n";
         }
         out_ << "</section>\n";

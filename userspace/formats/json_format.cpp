@@ -101,6 +101,20 @@ json deadlock_json(const Deadlock& d) {
     return j;
 }
 
+json timers_json(const LeakedTimers& t) {
+    json j;
+    j["count"] = t.fds.size();
+    j["pid"] = t.pid;
+    j["exe"] = t.exe;
+    j["fds"] = t.fds;
+    j["created"] = t.created;
+    j["closed"] = t.closed;
+    j["created_by"] = {{"tid", t.creator_tid}, {"frames", stack_json(t.created_by)}};
+    j["interval_ns"] = t.interval_ns;
+    j["armed"] = t.armed;
+    return j;
+}
+
 /// `attach` adds what only an attach report knows: each thread's start time
 /// and whether its creation was seen (run reports keep their shape).
 json leak_json(const LeakGroup& g, bool attach) {
@@ -228,6 +242,8 @@ public:
         for (const auto& p : r.leaked_processes) j["leaked_processes"].push_back(leaked_process_json(p));
         j["deadlocks"] = json::array();
         for (const Deadlock& d : r.deadlocks) j["deadlocks"].push_back(deadlock_json(d));
+        j["timers"] = json::array();
+        for (const LeakedTimers& t : r.timers) j["timers"].push_back(timers_json(t));
         j["suppressed"] = json::array();
         for (const auto& s : r.suppressed)
             j["suppressed"].push_back({{"rule", s.rule}, {"source", s.source}, {"count", s.count}});

@@ -21,6 +21,7 @@
 #include "formats/text_format.h"
 #include "formats/text_sites.h"
 #include "formats/xml_escape.h"
+#include "formats/timer_text.h"
 #include "formats/wait_text.h"
 #include "formats/wording.h"
 
@@ -181,6 +182,15 @@ TestCase process_case(const Report& r, const LeakedProcess& p) {
             text.str()};
 }
 
+TestCase timer_case(const LeakedTimers& t) {
+    std::ostringstream text;
+    text << "threadleak: " << escape_text(timer_phrase(t)) << "\n  created by thread T" << t.creator_tid << " at:\n";
+    write_text_stack(t.created_by, text);
+    const std::string site = creation_site(t.created_by).value_or("unknown creation site");
+    return {class_of(t.exe), site + ": " + plural(t.fds.size(), "timer", "timers") + " (left open)",
+            TestCase::Outcome::Failure, escape_text(timer_phrase(t)), "leaked_timer", text.str()};
+}
+
 /// attach: a leaking creation site. Its name leaves the pid out: CI keys a
 /// testcase's history on its name, and the pid changes from run to run.
 TestCase site_case(const CreationSite& s) {
@@ -221,6 +231,7 @@ std::vector<TestCase> test_cases(const Report& r) {
         }
     }
     for (const LeakedProcess& p : r.leaked_processes) cases.push_back(process_case(r, p));
+    for (const LeakedTimers& t : r.timers) cases.push_back(timer_case(t));
     const std::vector<std::string> problems = text_health_problems(r.health);
     if (!problems.empty()) cases.push_back(health_case(problems));
     if (cases.empty())

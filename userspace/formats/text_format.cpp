@@ -17,6 +17,7 @@
 #include "formats/text_format.h"
 #include "formats/text_sites.h"
 #include "formats/syscall_text.h"
+#include "formats/timer_text.h"
 #include "formats/wait_text.h"
 #include "formats/wording.h"
 
@@ -111,6 +112,7 @@ public:
         write_deadlocks();
         for (const auto& g : r_.leaks) write_group(g);
         for (const auto& p : r_.leaked_processes) write_process(p);
+        write_timers();
         std::set<int> pids;
         for (const auto& g : r_.leaks) pids.insert(g.first().pid);
         out_ << "SUMMARY: threadleak: ";
@@ -121,6 +123,7 @@ public:
         if (!r_.leaked_processes.empty())
             out_ << plural(r_.leaked_processes.size(), "leaked process", "leaked processes")
                  << " (still running when the command exited); ";
+        if (!r_.timers.empty()) out_ << timer_count_text(r_.timers) << " (timerfds open at exit); ";
         out_ << command_status(r_.session) << crash_text() << health_text() << '\n';
         write_tests();
         write_suppressed();
@@ -154,6 +157,17 @@ public:
         }
         for (const auto& [test, n] : tests)
             out_ << "threadleak: test " << escape_text(test) << " leaked " << plural(n, "thread", "threads") << '\n';
+    }
+
+    /// Timerfds left open at exit, per creation site.
+    void write_timers() {
+        for (const LeakedTimers& t : r_.timers) {
+            const std::string pfx = "==" + std::to_string(t.pid) + "== ";
+            out_ << pfx << "threadleak: " << escape_text(timer_phrase(t)) << '\n';
+            out_ << pfx << "  created by thread T" << t.creator_tid << " at:\n";
+            write_stack(t.created_by);
+            out_ << '\n';
+        }
     }
 
     /// Deadlocks are the root cause of every thread in them: the first lines.

@@ -15,6 +15,7 @@
 
 #include "analyze/report_pipeline.h"
 #include "analyze/site_census.h"
+#include "capture/libc_paths.h"
 #include "capture/trace_events.h"
 #include "common/duration.h"
 #include "common/version.h"
@@ -115,6 +116,9 @@ int attach_mode(const AttachOptions& opt) {
     SignalForwarding signals;  // forwards nowhere: the targets are not ours to signal
 
     ThreadTracker& tracker = obs.tracker();
+    std::vector<int> pids;
+    for (const AttachTarget& t : targets) pids.push_back(t.pid);
+    session.attach_timer_probes(libc_paths(pids));
     for (const AttachTarget& t : targets) {
         session.trace_process(t.pid);
         tracker.add_attached_process(t.pid, t.ppid, t.exe, t.comm);

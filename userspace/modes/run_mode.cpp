@@ -13,6 +13,7 @@
 
 #include "analyze/leak_resolver.h"
 #include "analyze/report_pipeline.h"
+#include "capture/libc_paths.h"
 #include "capture/trace_events.h"
 #include "common/version.h"
 #include "common/wait_status.h"
@@ -94,6 +95,7 @@ int run_mode(const RunOptions& opt) {
     });
 
     if (opt.per_test) attach_test_probes(session, test_probes.sites, exe, opt.verbose);
+    session.attach_timer_probes(libc_paths({}));  // the host's C library: the command's, most likely
 
     SignalForwarding forwarding;
     ChildProcess child(opt.command);

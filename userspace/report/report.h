@@ -174,6 +174,20 @@ struct LeakedProcess {
     std::vector<LeakGroup> threads;     ///< what its threads were doing, kind LeftRunning
 };
 
+/// Timerfds one creation site of one process left open when it exited (a
+/// heartbeat's timer nobody closed), with the thread that made them or not.
+struct LeakedTimers {
+    int pid = 0;
+    std::string exe;
+    int creator_tid = 0;                ///< the lowest tid that created one of them
+    Stack created_by;                   ///< where timerfd_create returned, innermost first
+    std::vector<int> fds;               ///< those still open, ascending
+    uint64_t created = 0;               ///< timerfds this site made in that process
+    uint64_t closed = 0;                ///< of those, closed before the exit
+    uint64_t interval_ns = 0;           ///< the first open one's it_interval (0: one-shot)
+    bool armed = false;                 ///< any open one was set to fire
+};
+
 enum class Mode { Run, Attach };
 
 /// attach: what the growth rule (analyze/growth_verdict.h, docs/growth-verdict.md)
@@ -275,13 +289,16 @@ struct Report {
     std::vector<SuppressedCount> suppressed;///< leaks silenced, per rule; not in `leaks`
     std::vector<CreationSite> sites;        ///< attach: per creation site, leaking first
     std::vector<Deadlock> deadlocks;        ///< wait-for cycles among the reported threads
+    std::vector<LeakedTimers> timers;       ///< timerfds left open at a process's exit, per creation site
     // Findings of later analyses (creation sites, deadlocks, timers, goroutines,
     // what was suppressed) are added here as lists of their own types.
 
     /// Total leaked threads over all groups (threads of leaked processes not included).
     size_t leaked_thread_count() const;
     /// True when anything leaked: a thread or a process (the exit code's test).
-    bool has_leaks() const { return !leaks.empty() || !leaked_processes.empty() || leaking_site_count() > 0; }
+    bool has_leaks() const {
+        return !leaks.empty() || !leaked_processes.empty() || !timers.empty() || leaking_site_count() > 0;
+    }
     /// attach: sites whose verdict is Leaking.
     size_t leaking_site_count() const;
 };

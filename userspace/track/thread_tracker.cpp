@@ -2,6 +2,8 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
+
 #include "common/wait_status.h"
 
 namespace threadleak {
@@ -271,6 +273,10 @@ void ThreadTracker::add_leaked_process(int pid, ProcCmdline cmdline, std::vector
 void ThreadTracker::on(const ProcessExitEvent& e) {
     Process& p = process(e.pid);
     p.exited = true;
+    const bool timers_open =
+        std::any_of(p.timers.begin(), p.timers.end(), [](const PendingTimer& t) { return t.open_at_exit; });
+    if (timers_open && judging_exits_) leaked_timers_.push_back({e.pid, p.info.exe, std::move(p.timers)});
+    p.timers.clear();
     // Exit records of its other threads may still be on their way (each CPU
     // submits its own): keep its threads and image for them a little longer.
     // Then drop them: pending leaks keep the image they need, with its root
@@ -294,6 +300,25 @@ void ThreadTracker::on(const ProcessExitEvent& e) {
     } else {
         p.info.exit_code = WEXITSTATUS(status);
         p.info.signal.reset();
+    }
+}
+
+// A timer is remembered with its creation stack until its process exits;
+// the kernel side says at that exit which were still open.
+void ThreadTracker::on(TimerCreateEvent& e) {
+    Process& p = process(e.pid);
+    p.timers.push_back({e.fd, e.tid, PendingStack{std::move(e.creator_stack), p.image}, false, 0, false});
+}
+
+void ThreadTracker::on(const TimerOpenEvent& e) {
+    Process& p = process(e.pid);
+    // The latest timer made with that fd: an earlier one was closed and its fd reused.
+    for (auto it = p.timers.rbegin(); it != p.timers.rend(); ++it) {
+        if (it->fd != e.fd) continue;
+        it->open_at_exit = true;
+        it->interval_ns = e.interval_ns;
+        it->armed = e.armed;
+        break;
     }
 }
 

@@ -66,6 +66,24 @@ struct PendingProcessLeak {
     std::vector<PendingLeak> threads;       ///< kind LeftRunning
 };
 
+/// One timerfd a process created, before symbolization.
+struct PendingTimer {
+    int fd = -1;
+    int creator_tid = 0;
+    PendingStack creation;                  ///< where timerfd_create returned
+    bool open_at_exit = false;
+    uint64_t interval_ns = 0;               ///< open_at_exit: its it_interval
+    bool armed = false;                     ///< open_at_exit: set to fire
+};
+
+/// The timerfds of a process that exited with some still open: all it
+/// created (the report counts created and closed per creation site).
+struct PendingTimers {
+    int pid = 0;
+    std::string exe;
+    std::vector<PendingTimer> timers;
+};
+
 class ThreadTracker {
 public:
     explicit ThreadTracker(ImageFactory make_image);
@@ -97,6 +115,8 @@ public:
     /// threads as read from /proc (each with its creation stack, if traced).
     void add_leaked_process(int pid, ProcCmdline cmdline, std::vector<LiveThread> threads);
     const std::vector<PendingProcessLeak>& leaked_processes() const { return leaked_processes_; }
+    /// Processes that exited with timerfds they created still open.
+    const std::vector<PendingTimers>& leaked_timers() const { return leaked_timers_; }
     /// --per-test: the tests that ended at or before `cutoff_ns`, each with its
     /// threads still alive now; each test is returned once.
     std::vector<EndedTest> take_ended_tests(uint64_t cutoff_ns);
@@ -136,6 +156,7 @@ private:
     };
     struct Process {
         ProcessInfo info;
+        std::vector<PendingTimer> timers;   ///< every timerfd it created, in order
         std::string parent_exe;                 ///< its parent's executable when it forked
         std::optional<int> creator_tid;         ///< the thread that forked it
         std::optional<PendingStack> creation;   ///< kept while it lives: it may be left running
@@ -180,6 +201,8 @@ private:
     void on(const ModulesEvent& e);
     void on(const ReadMapsEvent& e);
     void on(const TestEvent& e);
+    void on(TimerCreateEvent& e);
+    void on(const TimerOpenEvent& e);
     /// The test a thread created now by `creator_tid` belongs to: its
     /// creator's, else the one its creator is running, else the process's
     /// only running test.
@@ -193,6 +216,7 @@ private:
     std::deque<int> recently_exited_;
     std::vector<PendingLeak> leaks_;
     std::vector<PendingProcessLeak> leaked_processes_;
+    std::vector<PendingTimers> leaked_timers_;
     std::deque<EndedTest> ended_tests_;  ///< tids filled in by take_ended_tests
     bool judging_exits_ = true;
     uint64_t unreadable_maps_ = 0;

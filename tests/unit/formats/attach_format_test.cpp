@@ -281,7 +281,7 @@ TEST_F(AttachFormat, JsonSessionOfAnAttachReport) {
                                     "schema", "mode", "command", "pids", "duration_ns", "parked_threshold_ns",
                                     "min_observation_ns", "exit_code", "signal", "timed_out", "wakes_tracked", "lost_events", "health",
                                     "leaked_threads", "processes", "leaks", "alive_at_crash", "leaked_processes",
-                                    "deadlocks", "suppressed", "sites"}));
+                                    "deadlocks", "timers", "suppressed", "sites"}));
     EXPECT_EQ(j["mode"], "attach");
     EXPECT_EQ(j["pids"], json::array({4242}));
     EXPECT_EQ(j["duration_ns"], 60'400'000'000);

@@ -262,6 +262,18 @@ Report golden_report() {
     for (LeakGroup& g : r.leaks)
         if (!g.wait && g.blocked_in) g.wait = classify_wait(*g.blocked_in);
     r.deadlocks = {golden_deadlock()};
+    LeakedTimers timers;  // the worker's heartbeat timer, never closed; its first one was
+    timers.pid = 4123;
+    timers.exe = kWorker;
+    timers.creator_tid = 4123;
+    timers.created_by = {frame("Heartbeat::start()", kWorker, 0x3800, "/src/worker/heartbeat.cpp", 14),
+                         frame("main", kWorker, 0x1100, "/src/worker/main.cpp", 90)};
+    timers.fds = {9};
+    timers.created = 2;
+    timers.closed = 1;
+    timers.interval_ns = 250'000'000;
+    timers.armed = true;
+    r.timers = {timers};
     r.alive_at_crash = {crashed_helper_group()};
     r.leaked_processes = {helper_left_running()};
     r.suppressed = {{"ignore-created-by libjvm.so unless-created-by JVM_StartThread", "default", 9},

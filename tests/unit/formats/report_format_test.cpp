@@ -91,7 +91,8 @@ TEST(ReportFormatTest, JsonHasTheSchemaFieldsInOrder) {
     EXPECT_EQ(keys_in_order(text), (std::vector<std::string>{
                                        "schema", "mode", "command", "exit_code", "signal", "timed_out",
                                        "wakes_tracked", "lost_events", "health", "leaked_threads", "processes", "leaks",
-                                       "alive_at_crash", "leaked_processes", "deadlocks", "suppressed"}));
+                                       "alive_at_crash", "leaked_processes", "deadlocks", "timers",
+                                       "suppressed"}));
     EXPECT_EQ(j["mode"], "run");
     EXPECT_EQ(j["health"], json({{"ringbuf_drops", 0}, {"traced_map_full", 0}, {"malformed_records", 0},
                                  {"stack_copy_failures", 0}, {"unreadable_memory", 0},

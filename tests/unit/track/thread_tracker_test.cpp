@@ -367,3 +367,34 @@ TEST(ThreadTracker, ForkedChildStartsWithItsParentsMappings) {
     ASSERT_TRUE(f.function.has_value());
     EXPECT_EQ(*f.function, "function_only_in_this_binary()");
 }
+
+TEST(ThreadTracker, TimersStillOpenAtExitAreKeptWithEveryTimerTheProcessMade) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(TimerCreateEvent{1, 100, 100, 3, stack_at(0x1111, -1)});  // closed later: fd 3 reused
+    t.on_event(TimerCreateEvent{2, 100, 100, 3, stack_at(0x2222, -1)});
+    t.on_event(TimerCreateEvent{3, 100, 101, 4, stack_at(0x3333, -1)});
+    t.on_event(TimerOpenEvent{4, 100, 3, 50'000'000, true});
+    t.on_event(ProcessExitEvent{5, 100, 0});
+
+    ASSERT_EQ(t.leaked_timers().size(), 1u);
+    const PendingTimers& p = t.leaked_timers()[0];
+    EXPECT_EQ(p.pid, 100);
+    EXPECT_EQ(p.exe, "/bin/app");
+    ASSERT_EQ(p.timers.size(), 3u);
+    EXPECT_FALSE(p.timers[0].open_at_exit) << "the earlier timer on fd 3 was closed: its fd was reused";
+    EXPECT_TRUE(p.timers[1].open_at_exit);
+    EXPECT_EQ(p.timers[1].interval_ns, 50'000'000u);
+    EXPECT_TRUE(p.timers[1].armed);
+    EXPECT_EQ(p.timers[1].creation.stack.snapshot.regs[16], 0x2222u);
+    EXPECT_FALSE(p.timers[2].open_at_exit);
+    EXPECT_EQ(p.timers[2].creator_tid, 101);
+}
+
+TEST(ThreadTracker, AProcessThatClosedEveryTimerLeaksNone) {
+    ThreadTracker t(fake_image);
+    t.add_root_process(100, 1, "/bin/app");
+    t.on_event(TimerCreateEvent{1, 100, 100, 3, stack_at(0x1111, -1)});
+    t.on_event(ProcessExitEvent{2, 100, 0});
+    EXPECT_TRUE(t.leaked_timers().empty());
+}
