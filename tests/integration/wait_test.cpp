@@ -421,9 +421,6 @@ TEST_F(WakeTest, AMutexWaiterStaysPointedAtItsHolderWithWakesTracked) {
   EXPECT_EQ(TidSet(Get(Deadlocks(run.report)[0], "/cycle")).size(), 2u) << run.Describe();
 }
 
-}  // namespace
-
-namespace {
 
 TEST_F(WaitTest, ATimerfdHeartbeatTicksAtItsIntervalAndAnUnarmedOneIsParked) {
   SKIP_UNLESS_ROOT();
@@ -445,9 +442,6 @@ TEST_F(WaitTest, ATimerfdHeartbeatTicksAtItsIntervalAndAnUnarmedOneIsParked) {
   EXPECT_TRUE(Get(idle.leak, "/wait/period_ns").is_null()) << idle.leak.dump(2);
 }
 
-}  // namespace
-
-namespace {
 
 // ---- timerfds left open at exit ----
 

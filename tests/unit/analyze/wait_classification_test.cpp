@@ -170,14 +170,19 @@ TEST(WaitClassification, AReadOnAPipeSaysHowManyWriteEndsAreOpen) {
     EXPECT_EQ(w.fd_ino, 55501u);
 }
 
-TEST(WaitClassification, AReadOnATimerfdIsATimerWait) {
+/// read(4, ...) on a timerfd, as the kernel side describes its fd.
+BlockedIn timerfd_read() {
     RawSyscall raw;
     raw.nr = kRead;
     raw.args = {4, 0x7ffd0000, 8, 0, 0, 0};
     raw.fd_name = "[timerfd]";
     BlockedIn b;
     static_cast<DecodedSyscall&>(b) = decode_syscall(raw);
-    EXPECT_EQ(classify_wait(b).kind, WaitKind::Timerfd);
+    return b;
+}
+
+TEST(WaitClassification, AReadOnATimerfdIsATimerWait) {
+    EXPECT_EQ(classify_wait(timerfd_read()).kind, WaitKind::Timerfd);
 }
 
 TEST(WaitGraph, AWaiterPointsAtTheHolderWhichIsListedFirst) {
@@ -259,11 +264,6 @@ TEST(WaitKinds, BusyTimedAndHungThreads) {
     EXPECT_EQ(threads[2].wait->kind, WaitKind::Condvar);
 }
 
-}  // namespace
-}  // namespace threadleak
-
-namespace threadleak {
-namespace {
 
 TEST(WaitKinds, ATimedWaitSeenToComeBackTicksAtItsTimeout) {
     BlockedIn b = blocked(kNanosleep, {0x7ffd0000, 0, 0, 0, 0, 0});
@@ -293,12 +293,7 @@ TEST(WaitKinds, AnUntimedWaitThatCameBackIsNotTicking) {
 }
 
 TEST(WaitKinds, APeriodicTimerfdTicksEvenUnseen) {
-    RawSyscall raw;
-    raw.nr = kRead;
-    raw.args = {4, 0x7ffd0000, 8, 0, 0, 0};
-    raw.fd_name = "[timerfd]";
-    BlockedIn b;
-    static_cast<DecodedSyscall&>(b) = decode_syscall(raw);
+    BlockedIn b = timerfd_read();
     b.object.timer_interval_ns = 50'000'000;
     std::vector<LeakedThread> threads = {thread(702, "tick", b)};
     explain_waits(threads);
