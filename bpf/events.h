@@ -90,6 +90,17 @@ struct tl_stack_sample {
 	__u32 pipe_writers;
 	__u32 epoll_state;     /* an epoll fd: 1 watches nothing, 2 watches something, 0 unknown */
 	__u32 timer_valid;     /* a timerfd: 1 if timer_interval_ns was read */
+	/* A socket fd (socket_valid): its family (AF_*), type (SOCK_*), state
+	 * (TCP_*), and both ends, addresses in network order (IPv4: the first 4
+	 * bytes), ports in host order. */
+	__u8 sock_local_addr[16];
+	__u8 sock_remote_addr[16];
+	__u16 sock_family;
+	__u16 sock_type;
+	__u16 sock_local_port;
+	__u16 sock_remote_port;
+	__u32 socket_valid;
+	__u32 sock_state;
 	/* --track-wakes: futex wakes sent to args[0] since this thread's wait on
 	 * it began, and the last thread that sent one (futex_wakes.bpf.h). */
 	__u64 wakes_sent;

@@ -11,6 +11,7 @@
 #define NR_FUTEX 202
 #define S_IFMT 00170000  /* include/uapi/linux/stat.h */
 #define S_IFIFO 0010000
+#define S_IFSOCK 0140000
 
 /* Set by userspace between open and load. */
 const volatile __u32 stack_size = 16384; /* bytes copied above sp, <= TL_MAX_STACK_BYTES */
@@ -56,6 +57,36 @@ static long copy_page_cb(__u64 i, void *data)
 	return 0;
 }
 
+#define AF_INET 2
+#define AF_INET6 10
+
+/* The two ends of the socket behind `f` (a reader blocked on a peer that
+ * never writes names that peer). */
+static __always_inline void describe_socket(struct tl_stack_sample *s, struct file *f)
+{
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	if (!sock)
+		return;
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return;
+	s->sock_type = BPF_CORE_READ(sock, type);
+	s->sock_family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	s->sock_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	s->sock_local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	s->sock_remote_port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (s->sock_family == AF_INET) {
+		__u32 local = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 remote = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(s->sock_local_addr, &local, 4);
+		__builtin_memcpy(s->sock_remote_addr, &remote, 4);
+	} else if (s->sock_family == AF_INET6) {
+		BPF_CORE_READ_INTO(&s->sock_local_addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&s->sock_remote_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+	s->socket_valid = 1;
+}
+
 static __always_inline void describe_fd(struct tl_stack_sample *s, struct task_struct *task)
 {
 	__u64 fd = s->args[0];
@@ -99,6 +130,8 @@ static __always_inline void describe_fd(struct tl_stack_sample *s, struct task_s
 			}
 		}
 	}
+	if ((s->fd_mode & S_IFMT) == S_IFSOCK)
+		describe_socket(s, f);
 	if ((s->fd_mode & S_IFMT) == S_IFIFO) {
 		struct pipe_inode_info *pipe = BPF_CORE_READ(f, private_data);
 		if (pipe) {
@@ -140,6 +173,14 @@ static __always_inline void capture(struct tl_stack_sample *s)
 	s->pipe_readers = 0;
 	s->pipe_writers = 0;
 	s->epoll_state = 0;
+	__builtin_memset(s->sock_local_addr, 0, sizeof(s->sock_local_addr));
+	__builtin_memset(s->sock_remote_addr, 0, sizeof(s->sock_remote_addr));
+	s->sock_family = 0;
+	s->sock_type = 0;
+	s->sock_local_port = 0;
+	s->sock_remote_port = 0;
+	s->socket_valid = 0;
+	s->sock_state = 0;
 	s->timer_valid = 0;
 	s->timer_interval_ns = 0;
 	s->pad_wait = 0;

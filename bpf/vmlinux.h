@@ -148,6 +148,35 @@ struct timerfd_ctx {
 	__s64 tintv;
 };
 
+/* A socket file's private_data, and the ends of its connection. The
+ * kernel's sock_common keeps the IPv4 pair and the ports in anonymous
+ * unions: CO-RE finds fields through anonymous members by name. */
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+	} in6_u;
+};
+
+struct sock_common {
+	__u32 skc_daddr;       /* __be32 */
+	__u32 skc_rcv_saddr;   /* __be32 */
+	__u16 skc_dport;       /* __be16 */
+	__u16 skc_num;         /* host order */
+	unsigned short skc_family;
+	unsigned char skc_state;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+};
+
+struct sock {
+	struct sock_common __sk_common;
+};
+
+struct socket {
+	short type;
+	struct sock *sk;
+};
+
 /* fs/pipe.c: a pipe file's private_data. */
 struct pipe_inode_info {
 	unsigned int readers;

@@ -482,3 +482,54 @@ TEST_F(WaitTest, TimersClosedBeforeExitAreNoLeak) {
 }
 
 }  // namespace
+
+namespace {
+
+/// "server=S client=C listen=L" from the fixture's ready line.
+std::map<std::string, long> Ports(const std::string &out) {
+  std::map<std::string, long> ports;
+  static const std::regex port("(server|client|listen)=([0-9]+)");
+  for (std::sregex_iterator it(out.begin(), out.end(), port), end; it != end; ++it)
+    ports[(*it)[1]] = std::stol((*it)[2]);
+  return ports;
+}
+
+/// The socket facts each thread of socket_read must show, at exit or live.
+void ExpectSocketEnds(const RunResult &run, const std::string &kind_of_leak) {
+  const std::map<std::string, long> ports = Ports(run.out);
+  ASSERT_EQ(ports.size(), 3u) << run.out;
+  const NamedThread reader = FindThread(run.report, "sock-reader");
+  ASSERT_TRUE(reader.leak.is_object()) << run.Describe();
+  const json &leak = reader.leak;
+  EXPECT_EQ(GetString(leak, "/kind"), kind_of_leak) << leak.dump(2);
+  EXPECT_EQ(GetString(leak, "/wait/kind"), "read") << leak.dump(2);
+  EXPECT_EQ(GetString(leak, "/wait/socket/family"), "inet") << leak.dump(2);
+  EXPECT_EQ(GetString(leak, "/wait/socket/local"), "127.0.0.1:" + std::to_string(ports.at("client"))) << leak.dump(2);
+  EXPECT_EQ(GetString(leak, "/wait/socket/remote"), "127.0.0.1:" + std::to_string(ports.at("server")))
+      << leak.dump(2);
+  EXPECT_EQ(GetString(leak, "/wait/socket/state"), "established") << leak.dump(2);
+
+  const NamedThread acceptor = FindThread(run.report, "acceptor");
+  ASSERT_TRUE(acceptor.leak.is_object()) << run.Describe();
+  EXPECT_EQ(GetString(acceptor.leak, "/wait/kind"), "accept") << acceptor.leak.dump(2);
+  EXPECT_EQ(GetString(acceptor.leak, "/wait/socket/local"), "127.0.0.1:" + std::to_string(ports.at("listen")))
+      << acceptor.leak.dump(2);
+  EXPECT_EQ(GetString(acceptor.leak, "/wait/socket/state"), "listen") << acceptor.leak.dump(2);
+  EXPECT_TRUE(Get(acceptor.leak, "/wait/socket/remote").is_null()) << acceptor.leak.dump(2);
+}
+
+TEST_F(WaitTest, SocketWaitsNameBothEndsAtExit) {
+  SKIP_UNLESS_ROOT();
+  const RunResult run = Run("socket_read");
+  ASSERT_NO_FATAL_FAILURE(ExpectWellFormed(run, Fixture("socket_read")));
+  ExpectSocketEnds(run, "parked");
+}
+
+TEST_F(WaitTest, SocketWaitsNameBothEndsInALiveProcess) {
+  SKIP_UNLESS_ROOT();
+  const RunResult run = RunCommand({"build/fixtures/" + Fixture("socket_read"), "30"}, {"--timeout", "1s"});
+  EXPECT_EQ(run.exit_code, 124) << run.Describe();
+  ExpectSocketEnds(run, "hung");
+}
+
+}  // namespace

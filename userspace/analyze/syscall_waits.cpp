@@ -57,6 +57,7 @@ public:
                 w.timer_interval_ns = b.object.timer_interval_ns;
             }
             if (w.kind == WaitKind::Read && b.fd->kind == FdKind::Pipe) w.pipe_writers = b.object.pipe_writers;
+            if (b.fd->kind == FdKind::Socket) w.socket = b.object.socket;
             if (w.kind == WaitKind::Epoll) {
                 w.epoll_empty = b.object.epoll_empty;
                 w.epoll_watched = b.object.epoll_watched;

@@ -28,6 +28,18 @@ struct StackSnapshot {
     std::vector<uint8_t> stack;
 };
 
+/// The two ends of a socket, as the kernel holds them.
+struct SocketEnds {
+    uint16_t family = 0;                  ///< AF_INET, AF_INET6, AF_UNIX, ...
+    uint16_t type = 0;                    ///< SOCK_STREAM, SOCK_DGRAM, ...
+    uint16_t state = 0;                   ///< TCP_ESTABLISHED (1), TCP_LISTEN (10), ...
+    std::array<uint8_t, 16> local{};      ///< network order; IPv4 in the first 4 bytes
+    std::array<uint8_t, 16> remote{};
+    uint16_t local_port = 0;              ///< host order
+    uint16_t remote_port = 0;
+    bool operator==(const SocketEnds&) const = default;
+};
+
 /// What the capture read about the object a blocked call waits on, beside
 /// the call itself: the target's memory at a futex, the kernel's pipe counts.
 struct WaitObjectFacts {
@@ -40,6 +52,7 @@ struct WaitObjectFacts {
     std::optional<bool> epoll_empty;      ///< an epoll fd: it watches no descriptor at all
     std::optional<uint32_t> epoll_watched;///< how many it watches (/proc/PID/fdinfo, live threads only)
     std::optional<uint64_t> timer_interval_ns;  ///< a timerfd: its it_interval (0: one-shot)
+    std::optional<SocketEnds> socket;     ///< a socket: its ends (live threads: TCP only, from /proc/PID/net)
     /// How many times the sampler saw the thread fall asleep again at this
     /// same place (syscall, pc, sp) before this sleep, and over what span: a
     /// loop woken by a timer or timeout that waits again. 0: never seen.

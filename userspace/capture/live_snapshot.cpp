@@ -5,6 +5,7 @@
 #include "common/monotonic_clock.h"
 
 #include "capture/proc_maps_line.h"
+#include "capture/proc_net_tcp.h"
 
 #include <dirent.h>
 #include <elf.h>
@@ -65,6 +66,7 @@ void describe_fd(int pid, uint64_t fd, RawSyscall* raw) {
     if (stat(path.c_str(), &st) != 0) return;
     raw->fd_mode = st.st_mode;
     raw->object.fd_ino = st.st_ino;
+    if (S_ISSOCK(st.st_mode)) raw->object.socket = tcp_socket(pid, st.st_ino);
     char target[256];
     ssize_t n = readlink(path.c_str(), target, sizeof(target) - 1);
     if (n <= 0) return;

@@ -1,5 +1,6 @@
 #include "capture/trace_events.h"
 
+#include <algorithm>
 #include <cstring>
 
 extern "C" {
@@ -42,6 +43,17 @@ CapturedStack decode_stack(const tl_stack_sample& s, size_t stack_bytes) {
     object.fd_ino = s.fd_ino;
     if (s.epoll_state) object.epoll_empty = s.epoll_state == 1;
     if (s.timer_valid) object.timer_interval_ns = s.timer_interval_ns;
+    if (s.socket_valid) {
+        SocketEnds ends;
+        ends.family = s.sock_family;
+        ends.type = s.sock_type;
+        ends.state = static_cast<uint16_t>(s.sock_state);
+        std::copy(std::begin(s.sock_local_addr), std::end(s.sock_local_addr), ends.local.begin());
+        std::copy(std::begin(s.sock_remote_addr), std::end(s.sock_remote_addr), ends.remote.begin());
+        ends.local_port = s.sock_local_port;
+        ends.remote_port = s.sock_remote_port;
+        object.socket = ends;
+    }
     if (s.wakes_known) {
         object.wakes_sent = s.wakes_sent;
         object.last_waker_tid = static_cast<int>(s.last_waker_tid);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/report_format.h"
+#include "formats/socket_text.h"
 #include "formats/syscall_text.h"
 #include "formats/syscall_value_names.h"
 #include "formats/wait_text.h"
@@ -77,6 +78,14 @@ json wait_json(const LeakFindings& f) {
     if (w.epoll_empty) j["epoll_empty"] = *w.epoll_empty;
     if (w.epoll_watched) j["epoll_watched"] = *w.epoll_watched;
     if (w.timer_interval_ns) j["timer_interval_ns"] = *w.timer_interval_ns;
+    if (w.socket) {
+        json sock = {{"family", socket_family_name(*w.socket)}, {"type", socket_type_name(*w.socket)}};
+        sock["local"] = socket_local_text(*w.socket);
+        sock["remote"] = w.socket->remote_port ? json(socket_remote_text(*w.socket)) : json(nullptr);
+        const std::string state = socket_state_name(*w.socket);
+        sock["state"] = state.empty() ? json(nullptr) : json(state);
+        j["socket"] = std::move(sock);
+    }
     if (w.period_ns) {
         j["period_ns"] = *w.period_ns;
         j["sleeps_seen"] = w.sleeps_seen;

@@ -1,5 +1,6 @@
 #include "formats/wait_text.h"
 
+#include "formats/socket_text.h"
 #include "formats/syscall_value_names.h"
 #include "formats/wording.h"
 
@@ -25,7 +26,10 @@ std::string holder_text(const char* verb, const std::optional<WaitsFor>& wf, con
 
 std::string fd_text(const WaitFacts& w) {
     std::string s = w.fd ? "fd " + std::to_string(*w.fd) : std::string("a descriptor");
-    if (w.fd_kind) s += " (" + fd_kind_name(FdFact{w.fd.value_or(-1), *w.fd_kind, {}}) + ")";
+    if (w.socket)
+        s += " (" + socket_text(*w.socket) + ")";
+    else if (w.fd_kind)
+        s += " (" + fd_kind_name(FdFact{w.fd.value_or(-1), *w.fd_kind, {}}) + ")";
     return s;
 }
 

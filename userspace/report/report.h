@@ -58,6 +58,7 @@ struct WaitFacts {
     std::optional<bool> epoll_empty;     ///< epoll: the set watches no descriptor (it can never return)
     std::optional<uint32_t> epoll_watched;///< epoll: how many it watches, when /proc told
     std::optional<uint64_t> timer_interval_ns;  ///< timerfd: its interval (0: one-shot)
+    std::optional<SocketEnds> socket;    ///< read, write, accept on a socket: its two ends
     /// Ticking: how often it wakes and waits again (its timeout, its timer's
     /// interval, else the sampled span per sleep), and how many such sleeps the
     /// sampler saw. Set when the wait comes back, or is a periodic timer.
