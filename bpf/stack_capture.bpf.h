@@ -90,14 +90,8 @@ static __always_inline void describe_socket(struct tl_stack_sample *s, struct fi
 static __always_inline void describe_fd(struct tl_stack_sample *s, struct task_struct *task)
 {
 	__u64 fd = s->args[0];
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *f = NULL;
+	struct file *f = fd >= (1 << 20) ? NULL : fd_file(task, (__s32)fd);
 
-	if (fd >= max || fd >= (1 << 20))
-		return;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	if (!f)
 		return;
 	s->fd_mode = BPF_CORE_READ(f, f_inode, i_mode);

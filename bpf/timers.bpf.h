@@ -24,20 +24,6 @@ struct {
 	__type(value, struct timer_value);
 } timers SEC(".maps") __weak;
 
-/* The file behind `fd` in `task`'s table, or NULL. */
-static __always_inline struct file *fd_file(struct task_struct *task, __s32 fd)
-{
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *f = NULL;
-
-	if (fd < 0 || (unsigned int)fd >= max || fd >= (1 << 20))
-		return NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
-}
-
 struct open_timers_ctx {
 	struct task_struct *task;
 	__u32 tgid;
