@@ -533,3 +533,27 @@ TEST_F(WaitTest, SocketWaitsNameBothEndsInALiveProcess) {
 }
 
 }  // namespace
+
+namespace {
+
+/// The leak whose comm is `comm`, or null.
+json LeakOfComm(const json &report, const std::string &comm) {
+  for (const auto &leak : Get(report, "/leaks"))
+    if (GetString(leak, "/comm") == comm) return leak;
+  return json();
+}
+
+TEST_F(WaitTest, APipeReaderNamesTheProcessHoldingTheWriteEnd) {
+  SKIP_UNLESS_ROOT();
+  // `cat` reads the pipe that `sleep` holds the write end of and never writes.
+  const RunResult run = RunCommand({"/bin/sh", "-c", "sleep 30 | cat"}, {"--timeout", "1s"});
+  EXPECT_EQ(run.exit_code, 124) << run.Describe();
+  const json cat = LeakOfComm(run.report, "cat"), sleeper = LeakOfComm(run.report, "sleep");
+  ASSERT_TRUE(cat.is_object() && sleeper.is_object()) << run.Describe();
+  EXPECT_EQ(GetString(cat, "/wait/kind"), "read") << cat.dump(2);
+  EXPECT_EQ(GetInt(cat, "/wait/fd"), 0) << cat.dump(2);
+  EXPECT_EQ(Get(cat, "/wait/pipe_peers"), json::array({json{{"pid", GetInt(sleeper, "/pid")}, {"fd", 1}}}))
+      << cat.dump(2);
+}
+
+}  // namespace

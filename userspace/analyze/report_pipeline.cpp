@@ -36,6 +36,37 @@ LeakedProcess resolve_leaked_process(const PendingProcessLeak& p, std::vector<De
     return out;
 }
 
+/// Each pipe wait's other end: the processes holding the pipe open the other
+/// way (a reader's writers, a writer's readers), its own descriptor left out.
+void add_pipe_peers(std::vector<LeakedThread>& threads, const ReportOptions& options) {
+    auto pipe_wait = [](LeakedThread& t) -> WaitFacts* {
+        if (!t.wait || t.wait->fd_kind != FdKind::Pipe || !t.wait->fd_ino) return nullptr;
+        return t.wait->kind == WaitKind::Read || t.wait->kind == WaitKind::Write ? &*t.wait : nullptr;
+    };
+    // Ends read while the processes lived (--timeout) come with the capture;
+    // the others are looked up now.
+    std::set<uint64_t> inodes;
+    for (LeakedThread& t : threads)
+        if (WaitFacts* w = pipe_wait(t); w && t.blocked_in->object.pipe_ends.empty()) inodes.insert(*w->fd_ino);
+    const std::map<uint64_t, std::vector<PipeEnd>> holders =
+        inodes.empty() || !options.pipe_holders ? std::map<uint64_t, std::vector<PipeEnd>>{}
+                                                : options.pipe_holders(inodes);
+    for (LeakedThread& t : threads) {
+        WaitFacts* w = pipe_wait(t);
+        if (!w) continue;
+        const std::vector<PipeEnd>* ends = &t.blocked_in->object.pipe_ends;
+        if (ends->empty()) {
+            auto it = holders.find(*w->fd_ino);
+            if (it == holders.end()) continue;
+            ends = &it->second;
+        }
+        const bool wants_writer = w->kind == WaitKind::Read;
+        for (const PipeEnd& end : *ends)
+            if (end.writes == wants_writer && !(end.pid == t.thread.pid && w->fd == end.fd))
+                w->pipe_peers.push_back(end);
+    }
+}
+
 /// A process's timers grouped by creation stack (module + offset), in order of creation.
 std::vector<LeakedTimers> resolve_timers(const PendingTimers& p) {
     std::vector<LeakedTimers> out;
@@ -89,6 +120,7 @@ Report build_report(const ThreadTracker& tracker, SessionInfo session, Health he
             threads[i].test = test_of(tracker.leaks()[i], threads[i].created_by);
     for (LeakedThread& t : live_leaks) threads.push_back(std::move(t));
     append_deadlocks(explain_waits(threads), threads, &r.deadlocks);
+    add_pipe_peers(threads, options);
     r.suppressed = apply_suppressions(options.suppressions, threads);
     for (LeakGroup& g : group_leaks(std::move(threads)))
         (is_leak(g.kind) ? r.leaks : r.alive_at_crash).push_back(std::move(g));

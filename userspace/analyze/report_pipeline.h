@@ -3,7 +3,10 @@
 // stages (suppress, classify waits, find deadlocks, sort) are steps here.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <map>
+#include <set>
 #include <vector>
 
 #include "analyze/suppressions.h"
@@ -21,6 +24,9 @@ struct ReportOptions {
     std::function<bool()> stop_symbolizing;
     /// --per-test: each leak names its test (analyze/test_attribution).
     bool per_test = false;
+    /// Who holds each of these pipes' ends now (capture/pipe_holders); unset:
+    /// pipe waits name no peer.
+    std::function<std::map<uint64_t, std::vector<PipeEnd>>(const std::set<uint64_t>&)> pipe_holders{};
 };
 
 /// `session` and `health` are the mode's; processes and leaks come from `tracker`.

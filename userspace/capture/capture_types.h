@@ -28,6 +28,14 @@ struct StackSnapshot {
     std::vector<uint8_t> stack;
 };
 
+/// One open end of a pipe in some process.
+struct PipeEnd {
+    int pid = 0;
+    int fd = -1;
+    bool writes = false;  ///< opened for writing (its write end)
+    bool operator==(const PipeEnd&) const = default;
+};
+
 /// The two ends of a socket, as the kernel holds them.
 struct SocketEnds {
     uint16_t family = 0;                  ///< AF_INET, AF_INET6, AF_UNIX, ...
@@ -53,6 +61,9 @@ struct WaitObjectFacts {
     std::optional<uint32_t> epoll_watched;///< how many it watches (/proc/PID/fdinfo, live threads only)
     std::optional<uint64_t> timer_interval_ns;  ///< a timerfd: its it_interval (0: one-shot)
     std::optional<SocketEnds> socket;     ///< a socket: its ends (live threads: TCP only, from /proc/PID/net)
+    /// A pipe, read while every process lived (--timeout): all its open ends
+    /// (capture/pipe_holders). Empty: not read then.
+    std::vector<PipeEnd> pipe_ends;
     /// How many times the sampler saw the thread fall asleep again at this
     /// same place (syscall, pc, sp) before this sleep, and over what span: a
     /// loop woken by a timer or timeout that waits again. 0: never seen.

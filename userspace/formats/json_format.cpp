@@ -75,6 +75,10 @@ json wait_json(const LeakFindings& f) {
     if (w.fd_kind) j["fd_kind"] = fd_kind_name(FdFact{w.fd.value_or(-1), *w.fd_kind, {}});
     if (w.fd_ino) j["fd_ino"] = *w.fd_ino;
     if (w.pipe_writers) j["pipe_writers"] = *w.pipe_writers;
+    if (!w.pipe_peers.empty()) {
+        j["pipe_peers"] = json::array();
+        for (const PipeEnd& e : w.pipe_peers) j["pipe_peers"].push_back({{"pid", e.pid}, {"fd", e.fd}});
+    }
     if (w.epoll_empty) j["epoll_empty"] = *w.epoll_empty;
     if (w.epoll_watched) j["epoll_watched"] = *w.epoll_watched;
     if (w.timer_interval_ns) j["timer_interval_ns"] = *w.timer_interval_ns;

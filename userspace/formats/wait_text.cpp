@@ -33,6 +33,16 @@ std::string fd_text(const WaitFacts& w) {
     return s;
 }
 
+/// "; its write end is held by pid 42 (fd 5), pid 43 (fd 3)".
+std::string peers_text(const WaitFacts& w, const char* end) {
+    if (w.pipe_peers.empty()) return "";
+    std::string s = std::string("; its ") + end + " is held by";
+    for (size_t i = 0; i < w.pipe_peers.size(); i++)
+        s += (i ? ", pid " : " pid ") + std::to_string(w.pipe_peers[i].pid) + " (fd " +
+             std::to_string(w.pipe_peers[i].fd) + ")";
+    return s;
+}
+
 std::string wakes_text(const WaitFacts& w) {
     if (!w.wakes_sent) return "";
     if (*w.wakes_sent == 0) return "; no wake was ever sent to it";
@@ -103,8 +113,9 @@ std::string wait_phrase(const LeakFindings& f) {
         if (w.pipe_writers)
             s += *w.pipe_writers == 0 ? "; no write end is open: nothing can ever write to it"
                                       : "; " + plural(*w.pipe_writers, "write end is", "write ends are") + " open";
+        s += peers_text(w, "write end");
         break;
-    case WaitKind::Write: s = "waits to write " + fd_text(w); break;
+    case WaitKind::Write: s = "waits to write " + fd_text(w) + peers_text(w, "read end"); break;
     case WaitKind::Accept: s = "waits for a connection on " + fd_text(w); break;
     case WaitKind::Epoll:
         s = "waits on epoll " + fd_text(w);

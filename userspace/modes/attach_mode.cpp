@@ -16,6 +16,7 @@
 #include "analyze/report_pipeline.h"
 #include "analyze/site_census.h"
 #include "capture/libc_paths.h"
+#include "capture/pipe_holders.h"
 #include "capture/trace_events.h"
 #include "common/duration.h"
 #include "common/version.h"
@@ -209,6 +210,7 @@ int attach_mode(const AttachOptions& opt) {
         for (CreationSite& s : obs.census().sites())
             if (reported(s.pid)) sites.push_back(std::move(s));
         ReportOptions options{opt.suppressions, [&] { return false; }, false};
+        options.pipe_holders = pipe_holders;
         const size_t live_count = live.size();
         Report r = build_report(tracker, std::move(info), h, options, std::move(live), std::move(sites));
         // --comm / --cgroup: only the chosen processes' findings.

@@ -1,11 +1,16 @@
 #include "modes/hung_capture.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
+#include <map>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "capture/live_snapshot.h"
+#include "capture/pipe_holders.h"
 
 namespace threadleak {
 namespace {
@@ -51,6 +56,18 @@ LiveThreadsOf capture_live_threads(ThreadTracker& tracker, BpfSession& session, 
     for (const auto& [pid, threads] : snapshots)
         for (const LiveThread& t : threads)
             if (!t.has_registers) health.unreadable_memory++;
+    // Who holds each pipe they wait on, before the processes are ended.
+    std::set<uint64_t> pipes;
+    for (const auto& [pid, threads] : snapshots)
+        for (const LiveThread& t : threads)
+            if ((t.stack.syscall.fd_mode & S_IFMT) == S_IFIFO && t.stack.syscall.object.fd_ino)
+                pipes.insert(t.stack.syscall.object.fd_ino);
+    const std::map<uint64_t, std::vector<PipeEnd>> holders = pipe_holders(pipes);
+    for (auto& [pid, threads] : snapshots)
+        for (LiveThread& t : threads)
+            if (auto it = holders.find(t.stack.syscall.object.fd_ino);
+                it != holders.end() && (t.stack.syscall.fd_mode & S_IFMT) == S_IFIFO)
+                t.stack.syscall.object.pipe_ends = it->second;
     for (auto& [pid, threads] : snapshots)
         for (LiveThread& t : threads) {
             const std::optional<SleepSample> sample = session.sleep_sample(t.tid);

@@ -14,6 +14,7 @@
 #include "analyze/leak_resolver.h"
 #include "analyze/report_pipeline.h"
 #include "capture/libc_paths.h"
+#include "capture/pipe_holders.h"
 #include "capture/trace_events.h"
 #include "common/version.h"
 #include "common/wait_status.h"
@@ -181,6 +182,7 @@ int run_mode(const RunOptions& opt) {
                                   std::to_string(stack_count(tracker.leaks())) +
                                   " stacks; Ctrl-C again to stop and report without them\n");
     ReportOptions report_options{opt.suppressions, [&] { return forwarding.stop_requested(); }, opt.per_test};
+    report_options.pipe_holders = pipe_holders;
     Report report = build_report(tracker, std::move(info), health, report_options);
     if (opt.verbose)
         fprintf(stderr,

@@ -55,6 +55,7 @@ struct WaitFacts {
     std::optional<FdKind> fd_kind;
     std::optional<uint64_t> fd_ino;      ///< its inode number (pipe:[N], socket:[N])
     std::optional<uint32_t> pipe_writers;///< read on a pipe: write ends open in any process
+    std::vector<PipeEnd> pipe_peers;     ///< a pipe: the processes holding its other end, when the report was made
     std::optional<bool> epoll_empty;     ///< epoll: the set watches no descriptor (it can never return)
     std::optional<uint32_t> epoll_watched;///< epoll: how many it watches, when /proc told
     std::optional<uint64_t> timer_interval_ns;  ///< timerfd: its interval (0: one-shot)
