@@ -56,6 +56,10 @@ constexpr DefaultRule kDefaults[] = {
     {"ignore-created-by ethr_thr_create ignore-created-by beam.smp* "
      "unless-created-by erl_drv_thread_create",
      "Erlang: the BEAM's schedulers and helper threads run until the emulator halts"},
+    // Its poll set's timerfd (erts_poll_create_pollset, at emulator start):
+    // kept until the emulator halts, closed by the exit.
+    {"ignore-created-by erts_poll_create_pollset",
+     "Erlang: the emulator's poll set keeps a timerfd until the emulator halts"},
     // The same schedulers told by what they run, for when their creation stack
     // is cut short (seen once: only __clone3): parked inside beam.smp under
     // erts_schedule, the emulator's scheduler loop, which no NIF thread runs.

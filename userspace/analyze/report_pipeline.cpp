@@ -128,6 +128,7 @@ Report build_report(const ThreadTracker& tracker, SessionInfo session, Health he
         r.leaked_processes.push_back(resolve_leaked_process(p, &r.deadlocks));
     for (const PendingTimers& p : tracker.leaked_timers())
         for (LeakedTimers& t : resolve_timers(p)) r.timers.push_back(std::move(t));
+    apply_timer_suppressions(options.suppressions, r.timers, r.suppressed);
     r.sites = std::move(sites);
     return r;
 }

@@ -225,4 +225,24 @@ std::vector<SuppressedCount> apply_suppressions(const std::vector<SuppressionRul
     return result;
 }
 
+void apply_timer_suppressions(const std::vector<SuppressionRule>& rules, std::vector<LeakedTimers>& timers,
+                              std::vector<SuppressedCount>& counts) {
+    std::erase_if(timers, [&](const LeakedTimers& t) {
+        LeakedThread view;  // no name, no blocking stack: only creation-stack rules can match
+        view.thread.pid = t.pid;
+        view.thread.exe = t.exe;
+        view.created_by = t.created_by;
+        for (const SuppressionRule& rule : rules) {
+            if (!rule_matches(rule, view)) continue;
+            const std::string text = rule_text(rule);
+            auto it = std::find_if(counts.begin(), counts.end(),
+                                   [&](const SuppressedCount& c) { return c.rule == text && c.source == rule.source; });
+            if (it == counts.end()) it = counts.insert(counts.end(), {text, rule.source, 0});
+            it->timers++;
+            return true;
+        }
+        return false;
+    });
+}
+
 }  // namespace threadleak

@@ -72,4 +72,10 @@ bool rule_matches(const SuppressionRule& rule, const LeakedThread& thread);
 std::vector<SuppressedCount> apply_suppressions(const std::vector<SuppressionRule>& rules,
                                                 std::vector<LeakedThread>& threads);
 
+/// Removes the timer sites a rule matches (by their creation stack, and the
+/// process's executable: what a timer has of a thread), counting them in
+/// `counts` under the rule (SuppressedCount::timers).
+void apply_timer_suppressions(const std::vector<SuppressionRule>& rules, std::vector<LeakedTimers>& timers,
+                              std::vector<SuppressedCount>& counts);
+
 }  // namespace threadleak

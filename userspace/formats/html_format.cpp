@@ -163,7 +163,7 @@ private:
         for (const std::string& item : health) out_ << "<span class=\"warn\">" << item << "</span><br/>";
         out_ << "</dd>\n";
         for (const SuppressedCount& s : r_.suppressed)
-            out_ << "<dt>Suppressed</dt><dd>" << plural(s.count, "thread", "threads") << " by <code>"
+            out_ << "<dt>Suppressed</dt><dd>" << suppressed_what(s) << " by <code>"
                  << escape_markup(s.rule) << "</code> (" << escape_markup(s.source) << ")</dd>\n";
         out_ << "</dl>\n</section>\n";
     }

@@ -258,8 +258,11 @@ public:
         j["timers"] = json::array();
         for (const LeakedTimers& t : r.timers) j["timers"].push_back(timers_json(t));
         j["suppressed"] = json::array();
-        for (const auto& s : r.suppressed)
-            j["suppressed"].push_back({{"rule", s.rule}, {"source", s.source}, {"count", s.count}});
+        for (const auto& s : r.suppressed) {
+            json entry = {{"rule", s.rule}, {"source", s.source}, {"count", s.count}};
+            if (s.timers) entry["timers"] = s.timers;  // timer sites it silenced (count is threads)
+            j["suppressed"].push_back(std::move(entry));
+        }
         if (attach) {
             j["sites"] = json::array();
             for (const auto& site : r.sites) j["sites"].push_back(site_json(site));

@@ -188,8 +188,8 @@ public:
     /// One line per rule, under the summary: nothing is silenced without a trace.
     void write_suppressed() {
         for (const SuppressedCount& s : r_.suppressed)
-            out_ << "threadleak: suppressed " << plural(s.count, "thread", "threads") << " by "
-                 << escape_text(s.rule) << " (" << escape_text(s.source) << ")\n";
+            out_ << "threadleak: suppressed " << suppressed_what(s) << " by " << escape_text(s.rule) << " ("
+                 << escape_text(s.source) << ")\n";
     }
 
     /// A process left running: who started it where, then each of its threads.

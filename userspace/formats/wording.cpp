@@ -12,6 +12,12 @@ std::string plural(uint64_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+std::string suppressed_what(const SuppressedCount& s) {
+    if (s.timers == 0) return plural(s.count, "thread", "threads");
+    const std::string timers = plural(s.timers, "timer site", "timer sites");
+    return s.count == 0 ? timers : plural(s.count, "thread", "threads") + " and " + timers;
+}
+
 std::string short_duration(uint64_t ns) {
     char buf[48];
     if (ns >= 1'000'000'000)

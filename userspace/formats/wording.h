@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "report/report.h"
+
 namespace threadleak {
 
 /// "1 thread", "3 threads".
@@ -15,6 +17,10 @@ std::string short_duration(uint64_t ns);
 /// A span people read at a glance, in whole seconds: "12s", "1m12s",
 /// "26h3m0s" (hours are not split into days); under a second, short_duration.
 std::string whole_duration(uint64_t ns);
+
+/// "3 threads", "1 timer site", "2 threads and 1 timer site": what one
+/// suppression rule silenced.
+std::string suppressed_what(const SuppressedCount& s);
 
 /// "49,305": a count with its thousands grouped.
 std::string grouped(uint64_t n);

@@ -278,7 +278,8 @@ struct Health {
 struct SuppressedCount {
     std::string rule;                   ///< its text form (analyze/suppressions.h)
     std::string source;                 ///< "default", "flag" or "FILE:LINE"
-    size_t count = 0;
+    size_t count = 0;                   ///< threads
+    size_t timers = 0;                  ///< timerfd sites (Report::timers entries)
 };
 
 struct Report {

@@ -231,3 +231,23 @@ TEST(DefaultSuppressionsTest, AThreadNamedLikeTheFinalizerButNotStartedByJavaIsK
 
 }  // namespace
 }  // namespace threadleak
+
+TEST(SuppressionsTest, TimerSitesAreMatchedByTheirCreationStackAndCountedApart) {
+    LeakedTimers runtime_timer;
+    runtime_timer.pid = 7;
+    runtime_timer.exe = "/usr/lib/erlang/erts/bin/beam.smp";
+    runtime_timer.created_by = {frame("/usr/lib/erlang/erts/bin/beam.smp", "erts_poll_create_pollset")};
+    runtime_timer.fds = {3};
+    LeakedTimers app_timer = runtime_timer;
+    app_timer.created_by = {frame("/opt/app/bin/app", "start_heartbeat")};
+    std::vector<LeakedTimers> timers = {runtime_timer, app_timer};
+    std::vector<SuppressedCount> counts = {{"ignore-created-by erts_poll_create_pollset", "default", 2}};
+    SuppressionRule erlang = rule("ignore-created-by erts_poll_create_pollset");
+    erlang.source = "default";
+    apply_timer_suppressions({rule("ignore-top *"), erlang}, timers, counts);
+    ASSERT_EQ(timers.size(), 1u);
+    EXPECT_EQ(timers[0].created_by[0].function, "start_heartbeat") << "a blocking-stack rule matches no timer";
+    ASSERT_EQ(counts.size(), 1u);
+    EXPECT_EQ(counts[0].count, 2u) << "the rule's thread count is kept";
+    EXPECT_EQ(counts[0].timers, 1u);
+}
