@@ -229,9 +229,6 @@ TEST(DefaultSuppressionsTest, AThreadNamedLikeTheFinalizerButNotStartedByJavaIsK
     EXPECT_EQ(threads.size(), 1u);
 }
 
-}  // namespace
-}  // namespace threadleak
-
 TEST(SuppressionsTest, TimerSitesAreMatchedByTheirCreationStackAndCountedApart) {
     LeakedTimers runtime_timer;
     runtime_timer.pid = 7;
@@ -251,3 +248,6 @@ TEST(SuppressionsTest, TimerSitesAreMatchedByTheirCreationStackAndCountedApart) 
     EXPECT_EQ(counts[0].count, 2u) << "the rule's thread count is kept";
     EXPECT_EQ(counts[0].timers, 1u);
 }
+
+}  // namespace
+}  // namespace threadleak
