@@ -360,12 +360,12 @@ uint64_t BpfSession::traced_map_full() const { return stat(TL_STAT_TRACED_FULL);
 uint64_t BpfSession::stack_copy_failures() const { return stat(TL_STAT_STACK_READ_FAIL); }
 uint64_t BpfSession::futex_waits_not_kept() const { return stat(TL_STAT_FUTEX_WAITS_FULL); }
 
-void BpfSession::add_wake_facts(int pid, int tid, RawSyscall* raw) const {
+void BpfSession::add_wake_facts(int pid, int tid, int64_t nr, uint64_t uaddr, WaitObjectFacts* object) const {
     constexpr int64_t kNrFutex = 202;
-    if (raw->nr != kNrFutex) return;
-    if (const std::optional<FutexWakes> w = futex_wakes(pid, tid, raw->args[0])) {
-        raw->object.wakes_sent = w->sent;
-        raw->object.last_waker_tid = w->last_waker_tid;
+    if (nr != kNrFutex) return;
+    if (const std::optional<FutexWakes> w = futex_wakes(pid, tid, uaddr)) {
+        object->wakes_sent = w->sent;
+        object->last_waker_tid = w->last_waker_tid;
     }
 }
 

@@ -108,8 +108,9 @@ public:
     /// before tracking did).
     std::optional<FutexWakes> futex_wakes(int pid, int tid, uint64_t uaddr) const;
     bool tracks_wakes() const { return track_wakes_; }
-    /// Sets raw->object's wake facts when `raw` is a futex call of thread `tid`.
-    void add_wake_facts(int pid, int tid, RawSyscall* raw) const;
+    /// Sets `object`'s wake facts when syscall `nr` of thread `tid` is a futex
+    /// call on `uaddr` (its first argument).
+    void add_wake_facts(int pid, int tid, int64_t nr, uint64_t uaddr, WaitObjectFacts* object) const;
 
 private:
     uint64_t stat(uint32_t index) const;

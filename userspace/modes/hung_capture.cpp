@@ -72,7 +72,7 @@ LiveThreadsOf capture_live_threads(ThreadTracker& tracker, BpfSession& session, 
         for (LiveThread& t : threads) {
             const std::optional<SleepSample> sample = session.sleep_sample(t.tid);
             t.blocked_for = blocked_for(t, sample);
-            session.add_wake_facts(pid, t.tid, &t.stack.syscall);
+            session.add_wake_facts(pid, t.tid, t.stack.syscall.nr, t.stack.syscall.args[0], &t.stack.syscall.object);
             if (sample && sample->same_sleeps && sample->regs[16] == t.stack.snapshot.regs[16]) {
                 t.stack.syscall.object.same_sleeps = sample->same_sleeps;
                 t.stack.syscall.object.same_sleeps_span_ns = t.seen_ns - sample->first_same_ns;

@@ -39,14 +39,10 @@ std::vector<LeakedThread> ParkedReader::read(ThreadTracker& tracker, BpfSession&
             old != resolved_.end() && old->second.switches == sample->switches &&
             old->second.since_ns == sample->since_ns) {
             Resolved r = std::move(old->second);
-            if (r.thread.blocked_in) {
-                r.thread.blocked_in->blocked_for = blocked;
-                RawSyscall raw;  // the wakes sent since: they may have grown
-                raw.nr = r.thread.blocked_in->nr;
-                raw.args[0] = r.thread.blocked_in->futex ? r.thread.blocked_in->futex->uaddr : 0;
-                session.add_wake_facts(pid, tid, &raw);
-                r.thread.blocked_in->object.wakes_sent = raw.object.wakes_sent;
-                r.thread.blocked_in->object.last_waker_tid = raw.object.last_waker_tid;
+            if (BlockedIn* b = r.thread.blocked_in ? &*r.thread.blocked_in : nullptr) {
+                b->blocked_for = blocked;
+                // The wakes sent to it since it was read may have grown.
+                session.add_wake_facts(pid, tid, b->nr, b->futex ? b->futex->uaddr : 0, &b->object);
             }
             resolved.emplace(key, std::move(r));
             continue;
@@ -59,7 +55,7 @@ std::vector<LeakedThread> ParkedReader::read(ThreadTracker& tracker, BpfSession&
             proc = processes.emplace(pid, std::make_unique<LiveProcess>(pid)).first;
         }
         CapturedStack stack = proc->second->sleeping_stack(*sample, stack_size);
-        session.add_wake_facts(pid, tid, &stack.syscall);
+        session.add_wake_facts(pid, tid, stack.syscall.nr, stack.syscall.args[0], &stack.syscall.object);
         if (stack.snapshot.stack.empty()) health.unreadable_memory++;  // /proc/PID/mem refused
         PendingLeak leak = tracker.live_leak(LeakKind::Parked, pid, tid, sample->comm, std::move(stack), blocked);
         resolved.emplace(key, Resolved{sample->switches, sample->since_ns, resolve_leak(leak)});
