@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 
-stages=(common capture syscalls stacks report track analyze formats modes cli)
+stages=(common capture syscalls stacks golang report track analyze formats modes cli)
 
 rank_of() {
     local i

@@ -1,0 +1,69 @@
+// .gopclntab, the table the Go runtime itself symbolizes with: present in
+// stripped (-ldflags=-s -w) binaries, where .symtab and DWARF are gone.
+// Formats read (src/debug/gosym/pclntab.go, src/runtime/symtab.go):
+//   magic 0xfffffffa  Go 1.16, 1.17: function table of (entry uintptr, funcoff uintptr)
+//   magic 0xfffffff0  Go 1.18, 1.19: (entryoff uint32, funcoff uint32) from pcHeader.textStart
+//   magic 0xfffffff1  Go 1.20+:      as 1.18, _func gains startLine (after the fields read here)
+// Go 1.2 .. 1.15 (0xfffffffb) is not read: threadleak supports Go 1.17+.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace threadleak {
+
+class ElfImage;
+
+struct GoFunc {
+    std::string name;    ///< "main.leakRecv.func1"
+    uint64_t entry = 0;  ///< link-time vaddr
+    std::string file;    ///< "/tmp/x/main.go"
+    int line = 0;        ///< line of the pc asked for
+};
+
+/// .gopclntab of one binary, loaded once (owns a copy of its bytes).
+class GoSymbols {
+public:
+    static std::unique_ptr<GoSymbols> open(const std::string& path, std::string* why_not);
+    /// From an image already open (read_go_binary reads the file once).
+    static std::unique_ptr<GoSymbols> from_image(const ElfImage& image, std::string* why_not);
+
+    /// The function holding link-time `pc`, with the file:line of `pc` itself. For a
+    /// return address, the caller passes pc - 1 (the call instruction). An inlined
+    /// call's pc gives the outer function's name with the inlined body's file:line.
+    std::optional<GoFunc> lookup(uint64_t pc) const;
+    /// Entry vaddr of a function by exact name ("runtime.allgadd"), from the func table.
+    std::optional<uint64_t> entry_of(const std::string& name) const;
+    /// [entry, end) of the function holding pc: the bytes an instruction scan may read.
+    std::optional<std::pair<uint64_t, uint64_t>> range_of(uint64_t pc) const;
+
+    size_t function_count() const { return nfunc_; }
+    /// "1.16" (also 1.17), "1.18" (also 1.19) or "1.20" (1.20 and later).
+    std::string_view format() const;
+
+private:
+    enum class Format { go116, go118, go120 };
+    GoSymbols() = default;
+    bool parse(std::string* why_not);
+    uint64_t word(uint64_t off) const;  ///< ptrsize-wide little-endian value at off (0 out of bounds)
+    uint32_t u32(uint64_t off) const;
+    uint64_t func_entry(size_t i) const;  ///< entry of functab row i (row nfunc = end of text)
+    uint64_t func_off(size_t i) const;    ///< offset of row i's _func in the func data
+    std::string_view cstring(uint64_t off) const;
+    std::optional<size_t> find_row(uint64_t pc) const;
+    /// Value of the pcvalue table at pctab+off for pc in a function starting at entry.
+    std::optional<int32_t> pcvalue(uint32_t off, uint64_t entry, uint64_t pc) const;
+
+    std::vector<uint8_t> data_;
+    Format format_ = Format::go118;
+    uint8_t quantum_ = 1, ptrsize_ = 8;
+    size_t nfunc_ = 0;
+    uint64_t text_start_ = 0;
+    uint64_t funcname_ = 0, cu_ = 0, filetab_ = 0, pctab_ = 0, funcdata_ = 0;
+};
+
+}  // namespace threadleak
