@@ -52,18 +52,21 @@ std::unique_ptr<GoSymbols> GoSymbols::from_image(const ElfImage& image, std::str
         for (const ElfSegment& seg : image.loads()) {
             if (seg.flags & PF_X) continue;
             std::span<const uint8_t> all = image.bytes_at(seg.vaddr, seg.filesz);
-            for (size_t off = 0; off + 64 <= all.size() && bytes.empty(); off += 8) {
+            for (size_t off = 0; off + 64 <= all.size(); off += 8) {
                 if (!plausible_header(all.data() + off, all.size() - off)) continue;
-                auto probe = std::unique_ptr<GoSymbols>(new GoSymbols());
-                probe->data_.assign(all.begin() + static_cast<ptrdiff_t>(off), all.end());
-                if (probe->parse(nullptr)) return probe;
+                auto probe = from_bytes({all.begin() + static_cast<ptrdiff_t>(off), all.end()}, nullptr);
+                if (probe) return probe;
             }
         }
         if (why_not) *why_not = "no .gopclntab (not a Go 1.16+ program)";
         return nullptr;
     }
+    return from_bytes({bytes.begin(), bytes.end()}, why_not);
+}
+
+std::unique_ptr<GoSymbols> GoSymbols::from_bytes(std::vector<uint8_t> bytes, std::string* why_not) {
     auto syms = std::unique_ptr<GoSymbols>(new GoSymbols());
-    syms->data_.assign(bytes.begin(), bytes.end());
+    syms->data_ = std::move(bytes);
     if (!syms->parse(why_not)) return nullptr;
     return syms;
 }

@@ -31,6 +31,9 @@ public:
     static std::unique_ptr<GoSymbols> open(const std::string& path, std::string* why_not);
     /// From an image already open (read_go_binary reads the file once).
     static std::unique_ptr<GoSymbols> from_image(const ElfImage& image, std::string* why_not);
+    /// From the table's bytes, starting at its header (e.g. read from a process's
+    /// memory, where the runtime keeps it mapped; or built by a test).
+    static std::unique_ptr<GoSymbols> from_bytes(std::vector<uint8_t> bytes, std::string* why_not);
 
     /// The function holding link-time `pc`, with the file:line of `pc` itself. For a
     /// return address, the caller passes pc - 1 (the call instruction). An inlined

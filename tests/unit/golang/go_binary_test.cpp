@@ -7,11 +7,8 @@
 #include <elf.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <map>
 #include <sstream>
 #include <string>
 
@@ -19,45 +16,16 @@
 
 #include "golang/elf_image.h"
 #include "golang/go_binary.h"
-#include "golang/go_buildinfo.h"
 #include "golang/go_pclntab.h"
+#include "go_fixture.h"
 
 namespace {
 
-namespace fs = std::filesystem;
 using threadleak::GoBinary;
 using threadleak::GoSymbols;
 using threadleak::read_go_binary;
-
-std::string run(const std::string& cmd, int* status = nullptr) {
-    std::string out;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return out;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    int st = pclose(p);
-    if (status) *status = st;
-    return out;
-}
-
-struct NmSymbol {
-    uint64_t addr = 0, size = 0;
-};
-
-/// `go tool nm -size`: "  addr size type name" per line.
-std::map<std::string, NmSymbol> go_nm(const std::string& bin) {
-    std::map<std::string, NmSymbol> out;
-    std::istringstream in(run("go tool nm -size '" + bin + "'"));
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream f(line);
-        std::string addr, size, type, name;
-        if (!(f >> addr >> size >> type >> name)) continue;
-        out[name] = {std::stoull(addr, nullptr, 16), std::stoull(size)};
-    }
-    return out;
-}
+using go_fixture::go_nm;
+using go_fixture::run;
 
 /// Rewrites a copy of `from` without section headers (what sstrip leaves).
 bool drop_section_headers(const std::string& from, const std::string& to) {
@@ -78,29 +46,16 @@ bool drop_section_headers(const std::string& from, const std::string& to) {
 class GoBinaryTest : public testing::Test {
 protected:
     static void SetUpTestSuite() {
-        if (run("command -v go").empty()) {
+        if (!go_fixture::have_go()) {
             skip_why_ = "no go toolchain";
             return;
         }
-        fs::path build = fs::read_symlink("/proc/self/exe").parent_path();
-        fs::path repo = build.parent_path();
-        src_dir_ = fs::canonical(repo / "tests/fixtures/go_reader").string();
-        out_dir_ = (build / "fixtures/go_reader").string();
-        fs::create_directories(out_dir_);
-        std::string env = "GOCACHE='" + (build / "go-cache").string() + "' GOPATH='" +
-                          (build / "go-path").string() + "' GOFLAGS=-buildvcs=false ";
-        auto go_build = [&](const std::string& name, const std::string& flags, const std::string& src) {
-            int st = 0;
-            std::string log = run("cd '" + src_dir_ + "' && " + env + "go build " + flags + " -o '" + bin(name) +
-                                      "' " + src + " 2>&1",
-                                  &st);
-            if (st != 0) build_errors_ += name + ": " + log;
-        };
-        go_build("plain", "", "hello.go");
-        go_build("stripped", "-ldflags='-s -w'", "hello.go");
-        go_build("pie", "-buildmode=pie", "hello.go");
-        go_build("stripped_pie", "-buildmode=pie -ldflags='-s -w'", "hello.go");
-        go_build("cgo", "", "hello_cgo.go");
+        src_dir_ = go_fixture::source_dir();
+        build_errors_ += go_fixture::go_build("plain", "", "hello.go");
+        build_errors_ += go_fixture::go_build("stripped", "-ldflags='-s -w'", "hello.go");
+        build_errors_ += go_fixture::go_build("pie", "-buildmode=pie", "hello.go");
+        build_errors_ += go_fixture::go_build("stripped_pie", "-buildmode=pie -ldflags='-s -w'", "hello.go");
+        build_errors_ += go_fixture::go_build("cgo", "", "hello_cgo.go");
         for (const char* name : {"plain", "pie", "cgo"})
             run("strip -o '" + bin(std::string(name) + "_strip1") + "' '" + bin(name) + "' 2>&1");
         if (!drop_section_headers(bin("stripped"), bin("noshdr"))) build_errors_ += "noshdr: copy failed\n";
@@ -115,7 +70,7 @@ protected:
         ASSERT_EQ(build_errors_, "");
     }
 
-    static std::string bin(const std::string& name) { return out_dir_ + "/hello_" + name; }
+    static std::string bin(const std::string& name) { return go_fixture::fixture(name); }
 
     static GoBinary read(const std::string& name) {
         std::string why;
@@ -131,7 +86,7 @@ protected:
         return text ? vaddr - text->addr + text->offset : 0;
     }
 
-    static inline std::string skip_why_, build_errors_, src_dir_, out_dir_, go_version_;
+    static inline std::string skip_why_, build_errors_, src_dir_, go_version_;
 };
 
 TEST_F(GoBinaryTest, VersionAndKindOfEveryVariant) {
