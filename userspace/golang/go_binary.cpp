@@ -2,6 +2,8 @@
 
 #include <elf.h>
 
+#include <cstring>
+
 #include "golang/elf_image.h"
 #include "golang/go_buildinfo.h"
 #include "golang/x86_refs.h"
@@ -59,6 +61,16 @@ std::optional<std::pair<uint64_t, size_t>> wait_reasons_from_code(const ElfImage
     }
     auto count = first_cmp_immediate(fn->second);
     if (!array || !count || *count == 0 || *count > 255) return std::nullopt;  // waitReason is a uint8
+    // Every reason but the first (waitReasonZero, "") is a short non-empty string:
+    // a wrong bound or array shows as lengths of 0 or garbage. (Lengths, not
+    // pointers: those may need relocating in a PIE.)
+    std::span<const uint8_t> strings = image.bytes_at(*array, *count * kStringHeader);
+    if (strings.empty()) return std::nullopt;
+    for (size_t i = 1; i < *count; ++i) {
+        uint64_t len = 0;
+        std::memcpy(&len, strings.data() + i * kStringHeader + 8, 8);
+        if (len == 0 || len > 128) return std::nullopt;
+    }
     return std::make_pair(*array, static_cast<size_t>(*count));
 }
 
