@@ -35,6 +35,7 @@ enum tl_event_kind {
 	TL_EV_TEST_END = 9,     /* --per-test: the test this thread started has ended */
 	TL_EV_TIMER_CREATE = 10,/* a traced process created a timerfd (+ creator's stack) */
 	TL_EV_TIMER_OPEN_AT_EXIT = 11, /* a timerfd it created was still open when it exited */
+	TL_EV_GO_EXIT = 12,     /* a Go program entered runtime.exit: stopped until its goroutines are read */
 };
 
 /* How a thread left. */
@@ -177,6 +178,13 @@ struct tl_timer_open_event {
 	__s32 fd;
 	__u32 armed;           /* 1: its timer was queued (set to fire) */
 	__u64 interval_ns;     /* it_interval: 0 for a one-shot timer */
+};
+
+struct tl_go_exit_event {
+	struct tl_header h;    /* tid = the thread calling runtime.exit */
+	__u64 g;               /* its current goroutine (R14 in Go's register ABI): the one exiting */
+	__u32 stopped;         /* 1: SIGSTOP was sent; userspace must send SIGCONT */
+	__u32 pad;
 };
 
 struct tl_process_exit_event {

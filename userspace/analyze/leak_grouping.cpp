@@ -54,7 +54,11 @@ GroupKey key_of(const LeakedThread& t) {
     GroupKey k{t.kind, t.thread.pid, name_shape(t.thread.name), frame_key(t.created_by), t.state, {}, {}, t.test,
                t.wait ? t.wait->object : std::nullopt,
                t.waits_for ? std::optional<int>(t.waits_for->tid) : std::nullopt, t.deadlock};
-    if (t.state == ThreadState::Running) {
+    if (t.goroutine) {
+        // Goroutines: the same `go` statement (created_by), wait reason and blocked frame.
+        k.syscall = t.goroutine->status + "/" + t.goroutine->wait_reason;
+        k.stack = t.goroutine->blocked_frame ? frame_key({*t.goroutine->blocked_frame}) : frame_key(t.goroutine->frames);
+    } else if (t.state == ThreadState::Running) {
         k.stack = frame_key(t.running_frames);
     } else if (t.blocked_in) {
         k.syscall = t.blocked_in->syscall;
@@ -67,13 +71,23 @@ GroupKey key_of(const LeakedThread& t) {
 LeakGroup make_group(std::vector<LeakedThread>& members) {
     LeakGroup g;
     static_cast<LeakFindings&>(g) = std::move(members.front());
-    for (const auto& t : members) {
+    for (size_t i = 0; i < members.size(); i++) {
+        const LeakedThread& t = members[i];
         g.threads.push_back(t.thread);
+        if (g.goroutine && t.goroutine && i > 0) {
+            GoroutineFacts& f = *g.goroutine;
+            f.goids.insert(f.goids.end(), t.goroutine->goids.begin(), t.goroutine->goids.end());
+            if (t.goroutine->waiting_ns && (!f.waiting_ns || *t.goroutine->waiting_ns > *f.waiting_ns)) {
+                f.waiting_ns = t.goroutine->waiting_ns;
+                f.waiting_exact = t.goroutine->waiting_exact;
+            }
+        }
         // The group reports its longest-parked thread.
         if (g.blocked_in && t.blocked_in && t.blocked_in->blocked_for &&
             (!g.blocked_in->blocked_for || t.blocked_in->blocked_for->ns > g.blocked_in->blocked_for->ns))
             g.blocked_in->blocked_for = t.blocked_in->blocked_for;
     }
+    if (g.goroutine) std::sort(g.goroutine->goids.begin(), g.goroutine->goids.end());
     return g;
 }
 

@@ -1,6 +1,7 @@
 #include "analyze/site_census.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "analyze/creation_site.h"
 
@@ -84,24 +85,84 @@ void SiteCensus::thread_created(int pid, int tid, uint64_t time_ns, const Captur
     sites_[site].info.alive++;
 }
 
+void SiteCensus::ended(ThreadEntry entry, uint64_t time_ns) {
+    Site& s = sites_[entry.site];
+    if (s.info.alive > 0) s.info.alive--;
+    if (entry.created_ns) {
+        // Only a thread created during the observation has a known lifetime.
+        s.info.exited++;
+        const uint64_t born = *entry.created_ns;
+        s.lifetimes.add(time_ns > born ? time_ns - born : 0);
+    }
+}
+
 void SiteCensus::thread_exited(int pid, int tid, uint64_t time_ns) {
     auto it = threads_.find({pid, tid});
     if (it == threads_.end()) return;
-    Site& s = sites_[it->second.site];
-    if (s.info.alive > 0) s.info.alive--;
-    if (it->second.created_ns) {
-        // Only a thread created during the observation has a known lifetime.
-        s.info.exited++;
-        const uint64_t born = *it->second.created_ns;
-        s.lifetimes.add(time_ns > born ? time_ns - born : 0);
-    }
+    ended(it->second, time_ns);
     threads_.erase(it);
 }
 
-void SiteCensus::add_point(uint64_t time_ns, const std::function<bool(int, int)>& is_parked) {
+size_t SiteCensus::goroutine_site_of(int pid, const Frame& go_statement) {
+    char offset[24];
+    snprintf(offset, sizeof offset, "+%llx", static_cast<unsigned long long>(go_statement.offset));
+    const std::string key = std::to_string(pid) + "|go|" + go_statement.module + offset;
+    auto it = by_key_.find(key);
+    if (it != by_key_.end()) return it->second;
+    Site s;
+    s.info.pid = pid;
+    if (auto n = names_.find(pid); n != names_.end()) {
+        s.info.comm = n->second.first;
+        s.info.exe = n->second.second;
+    }
+    s.info.goroutines = true;
+    s.info.created_by = {go_statement};
+    s.info.label = "go " + site_label(s.info.created_by);
+    sites_.push_back(std::move(s));
+    by_key_.emplace(key, sites_.size() - 1);
+    return sites_.size() - 1;
+}
+
+void SiteCensus::goroutines_seen(int pid, uint64_t time_ns, const std::vector<std::pair<uint64_t, Frame>>& goroutines) {
+    // Those of the process's first snapshot existed at attach: alive, not created.
+    const bool first = go_processes_.insert(pid).second;
+    std::set<uint64_t> now;
+    for (const auto& [goid, go_statement] : goroutines) {
+        now.insert(goid);
+        if (goroutines_.count({pid, goid})) continue;
+        const size_t site = goroutine_site_of(pid, go_statement);
+        goroutines_.emplace(std::make_pair(pid, goid),
+                            ThreadEntry{site, first ? std::nullopt : std::optional<uint64_t>(time_ns)});
+        sites_[site].info.alive++;
+        if (!first) sites_[site].info.created++;
+    }
+    for (auto it = goroutines_.lower_bound({pid, 0}); it != goroutines_.end() && it->first.first == pid;) {
+        if (now.count(it->first.second)) {
+            ++it;
+            continue;
+        }
+        ended(it->second, time_ns);
+        it = goroutines_.erase(it);
+    }
+}
+
+void SiteCensus::goroutines_gone(int pid) {
+    for (auto it = goroutines_.lower_bound({pid, 0}); it != goroutines_.end() && it->first.first == pid;) {
+        Site& s = sites_[it->second.site];
+        if (s.info.alive > 0) s.info.alive--;
+        it = goroutines_.erase(it);
+    }
+    go_processes_.erase(pid);
+}
+
+void SiteCensus::add_point(uint64_t time_ns, const std::function<bool(int, int)>& is_parked,
+                           const std::function<bool(int, uint64_t)>& is_goroutine_parked) {
     std::vector<uint64_t> parked(sites_.size(), 0);
     for (const auto& [key, entry] : threads_)
         if (is_parked(key.first, key.second)) parked[entry.site]++;
+    if (is_goroutine_parked)
+        for (const auto& [key, entry] : goroutines_)
+            if (is_goroutine_parked(key.first, key.second)) parked[entry.site]++;
     const uint64_t t = time_ns > start_ns_ ? time_ns - start_ns_ : 0;
     for (size_t i = 0; i < sites_.size(); i++) {
         CreationSite& s = sites_[i].info;

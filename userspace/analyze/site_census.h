@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -37,9 +38,20 @@ public:
     /// Threads that this census does not know are ignored (--baseline's, main threads).
     void thread_exited(int pid, int tid, uint64_t time_ns);
 
+    /// A snapshot of process `pid`'s goroutines (goid and `go` statement of
+    /// each, runtime goroutines left out) at `time_ns`: goids not seen before
+    /// were created (or, in the process's first snapshot, existed at attach),
+    /// goids seen before and gone now exited. A goroutine's site is its `go`
+    /// statement, known even for those older than the attach.
+    void goroutines_seen(int pid, uint64_t time_ns, const std::vector<std::pair<uint64_t, Frame>>& goroutines);
+    /// Process `pid` ended: its goroutines are gone with it (not counted as exits).
+    void goroutines_gone(int pid);
+
     /// Adds one point at `time_ns` to every site with threads (or with points
-    /// already). `is_parked(pid, tid)` tells which alive threads are parked.
-    void add_point(uint64_t time_ns, const std::function<bool(int pid, int tid)>& is_parked);
+    /// already). `is_parked(pid, tid)` tells which alive threads are parked,
+    /// `is_goroutine_parked(pid, goid)` which goroutines.
+    void add_point(uint64_t time_ns, const std::function<bool(int pid, int tid)>& is_parked,
+                   const std::function<bool(int pid, uint64_t goid)>& is_goroutine_parked = {});
 
     /// Every alive thread the census knows, as (pid, tid).
     std::vector<std::pair<int, int>> alive_threads() const;
@@ -67,12 +79,16 @@ private:
         std::optional<uint64_t> created_ns;  ///< nullopt: alive at attach
     };
     size_t site_of(int pid, bool before_attach, const Stack& frames);
+    size_t goroutine_site_of(int pid, const Frame& go_statement);
+    void ended(ThreadEntry entry, uint64_t time_ns);
 
     GrowthRule rule_;
     uint64_t start_ns_;
     std::vector<Site> sites_;
     std::unordered_map<std::string, size_t> by_key_;
     std::map<std::pair<int, int>, ThreadEntry> threads_;
+    std::map<std::pair<int, uint64_t>, ThreadEntry> goroutines_;  ///< (pid, goid)
+    std::set<int> go_processes_;                                 ///< pids with a first snapshot taken
     std::map<int, std::pair<std::string, std::string>> names_;  ///< pid -> comm, exe
 };
 

@@ -55,6 +55,7 @@ namespace {
 
 const Stack& blocking_stack(const LeakFindings& t) {
     static const Stack kEmpty;
+    if (t.goroutine) return t.goroutine->frames;
     if (t.state == ThreadState::Running) return t.running_frames;
     return t.blocked_in ? t.blocked_in->frames : kEmpty;
 }
@@ -64,7 +65,12 @@ bool condition_holds(const SuppressionCondition& c, const LeakedThread& t) {
     case MatchOn::AnyFrame: return any_frame(c.pattern, t.created_by) || any_frame(c.pattern, blocking_stack(t));
     case MatchOn::TopFrame: {
         const Stack& stack = blocking_stack(t);
-        auto top = std::find_if(stack.begin(), stack.end(), [](const Frame& f) { return !is_libc(f); });
+        // The top as the user knows it: below the C library, or for a
+        // goroutine below the Go runtime (as Go's tracebacks and goleak show it).
+        const bool go = t.goroutine.has_value();
+        auto top = std::find_if(stack.begin(), stack.end(), [go](const Frame& f) {
+            return go ? !(f.function && f.function->starts_with("runtime.")) : !is_libc(f);
+        });
         return top != stack.end() && frame_matches(c.pattern, *top);
     }
     case MatchOn::Comm: return glob(c.pattern, t.thread.name);

@@ -244,6 +244,26 @@ size_t BpfSession::attach_timer_probes(const std::vector<std::string>& libraries
     return attached;
 }
 
+bool BpfSession::attach_go_exit_probe(const std::string& path, uint64_t file_offset) {
+    // Once per file, however it is named (/proc/PID/exe, a path, a hard link).
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0) return false;
+    const std::pair<uint64_t, uint64_t> file{st.st_dev, st.st_ino};
+    if (go_exit_files_.count(file)) return true;
+    // By file offset, not by name: stripped Go binaries have no .symtab.
+    bpf_link* link = bpf_program__attach_uprobe(skel_->progs.on_go_exit, false, -1, path.c_str(), file_offset);
+    if (!link) {
+        fprintf(stderr, "threadleak: cannot probe runtime.exit in %s: %s; its goroutines are not reported\n",
+                path.c_str(), strerror(errno));
+        return false;
+    }
+    test_links_.push_back(link);
+    go_exit_files_.insert(file);
+    if (g_verbose) fprintf(stderr, "threadleak: runtime.exit probed in %s at file offset 0x%llx\n", path.c_str(),
+                           static_cast<unsigned long long>(file_offset));
+    return true;
+}
+
 size_t BpfSession::attach_test_probes(const std::vector<TestProbeSite>& sites) {
     size_t attached = 0;
     for (const TestProbeSite& site : sites) {

@@ -95,6 +95,11 @@ public:
     /// capture/libc_paths), once per path: timers the traced processes create.
     /// Returns how many were attached now.
     size_t attach_timer_probes(const std::vector<std::string>& libraries);
+    /// A uprobe at `file_offset` of Go executable `path` (its runtime.exit),
+    /// once per path: a traced process that gets there is stopped and a
+    /// GoExitEvent sent; whoever handles it must send SIGCONT. False if the
+    /// probe could not be attached (said on stderr).
+    bool attach_go_exit_probe(const std::string& path, uint64_t file_offset);
     /// Records dropped because the ring buffer was full.
     uint64_t ringbuf_drops() const;
     /// New processes not followed because the traced-process map was full.
@@ -120,6 +125,7 @@ private:
     bool track_wakes_ = false;
     bpf_program* timer_program_ = nullptr;
     std::set<std::string> timer_libraries_;
+    std::set<std::pair<uint64_t, uint64_t>> go_exit_files_;  ///< (st_dev, st_ino) probed
     threadleak_bpf* skel_ = nullptr;
     ring_buffer* ring_ = nullptr;
     bool mappings_from_proc_ = false;

@@ -160,6 +160,11 @@ std::optional<TraceEvent> decode_event(std::span<const uint8_t> rec, std::string
         auto* e = reinterpret_cast<const tl_timer_open_event*>(rec.data());
         return TimerOpenEvent{h->time_ns, pid, e->fd, e->interval_ns, e->armed != 0};
     }
+    case TL_EV_GO_EXIT: {
+        if (rec.size() < sizeof(tl_go_exit_event)) break;
+        auto* e = reinterpret_cast<const tl_go_exit_event*>(rec.data());
+        return GoExitEvent{h->time_ns, pid, tid, e->g, e->stopped != 0};
+    }
     case TL_EV_MODULES: {
         size_t fixed = offsetof(tl_modules_event, modules);
         if (rec.size() < fixed) break;

@@ -104,9 +104,19 @@ struct TimerOpenEvent {
     bool armed = false;        ///< its timer was set to fire
 };
 
+/// A Go program entered runtime.exit: the kernel side stopped it (SIGSTOP)
+/// so that its goroutines can be read; it stays stopped until sent SIGCONT.
+struct GoExitEvent {
+    uint64_t time_ns = 0;
+    int pid = 0;
+    int tid = 0;
+    uint64_t g = 0;            ///< the exiting goroutine's g (not a leak)
+    bool stopped = false;      ///< SIGSTOP was sent
+};
+
 using TraceEvent = std::variant<ProcessForkEvent, ExecEvent, ThreadCreateEvent,
                                 ThreadExitEvent, ProcessExitEvent, ModulesEvent, ReadMapsEvent,
-                                TestEvent, TimerCreateEvent, TimerOpenEvent>;
+                                TestEvent, TimerCreateEvent, TimerOpenEvent, GoExitEvent>;
 
 /// Decodes one ring-buffer record; nullopt (and `error` set) if malformed.
 std::optional<TraceEvent> decode_event(std::span<const uint8_t> record, std::string* error);

@@ -1,5 +1,7 @@
 #include "formats/flame_stacks.h"
 
+#include "formats/goroutine_text.h"
+
 #include <cinttypes>
 #include <cstdio>
 #include <unordered_map>
@@ -37,6 +39,11 @@ void append_reversed(std::vector<FlameFrame>& out, const Stack& stack, FrameRole
 void append_creation(std::vector<FlameFrame>& out, const LeakGroup& g, const LeakedProcess* process,
                      bool with_separator) {
     const ThreadIdentity& first = g.first();
+    if (g.goroutine) {
+        append_reversed(out, g.created_by, FrameRole::Creation);
+        if (with_separator) out.push_back(marker(flame_marker::kGoroutineStart, FrameRole::Separator));
+        return;
+    }
     const bool main_thread = first.tid == first.pid && g.created_by.empty();
     if (main_thread) {
         if (process) append_reversed(out, process->created_by, FrameRole::Creation);
@@ -59,6 +66,11 @@ void append_blocking(std::vector<FlameFrame>& out, const LeakGroup& g) {
         return;
     case ThreadState::Starting: out.push_back(marker(flame_marker::kStarting, FrameRole::Leaf)); return;
     case ThreadState::Ia32: out.push_back(marker(flame_marker::kIa32, FrameRole::Leaf)); return;
+    case ThreadState::Goroutine:
+        if (!g.goroutine) return;
+        append_reversed(out, g.goroutine->frames, FrameRole::Blocking);
+        out.push_back({"[goroutine " + goroutine_state_text(*g.goroutine).substr(1), FrameRole::Leaf, ""});
+        return;
     case ThreadState::Blocked:
     case ThreadState::Execing:
         if (!g.blocked_in) {

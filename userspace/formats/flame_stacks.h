@@ -35,6 +35,7 @@ inline constexpr const char* kRunning = "[running]";
 inline constexpr const char* kStarting = "[starting]";
 inline constexpr const char* kIa32 = "[ia32 code]";
 inline constexpr const char* kSyscallUnknown = "[syscall unknown]";
+inline constexpr const char* kGoroutineStart = "[goroutine start]";  ///< between a go statement and the goroutine
 }  // namespace flame_marker
 
 /// FlameFrame::location of frames merged from different places.

@@ -12,6 +12,7 @@
 #include "formats/syscall_text.h"
 #include "formats/text_format.h"
 #include "formats/text_sites.h"
+#include "formats/goroutine_text.h"
 #include "formats/wait_text.h"
 #include "formats/wording.h"
 
@@ -28,7 +29,8 @@ int kind_rank(LeakKind k) {
     case LeakKind::Ticking:
     case LeakKind::Unjoined:
     case LeakKind::KilledByExec:
-    case LeakKind::LeftRunning: return 0;
+    case LeakKind::LeftRunning:
+    case LeakKind::Goroutine: return 0;
     case LeakKind::OutlivedTest: return 1;
     case LeakKind::Hung: return 2;
     case LeakKind::AliveAtCrash: return 3;
@@ -82,6 +84,9 @@ std::string kind_html(const LeakGroup& g, Mode mode) {
     case LeakKind::Deadlock: return "deadlocked: it and the threads it waits for wait for each other";
     case LeakKind::Busy: return "never joined: running user code when its process exited";
     case LeakKind::Ticking: return "never joined: ticking (woken by a timer again and again) when its process exited";
+    case LeakKind::Goroutine:
+        return mode == Mode::Attach ? "goroutine parked in the same wait for at least the threshold"
+                                    : "goroutine that never ended: still there when its process exited";
     }
     return "";
 }
@@ -96,6 +101,14 @@ std::string state_html(const LeakGroup& g) {
                "are not decoded";
     case ThreadState::Execing:
         return g.blocked_in ? "Exec&#39;ing: in <code>" + call_html(*g.blocked_in) + "</code>" : "Exec&#39;ing";
+    case ThreadState::Goroutine: {
+        if (!g.goroutine) return "Goroutine";
+        const GoroutineFacts& f = *g.goroutine;
+        std::string s = "Goroutine <code>" + escape_markup(goroutine_state_text(f)) + "</code>";
+        if (f.waiting_ns) s += std::string(f.waiting_exact ? " for " : " for at least ") + whole_duration(*f.waiting_ns);
+        if (f.blocked_frame) s += ", blocked in <code>" + escape_markup(go_frame_text(*f.blocked_frame)) + "</code>";
+        return s + "; started as <code>" + escape_markup(f.start_function.function.value_or("?")) + "</code>";
+    }
     case ThreadState::Blocked: break;
     }
     if (!g.blocked_in) return "Blocked (syscall unknown)";
@@ -168,7 +181,29 @@ void write_stack_details(const std::string& summary, const Stack& stack, bool op
     out << "</ol></details>\n";
 }
 
+namespace {
+
+/// A group of goroutines: Go's words for what they wait in, their stack, the `go` statement.
+void write_goroutine_article(const LeakGroup& g, Mode mode, const std::string& id, const std::string& h,
+                             std::ostream& out) {
+    const GoroutineFacts& f = *g.goroutine;
+    out << "<article class=\"leak\" aria-labelledby=\"" << id << "\">\n<" << h << " id=\"" << id << "\">"
+        << escape_markup(goroutine_phrase(g, mode)) << "</" << h << ">\n";
+    if (g.test) out << "<p>Leaked by test <code>" << escape_markup(*g.test) << "</code></p>\n";
+    out << "<p>" << state_html(g) << "</p>\n";
+    out << "<p>Created by the go statement at " << site_html(g) << "</p>\n";
+    write_stack_details("Goroutine stack", f.frames, true, out);
+    write_stack_details("Go statement", g.created_by, false, out);
+    out << "<p>" << escape_markup(goid_list_text(f, kMaxListedThreads)) << "</p>\n</article>\n";
+}
+
+}  // namespace
+
 void write_leak_article(const LeakGroup& g, Mode mode, const std::string& id, int level, std::ostream& out) {
+    if (g.goroutine) {
+        write_goroutine_article(g, mode, id, "h" + std::to_string(level), out);
+        return;
+    }
     const ThreadIdentity& first = g.first();
     const bool main_thread = first.tid == first.pid;
     const std::string h = "h" + std::to_string(level);

@@ -128,6 +128,19 @@ json timers_json(const LeakedTimers& t) {
     return j;
 }
 
+json goroutine_json(const GoroutineFacts& g) {
+    json j;
+    j["goids"] = g.goids;
+    j["status"] = g.status;
+    j["wait_reason"] = g.wait_reason;
+    j["waiting_ns"] = or_null(g.waiting_ns);
+    j["waiting_exact"] = g.waiting_exact;
+    j["start_function"] = frame_json(g.start_function);
+    j["blocked_frame"] = g.blocked_frame ? frame_json(*g.blocked_frame) : json(nullptr);
+    j["frames"] = stack_json(g.frames);
+    return j;
+}
+
 /// `attach` adds what only an attach report knows: each thread's start time
 /// and whether its creation was seen (run reports keep their shape).
 json leak_json(const LeakGroup& g, bool attach) {
@@ -138,9 +151,10 @@ json leak_json(const LeakGroup& g, bool attach) {
     j["count"] = g.threads.size();
     j["pid"] = first.pid;
     j["exe"] = first.exe;
-    j["tids"] = g.tids();
+    // A goroutine is no thread: its ids are goids (in "goroutine").
+    j["tids"] = g.goroutine ? json::array() : json(g.tids());
     j["comm"] = first.name;
-    j["thread_names"] = g.thread_names();
+    j["thread_names"] = g.goroutine ? json::array() : json(g.thread_names());
     if (attach) {
         j["started_unix_ns"] = json::array();
         for (const ThreadIdentity& t : g.threads) j["started_unix_ns"].push_back(or_null(t.start_unix_ns));
@@ -156,6 +170,7 @@ json leak_json(const LeakGroup& g, bool attach) {
     j["waits_for_tid"] = g.waits_for ? json(g.waits_for->tid) : json(nullptr);
     j["deadlock"] = g.deadlock ? json({{"cycle", *g.deadlock}}) : json(nullptr);
     j["running_frames"] = stack_json(g.running_frames);
+    if (g.goroutine) j["goroutine"] = goroutine_json(*g.goroutine);
     return j;
 }
 
@@ -186,6 +201,7 @@ json site_json(const CreationSite& s) {
     j["label"] = s.label;
     j["created_by"] = s.created_before_attach ? json(nullptr) : json({{"frames", stack_json(s.created_by)}});
     j["created_before_attach"] = s.created_before_attach;
+    j["goroutines"] = s.goroutines;
     j["verdict"] = to_string(s.verdict);
     j["created"] = s.created;
     j["exited"] = s.exited;
@@ -209,6 +225,7 @@ json health_json(const Health& h) {
     j["stacks_not_symbolized"] = h.stacks_not_symbolized;
     j["unreadable_maps"] = h.unreadable_maps;
     j["futex_waits_not_kept"] = h.futex_waits_not_kept;
+    j["goroutines_unread"] = h.goroutines_unread;
     return j;
 }
 
@@ -245,6 +262,7 @@ public:
         j["lost_events"] = r.health.lost_events();
         j["health"] = health_json(r.health);
         j["leaked_threads"] = r.leaked_thread_count();
+        j["leaked_goroutines"] = r.leaked_goroutine_count();
         j["processes"] = json::array();
         for (const auto& p : r.processes) j["processes"].push_back(process_json(p));
         j["leaks"] = json::array();

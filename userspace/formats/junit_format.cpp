@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "analyze/suppressions.h"
+#include "formats/goroutine_text.h"
 #include "formats/report_format.h"
 #include "formats/text_escape.h"
 #include "formats/text_format.h"
@@ -111,6 +112,8 @@ std::string state_text(const LeakGroup& g) {
     case ThreadState::Starting: return "never ran";
     case ThreadState::Execing: return "in execve";
     case ThreadState::Ia32: return "in 32-bit code";
+    case ThreadState::Goroutine:
+        return g.goroutine ? "goroutine " + escape_text(goroutine_state_text(*g.goroutine)) : "goroutine";
     }
     return to_string(g.state);
 }
@@ -118,12 +121,19 @@ std::string state_text(const LeakGroup& g) {
 /// `Pool::Pool(int): 3 threads "pool-1", "pool-2", "pool-3" (unjoined)`: the
 /// testcase name of a group, readable in a list of failed tests.
 std::string group_label(const LeakGroup& g) {
+    if (g.goroutine)
+        return group_site(g) + ": " + plural(g.goroutine->goids.size(), "goroutine", "goroutines") + " " +
+               escape_text(goroutine_state_text(*g.goroutine)) + " (goroutine)";
     return group_site(g) + ": " + plural(g.threads.size(), "thread", "threads") + " " + names_text(g) +
            " (" + to_string(g.kind) + ")";
 }
 
 /// "3 leaked threads (unjoined), created in Pool::Pool(int), blocked in futex"
 std::string group_message(const LeakGroup& g) {
+    if (g.goroutine)
+        return plural(g.goroutine->goids.size(), "leaked goroutine", "leaked goroutines") + " " +
+               escape_text(goroutine_state_text(*g.goroutine)) + ", " + created_text(g) + ", started as " +
+               escape_text(g.goroutine->start_function.function.value_or("?"));
     const std::string wait = wait_phrase(g);
     return plural(g.threads.size(), "leaked thread", "leaked threads") + " (" + to_string(g.kind) + "), " +
            created_text(g) + ", " + state_text(g) + (wait.empty() ? "" : ": " + escape_text(wait));

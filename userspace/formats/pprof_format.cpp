@@ -19,6 +19,7 @@
 #include <string>
 
 #include "formats/gzip.h"
+#include "formats/goroutine_text.h"
 #include "formats/pprof_tables.h"
 #include "formats/report_format.h"
 #include "formats/wording.h"
@@ -82,6 +83,7 @@ public:
                 if (f.module == exe) tables_.mapping(f);
         };
         if (g.blocked_in) map_exe_frames(g.blocked_in->frames);
+        if (g.goroutine) map_exe_frames(g.goroutine->frames);
         map_exe_frames(g.running_frames);
         map_exe_frames(g.created_by);
         if (fork_stack != nullptr) map_exe_frames(*fork_stack);
@@ -95,9 +97,16 @@ public:
             s->add_location_id(tables_.pseudo_location("[syscall " + g.blocked_in->syscall + "]"));
             add_stack(s, g.blocked_in->frames);
         }
+        if (g.goroutine) {
+            // As Go's own goroutine profile: the wait reason, the goroutine's stack, its go statement.
+            s->add_location_id(tables_.pseudo_location(goroutine_state_text(*g.goroutine)));
+            add_stack(s, g.goroutine->frames);
+            s->add_location_id(tables_.pseudo_location("[goroutine start]"));
+            add_stack(s, g.created_by);
+        }
         add_stack(s, g.running_frames);
-        const bool main_thread = first.tid == first.pid && g.created_by.empty();
-        if (!main_thread) {
+        const bool main_thread = first.tid == first.pid && g.created_by.empty() && !g.goroutine;
+        if (!main_thread && !g.goroutine) {
             s->add_location_id(tables_.pseudo_location("[thread start]"));
             add_stack(s, g.created_by);
         }
@@ -108,7 +117,10 @@ public:
 
         s->add_value(static_cast<int64_t>(g.threads.size()));
         const bool measured = g.blocked_in && g.blocked_in->blocked_for;
-        s->add_value(measured ? parked_ns(g.threads.size(), g.blocked_in->blocked_for->ns) : 0);
+        if (g.goroutine && g.goroutine->waiting_ns)
+            s->add_value(parked_ns(g.threads.size(), *g.goroutine->waiting_ns));
+        else
+            s->add_value(measured ? parked_ns(g.threads.size(), g.blocked_in->blocked_for->ns) : 0);
 
         label(s, "kind", to_string(g.kind));
         label(s, "state", to_string(g.state));
@@ -118,6 +130,7 @@ public:
         label(s, "comm", first.name);
         label(s, "exe", first.exe);
         if (g.blocked_in) label(s, "syscall", g.blocked_in->syscall);
+        if (g.goroutine && !g.goroutine->wait_reason.empty()) label(s, "wait_reason", g.goroutine->wait_reason);
         if (g.test) label(s, "test", *g.test);
     }
 

@@ -17,6 +17,7 @@
 #include "formats/text_format.h"
 #include "formats/text_sites.h"
 #include "formats/syscall_text.h"
+#include "formats/goroutine_text.h"
 #include "formats/timer_text.h"
 #include "formats/wait_text.h"
 #include "formats/wording.h"
@@ -114,12 +115,25 @@ public:
         for (const auto& p : r_.leaked_processes) write_process(p);
         write_timers();
         std::set<int> pids;
-        for (const auto& g : r_.leaks) pids.insert(g.first().pid);
+        size_t thread_sites = 0;
+        for (const auto& g : r_.leaks) {
+            if (g.goroutine) continue;
+            pids.insert(g.first().pid);
+            thread_sites++;
+        }
         out_ << "SUMMARY: threadleak: ";
-        if (!r_.leaks.empty())
+        if (thread_sites)
             out_ << plural(r_.leaked_thread_count(), "leaked thread", "leaked threads") << " ("
-                 << plural(r_.leaks.size(), "site", "sites") << ") in "
+                 << plural(thread_sites, "site", "sites") << ") in "
                  << plural(pids.size(), "process", "processes") << "; ";
+        if (const size_t goroutine_sites = r_.leaks.size() - thread_sites) {
+            std::set<int> go_pids;
+            for (const auto& g : r_.leaks)
+                if (g.goroutine) go_pids.insert(g.first().pid);
+            out_ << plural(r_.leaked_goroutine_count(), "leaked goroutine", "leaked goroutines") << " ("
+                 << plural(goroutine_sites, "site", "sites") << ") in "
+                 << plural(go_pids.size(), "process", "processes") << "; ";
+        }
         if (!r_.leaked_processes.empty())
             out_ << plural(r_.leaked_processes.size(), "leaked process", "leaked processes")
                  << " (still running when the command exited); ";
@@ -230,7 +244,27 @@ public:
         return s;
     }
 
+    /// A group of goroutines: Go's wait reason, the blocked frame and its
+    /// stack, then the `go` statement that started them.
+    void write_goroutines(const LeakGroup& g) {
+        const GoroutineFacts& f = *g.goroutine;
+        const std::string pfx = "==" + std::to_string(g.first().pid) + "== ";
+        out_ << pfx << "threadleak: " << escape_text(goroutine_phrase(g, r_.session.mode)) << '\n';
+        if (g.test) out_ << pfx << "  leaked by test " << escape_text(*g.test) << '\n';
+        out_ << pfx << "  " << goid_list_text(f, kMaxListedTids) << '\n';
+        if (f.blocked_frame) out_ << pfx << "  blocked in " << escape_text(go_frame_text(*f.blocked_frame)) << '\n';
+        write_stack(f.frames);
+        out_ << pfx << "  started as " << escape_text(f.start_function.function.value_or("?"))
+             << ", by the go statement at:\n";
+        write_stack(g.created_by);
+        out_ << '\n';
+    }
+
     void write_group(const LeakGroup& g) {
+        if (g.goroutine) {
+            write_goroutines(g);
+            return;
+        }
         const ThreadIdentity& first = g.first();
         const std::string pfx = "==" + std::to_string(first.pid) + "== ";
         const bool main_thread = first.tid == first.pid;  // the lowest tid of its group, when grouped
@@ -258,6 +292,7 @@ public:
         case LeakKind::Ticking:
             out_ << "was never joined: ticking when the process exited (a loop woken by a timer, nobody stopped it)";
             break;
+        case LeakKind::Goroutine: break;  // write_goroutines
         case LeakKind::AliveAtCrash:
             out_ << "was alive when " << killing_signal(first.pid)
                  << " killed the process (not counted as a leak)";
@@ -383,6 +418,9 @@ std::vector<std::string> text_health_problems(const Health& h) {
     if (h.futex_waits_not_kept)
         s.push_back(plural(h.futex_waits_not_kept, "futex wait", "futex waits") +
                     " not tracked (--track-wakes map full): their wake counts are unknown");
+    if (h.goroutines_unread)
+        s.push_back(plural(h.goroutines_unread, "Go process", "Go processes") +
+                    " whose goroutines could not all be read (-v says why): leaked goroutines may be missing");
     return s;
 }
 

@@ -23,6 +23,7 @@
 #include "formats/report_outputs.h"
 #include "formats/text_escape.h"
 #include "modes/attach_targets.h"
+#include "modes/go_programs.h"
 #include "modes/metrics_endpoint.h"
 #include "modes/parked_reader.h"
 #include "modes/parked_scan.h"
@@ -52,6 +53,8 @@ public:
           filter_(opt.comm_glob, opt.cgroup) {}
 
     ThreadTracker& tracker() { return tracker_; }
+    /// Go programs: exec'd ones are followed, exits read (set once the session is up).
+    void follow_go(GoPrograms* go) { go_ = go; }
     SiteCensus& census() { return census_; }
     uint64_t malformed() const { return malformed_; }
 
@@ -62,6 +65,10 @@ public:
             malformed_++;
             if (opt_.verbose) fprintf(stderr, "threadleak: dropped a record: %s\n", error.c_str());
             return;
+        }
+        if (go_) {
+            if (const auto* e = std::get_if<ExecEvent>(&*event)) go_->watch(e->pid);
+            if (const auto* x = std::get_if<GoExitEvent>(&*event)) go_->on_exit(*x);
         }
         // The census reads the creation stack before the tracker takes it.
         if (const auto* c = std::get_if<ThreadCreateEvent>(&*event))
@@ -90,6 +97,7 @@ private:
     SiteCensus census_;
     ProcessFilter filter_;
     uint64_t malformed_ = 0;
+    GoPrograms* go_ = nullptr;
 };
 
 std::string observed_for_text(const AttachOptions& opt) {
@@ -120,7 +128,11 @@ int attach_mode(const AttachOptions& opt) {
     std::vector<int> pids;
     for (const AttachTarget& t : targets) pids.push_back(t.pid);
     session.attach_timer_probes(libc_paths(pids));
+    GoPrograms go(session, opt.verbose);
+    go.set_threshold(opt.threshold);
+    obs.follow_go(&go);
     for (const AttachTarget& t : targets) {
+        go.watch(t.pid);
         session.trace_process(t.pid);
         tracker.add_attached_process(t.pid, t.ppid, t.exe, t.comm);
         obs.census().name_process(t.pid, t.comm, t.exe);
@@ -171,6 +183,7 @@ int attach_mode(const AttachOptions& opt) {
         h.futex_waits_not_kept = session.futex_waits_not_kept();
         h.malformed_records = obs.malformed();
         h.unreadable_maps = tracker.unreadable_maps();
+        h.goroutines_unread = go.unread();
         return h;
     };
     const auto comms = [&] {
@@ -183,7 +196,10 @@ int attach_mode(const AttachOptions& opt) {
         const uint64_t now = monotonic_ns();
         const auto alive = obs.census().alive_threads();
         parked.scan(alive, session.sleep_samples(), now);
-        obs.census().add_point(now, [&](int pid, int tid) { return parked.is_parked(pid, tid); });
+        go.snapshot_watched(obs.census());
+        obs.census().add_point(
+            now, [&](int pid, int tid) { return parked.is_parked(pid, tid); },
+            [&](int pid, uint64_t goid) { return go.is_parked(pid, goid); });
         if (opt.verbose >= 2)
             fprintf(stderr, "threadleak: point: %zu threads, %zu parked, in %.1f ms\n", alive.size(),
                     parked.parked().size(), (monotonic_ns() - now) / 1e6);
@@ -205,6 +221,9 @@ int attach_mode(const AttachOptions& opt) {
         const uint64_t began = monotonic_ns();
         std::vector<LeakedThread> live =
             parked_reader.read(tracker, session, parked.parked(), reported, opt.bpf.stack_size, h);
+        for (LeakedThread& t : go.parked_leaks(reported)) live.push_back(std::move(t));
+        for (const LeakedThread& t : go.exit_leaks())
+            if (reported(t.thread.pid)) live.push_back(t);
         const uint64_t read = monotonic_ns();
         std::vector<CreationSite> sites;
         for (CreationSite& s : obs.census().sites())

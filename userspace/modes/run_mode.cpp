@@ -21,6 +21,7 @@
 #include "formats/report_outputs.h"
 #include "modes/child_process.h"
 #include "modes/descendants.h"
+#include "modes/go_programs.h"
 #include "modes/hung_capture.h"
 #include "modes/signal_forwarding.h"
 #include "modes/test_settle.h"
@@ -79,9 +80,12 @@ int run_mode(const RunOptions& opt) {
     TestProbes test_probes;
     if (opt.per_test) test_probes = find_test_probe_sites(exe);
     BoostCaseNames boost_cases(test_probes.boost_cases);
+    std::optional<GoPrograms> go;  // made once the session is: it attaches probes to it
     BpfSession session(opt.bpf, [&](std::span<const uint8_t> record) {
         std::string error;
         if (auto event = decode_event(record, &error)) {
+            if (auto* exec = std::get_if<ExecEvent>(&*event)) go->on_exec(*exec);
+            if (auto* exit = std::get_if<GoExitEvent>(&*event)) go->on_exit(*exit);
             // Boost.Test's probe sees what it runs: a case's invoker names the case.
             if (auto* test = std::get_if<TestEvent>(&*event);
                 test && test->begin && test->probe_kind == TL_TEST_PROBE_BOOST) {
@@ -97,6 +101,8 @@ int run_mode(const RunOptions& opt) {
 
     if (opt.per_test) attach_test_probes(session, test_probes.sites, exe, opt.verbose);
     session.attach_timer_probes(libc_paths({}));  // the host's C library: the command's, most likely
+    go.emplace(session, opt.verbose);
+    go->probe_executable(exe);  // before it runs: even a program that exits at once is read
 
     SignalForwarding forwarding;
     ChildProcess child(opt.command);
@@ -153,6 +159,7 @@ int run_mode(const RunOptions& opt) {
     } else {
         capture_hung_threads(tracker, session, [&] { signal_everything(tracker, session, child, SIGSTOP); },
                              opt.bpf.stack_size, health);
+        for (int pid : running_traced(tracker, session)) go->read_hung(pid);  // stopped: read as they are
         tracker.stop_judging_exits();
         child.signal_group(SIGKILL);
         kill_running_traced(tracker, session);  // also those that left the group
@@ -183,7 +190,8 @@ int run_mode(const RunOptions& opt) {
                                   " stacks; Ctrl-C again to stop and report without them\n");
     ReportOptions report_options{opt.suppressions, [&] { return forwarding.stop_requested(); }, opt.per_test};
     report_options.pipe_holders = pipe_holders;
-    Report report = build_report(tracker, std::move(info), health, report_options);
+    health.goroutines_unread = go->unread();
+    Report report = build_report(tracker, std::move(info), health, report_options, go->take_leaks(), {});
     if (opt.verbose)
         fprintf(stderr,
                 "threadleak: %llu records dropped (ring buffer full), %llu processes not followed "

@@ -20,7 +20,15 @@ std::vector<std::string> LeakGroup::thread_names() const {
 
 size_t Report::leaked_thread_count() const {
     size_t n = 0;
-    for (const auto& g : leaks) n += g.threads.size();  // alive_at_crash are not leaks
+    for (const auto& g : leaks)  // alive_at_crash are not leaks
+        if (!g.goroutine) n += g.threads.size();
+    return n;
+}
+
+size_t Report::leaked_goroutine_count() const {
+    size_t n = 0;
+    for (const auto& g : leaks)
+        if (g.goroutine) n += g.goroutine->goids.size();
     return n;
 }
 
@@ -44,6 +52,7 @@ const char* to_string(LeakKind k) {
     case LeakKind::Deadlock: return "deadlock";
     case LeakKind::Busy: return "busy";
     case LeakKind::Ticking: return "ticking";
+    case LeakKind::Goroutine: return "goroutine";
     }
     return "unknown";
 }
@@ -55,6 +64,7 @@ const char* to_string(ThreadState s) {
     case ThreadState::Starting: return "starting";
     case ThreadState::Execing: return "execing";
     case ThreadState::Ia32: return "ia32";
+    case ThreadState::Goroutine: return "goroutine";
     }
     return "unknown";
 }

@@ -107,6 +107,8 @@ enum class LeakKind {
     Deadlock,      ///< at exit: a member of a wait-for cycle (Report::deadlocks)
     Ticking,       ///< at exit: woken by a timer or timeout again and again, each time back in the same wait
     Busy,          ///< at exit: running user code, never waiting
+    Goroutine,     ///< a goroutine of a Go program that never ended: alive at exit, or
+                   ///< (attach) parked in the same wait for at least --threshold
 };
 /// True for the kinds that count as leaks (and set the exit code).
 bool is_leak(LeakKind k);
@@ -117,6 +119,20 @@ enum class ThreadState {
     Starting,  ///< created but never ran: its registers are still its creator's
     Execing,   ///< inside execve (blocked_in holds the call and its stack)
     Ia32,      ///< in 32-bit (ia32) code: not supported, syscall and stacks not decoded
+    Goroutine, ///< a goroutine, not a thread: what it does is in LeakFindings::goroutine
+};
+
+/// What a group of leaked goroutines shares (read from the Go runtime's own
+/// memory: golang/goroutine_reader). Go's words, not ours.
+struct GoroutineFacts {
+    std::vector<uint64_t> goids;        ///< ascending
+    std::string status;                 ///< "waiting", "syscall", "runnable", "running"
+    std::string wait_reason;            ///< "chan receive", "select", ...; "" unless waiting
+    std::optional<uint64_t> waiting_ns; ///< how long it has waited, when known (the group's longest)
+    bool waiting_exact = false;         ///< false: waiting_ns is a lower bound
+    Frame start_function;               ///< the function the `go` statement started
+    std::optional<Frame> blocked_frame; ///< the innermost frame outside the Go runtime and standard library
+    Stack frames;                       ///< innermost first, runtime frames included
 };
 
 /// What a leaked thread was found doing: the part that the members of a group share.
@@ -135,6 +151,9 @@ struct LeakFindings {
     std::optional<WaitFacts> wait;      ///< set when state == Blocked
     std::optional<WaitsFor> waits_for;  ///< the thread whose action it waits for
     std::optional<size_t> deadlock;     ///< its cycle: an index into Report::deadlocks
+    /// state == Goroutine: the goroutine(s); created_by is then the `go`
+    /// statement's frame, and the thread identity's tid is 0.
+    std::optional<GoroutineFacts> goroutine;
 };
 
 /// One leaked thread, resolved (stacks symbolized, syscall decoded).
@@ -225,6 +244,10 @@ struct CreationSite {
     std::string comm;
     std::string exe;
     bool created_before_attach = false; ///< the threads alive at attach, whose creation was not seen
+    /// A site of goroutines, not threads: created_by is its `go` statement, and
+    /// the counts are goroutines (seen in snapshots, one per point: a goroutine
+    /// that lives less than an interval may be missed).
+    bool goroutines = false;
     Stack created_by;                   ///< innermost first, through the site's frame; empty if before attach
     /// Readable name: that first frame outside the threading library
     /// ("start_session_reader (server.c:42)"), or "created before attach".
@@ -269,6 +292,7 @@ struct Health {
     uint64_t unreadable_maps = 0;       ///< address spaces whose /proc/PID/maps was gone before it was read
                                         ///< (kernels without the BPF VMA iterator): symbols missing
     uint64_t futex_waits_not_kept = 0;  ///< --track-wakes: futex waits whose start the full map could not keep
+    uint64_t goroutines_unread = 0;     ///< Go processes whose goroutines could not be read (or some of them)
 
     /// Events lost on the way: any of these can hide a leak.
     uint64_t lost_events() const { return ringbuf_drops + traced_map_full + malformed_records; }
@@ -296,8 +320,10 @@ struct Report {
     // Findings of later analyses (creation sites, deadlocks, timers, goroutines,
     // what was suppressed) are added here as lists of their own types.
 
-    /// Total leaked threads over all groups (threads of leaked processes not included).
+    /// Total leaked threads over all groups (threads of leaked processes and goroutines not included).
     size_t leaked_thread_count() const;
+    /// Total leaked goroutines over all groups.
+    size_t leaked_goroutine_count() const;
     /// True when anything leaked: a thread or a process (the exit code's test).
     bool has_leaks() const {
         return !leaks.empty() || !leaked_processes.empty() || !timers.empty() || leaking_site_count() > 0;

@@ -203,6 +203,8 @@ private:
     void on(const TestEvent& e);
     void on(TimerCreateEvent& e);
     void on(const TimerOpenEvent& e);
+    /// The mode reads the goroutines (golang/): nothing for the threads to learn.
+    void on(const GoExitEvent&) {}
     /// The test a thread created now by `creator_tid` belongs to: its
     /// creator's, else the one its creator is running, else the process's
     /// only running test.

@@ -280,7 +280,7 @@ TEST_F(AttachFormat, JsonSessionOfAnAttachReport) {
     EXPECT_EQ(keys_in_order(j), (std::vector<std::string>{
                                     "schema", "mode", "command", "pids", "duration_ns", "parked_threshold_ns",
                                     "min_observation_ns", "exit_code", "signal", "timed_out", "wakes_tracked", "lost_events", "health",
-                                    "leaked_threads", "processes", "leaks", "alive_at_crash", "leaked_processes",
+                                    "leaked_threads", "leaked_goroutines", "processes", "leaks", "alive_at_crash", "leaked_processes",
                                     "deadlocks", "timers", "suppressed", "sites"}));
     EXPECT_EQ(j["mode"], "attach");
     EXPECT_EQ(j["pids"], json::array({4242}));
@@ -328,7 +328,7 @@ TEST_F(AttachFormat, JsonSitesHoldCountsLifetimesSlopeAndSeries) {
     ASSERT_EQ(j["sites"].size(), 3u);
     const auto& leaking = j["sites"][0];
     EXPECT_EQ(keys_in_order(leaking), (std::vector<std::string>{"pid", "comm", "exe", "label", "created_by",
-                                                                "created_before_attach", "verdict", "created",
+                                                                "created_before_attach", "goroutines", "verdict", "created",
                                                                 "exited", "alive", "parked", "lifetime_ns",
                                                                 "slope_per_min", "projected_24h", "series"}));
     EXPECT_EQ(leaking["label"], "start_session_reader (server.c:42)");

@@ -237,6 +237,32 @@ Deadlock golden_deadlock() {
     return d;
 }
 
+constexpr const char* kGoService = "/usr/bin/gosvc";
+
+/// Three goroutines of a Go program, each receiving from a channel nobody
+/// sends on, as golang/goroutine_reader reads them.
+LeakGroup leaked_goroutines(const std::string& go_function, const std::string& file, Mode mode) {
+    LeakGroup g;
+    g.kind = LeakKind::Goroutine;
+    g.state = ThreadState::Goroutine;
+    g.created_by = {frame(go_function, kGoService, 0x9a120, file, 41)};
+    GoroutineFacts f;
+    f.goids = {18, 19, 35};
+    f.status = "waiting";
+    // A wait reason is read from the target's memory: the attach one is hostile.
+    f.wait_reason = mode == Mode::Attach ? "chan receive\x1b]0;owned\x07</code>" : "chan receive";
+    f.waiting_ns = mode == Mode::Attach ? 42 * 1'000'000'000ull : 2'500'000'000ull;
+    f.start_function = frame("main.startWorkers.func1", kGoService, 0x9a200, "/src/gosvc/workers.go", 43);
+    f.frames = {frame("runtime.gopark", kGoService, 0x3b2f6, "/usr/lib/go-1.19/src/runtime/proc.go", 363),
+                frame("runtime.chanrecv", kGoService, 0x86d1c, "/usr/lib/go-1.19/src/runtime/chan.go", 583),
+                frame("runtime.chanrecv1", kGoService, 0x86b12, "/usr/lib/go-1.19/src/runtime/chan.go", 442),
+                frame("main.startWorkers.func1", kGoService, 0x9a23a, "/src/gosvc/workers.go", 44)};
+    f.blocked_frame = f.frames.back();
+    g.goroutine = std::move(f);
+    for (int i = 0; i < 3; i++) g.threads.push_back({4400, kGoService, 0, "gosvc", std::nullopt});
+    return g;
+}
+
 Report golden_report() {
     Report r;
     r.session.command = {kServer, "--workers", "3"};
@@ -259,6 +285,8 @@ Report golden_report() {
         r.leaks.push_back(std::move(g));
     r.leaks[2].kind = LeakKind::Parked;  // the pool: an untimed wait when its process exited
     r.leaks[3].kind = LeakKind::Busy;    // the spinner
+    r.leaks.push_back(leaked_goroutines("main.startWorkers", "/src/gosvc/workers.go", Mode::Run));
+    r.processes.push_back({4400, 4100, kGoService, "gosvc", 0, std::nullopt});
     for (LeakGroup& g : r.leaks)
         if (!g.wait && g.blocked_in) g.wait = classify_wait(*g.blocked_in);
     r.deadlocks = {golden_deadlock()};
@@ -441,8 +469,10 @@ Report attach_golden_report() {
     r.session.parked_threshold_ns = 10 * kSecond;
     r.session.min_observation_ns = 30 * kSecond;
     r.processes = {{4100, 1, kServer, "server", std::nullopt, std::nullopt},
-                   {4123, 1, kWorker, kHostileComm, std::nullopt, std::nullopt}};
-    r.leaks = {parked_readers(), parked_before_attach(), parked_pool(), parked_main_thread()};
+                   {4123, 1, kWorker, kHostileComm, std::nullopt, std::nullopt},
+                   {4400, 1, kGoService, "gosvc", std::nullopt, std::nullopt}};
+    r.leaks = {parked_readers(), parked_before_attach(), parked_pool(), parked_main_thread(),
+               leaked_goroutines(kHostileFunction, kHostileFile, Mode::Attach)};
     r.sites = attach_sites();
     return r;
 }

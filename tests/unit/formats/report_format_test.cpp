@@ -90,14 +90,14 @@ TEST(ReportFormatTest, JsonHasTheSchemaFieldsInOrder) {
     // threadleak/1's keys keep their order; `mode`, `health`, `deadlocks` and `suppressed` were added.
     EXPECT_EQ(keys_in_order(text), (std::vector<std::string>{
                                        "schema", "mode", "command", "exit_code", "signal", "timed_out",
-                                       "wakes_tracked", "lost_events", "health", "leaked_threads", "processes", "leaks",
+                                       "wakes_tracked", "lost_events", "health", "leaked_threads", "leaked_goroutines", "processes", "leaks",
                                        "alive_at_crash", "leaked_processes", "deadlocks", "timers",
                                        "suppressed"}));
     EXPECT_EQ(j["mode"], "run");
     EXPECT_EQ(j["health"], json({{"ringbuf_drops", 0}, {"traced_map_full", 0}, {"malformed_records", 0},
                                  {"stack_copy_failures", 0}, {"unreadable_memory", 0},
                                  {"stacks_not_symbolized", 0}, {"unreadable_maps", 0},
-                                 {"futex_waits_not_kept", 0}}));
+                                 {"futex_waits_not_kept", 0}, {"goroutines_unread", 0}}));
 
     EXPECT_EQ(j["schema"], "threadleak/1");
     EXPECT_EQ(j["command"], json::array({"/path/demo", "--flag"}));

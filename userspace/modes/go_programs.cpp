@@ -1,0 +1,164 @@
+#include "modes/go_programs.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+#include "analyze/goroutine_leaks.h"
+
+namespace threadleak {
+
+std::string process_comm(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+    std::string comm;
+    std::getline(in, comm);
+    return comm;
+}
+
+void GoPrograms::probe(const std::string& path, const std::string& shown_as) {
+    if (!is_go_binary(path)) return;
+    std::string why_not;
+    const std::optional<GoBinary> bin = read_go_binary(path, &why_not);
+    if (!bin) {
+        fprintf(stderr, "threadleak: warning: %s is a Go program whose goroutines cannot be read: %s\n",
+                shown_as.c_str(), why_not.c_str());
+        return;
+    }
+    session_.attach_go_exit_probe(path, bin->runtime_exit_file_offset);
+}
+
+void GoPrograms::probe_executable(const std::string& path) { probe(path, path); }
+
+void GoPrograms::on_exec(const ExecEvent& e) {
+    // Through /proc: the file the process runs, whatever its mount namespace.
+    probe("/proc/" + std::to_string(e.pid) + "/exe", e.filename);
+}
+
+void GoPrograms::on_exit(const GoExitEvent& e) {
+    std::string why_not;
+    std::optional<GoroutineSnapshot> snap = reader_.read(e.pid, &why_not);
+    const std::string comm = process_comm(e.pid);
+    // Let it go as soon as it is read: it is a program on its way out.
+    if (e.stopped) kill(e.pid, SIGCONT);
+    if (!snap) {
+        unread_++;
+        if (verbose_) fprintf(stderr, "threadleak: goroutines of pid %d not read: %s\n", e.pid, why_not.c_str());
+        return;
+    }
+    if (snap->unreadable) unread_++;
+    if (verbose_)
+        fprintf(stderr, "threadleak: pid %d (%s): %zu goroutines read at exit, %llu unreadable\n", e.pid,
+                snap->go_version.c_str(), snap->goroutines.size(), static_cast<unsigned long long>(snap->unreadable));
+    for (LeakedThread& t : goroutines_alive_at_exit(*snap, comm, e.g)) leaks_.push_back(std::move(t));
+    if (watched_.erase(e.pid)) exited_.push_back(e.pid);  // its exit report has them now
+}
+
+bool GoPrograms::watch(int pid) {
+    std::string why_not;
+    if (!is_go_binary("/proc/" + std::to_string(pid) + "/exe")) return false;
+    if (!reader_.binary_of(pid, &why_not)) {
+        fprintf(stderr, "threadleak: warning: pid %d is a Go program whose goroutines cannot be read: %s\n", pid,
+                why_not.c_str());
+        return false;
+    }
+    probe("/proc/" + std::to_string(pid) + "/exe", "pid " + std::to_string(pid));
+    watched_[pid].comm = process_comm(pid);
+    return true;
+}
+
+void GoPrograms::snapshot_watched(SiteCensus& census) {
+    for (int pid : exited_) census.goroutines_gone(pid);
+    exited_.clear();
+    for (auto it = watched_.begin(); it != watched_.end();) {
+        const int pid = it->first;
+        Watched& w = it->second;
+        std::string why_not;
+        std::optional<GoroutineSnapshot> snap = reader_.read(pid, &why_not);
+        if (!snap) {
+            // Gone (its exit was reported through the probe), or unreadable now.
+            if (kill(pid, 0) != 0) {
+                census.goroutines_gone(pid);
+                it = watched_.erase(it);
+                continue;
+            }
+            unread_++;
+            if (verbose_) fprintf(stderr, "threadleak: goroutines of pid %d not read: %s\n", pid, why_not.c_str());
+            ++it;
+            continue;
+        }
+        std::vector<std::pair<uint64_t, Frame>> seen;
+        std::map<uint64_t, SeenWait> waits;
+        for (const Goroutine& g : snap->goroutines) {
+            if (is_runtime_goroutine(g)) continue;
+            seen.emplace_back(g.goid, g.created_by);
+            if (g.status != GoStatus::Waiting) continue;
+            SeenWait now{g.wait_reason_index, g.sched_pc, snap->time_ns};
+            auto old = w.waits.find(g.goid);
+            if (old != w.waits.end() && old->second.reason == now.reason && old->second.pc == now.pc)
+                now.since_ns = old->second.since_ns;
+            waits.emplace(g.goid, now);
+        }
+        census.goroutines_seen(pid, snap->time_ns, seen);
+        w.waits = std::move(waits);
+        w.latest = std::move(snap);
+        w.parked.clear();
+        for (const Goroutine& g : w.latest->goroutines)
+            if (g.status == GoStatus::Waiting && !is_runtime_goroutine(g) && waited_ns(w, g) >= threshold_ns_)
+                w.parked.insert(g.goid);
+        ++it;
+    }
+}
+
+uint64_t GoPrograms::waited_ns(const Watched& w, const Goroutine& g) const {
+    auto it = w.waits.find(g.goid);
+    if (it == w.waits.end() || !w.latest) return 0;
+    const uint64_t now = w.latest->time_ns;
+    uint64_t waited = now - std::min(now, it->second.since_ns);
+    // The runtime's own stamp, set by a GC after the wait began, may reach further back.
+    if (g.waitsince_ns > 0 && static_cast<uint64_t>(g.waitsince_ns) < now)
+        waited = std::max(waited, now - static_cast<uint64_t>(g.waitsince_ns));
+    return waited;
+}
+
+bool GoPrograms::is_parked(int pid, uint64_t goid) const {
+    auto w = watched_.find(pid);
+    return w != watched_.end() && w->second.parked.count(goid) > 0;
+}
+
+std::vector<LeakedThread> GoPrograms::parked_leaks(const std::function<bool(int)>& reported) const {
+    std::vector<LeakedThread> out;
+    for (const auto& [pid, w] : watched_) {
+        if (!w.latest || !reported(pid)) continue;
+        for (const Goroutine& g : w.latest->goroutines) {
+            if (!w.parked.count(g.goid)) continue;
+            const uint64_t waited = waited_ns(w, g);
+            LeakedThread t = goroutine_leak(*w.latest, g, w.comm);
+            t.goroutine->waiting_ns = waited;
+            t.goroutine->waiting_exact = false;
+            out.push_back(std::move(t));
+        }
+    }
+    return out;
+}
+
+void GoPrograms::read_hung(int pid) {
+    std::string why_not;
+    if (!reader_.binary_of(pid, &why_not)) return;  // no Go program
+    std::optional<GoroutineSnapshot> snap = reader_.read(pid, &why_not);
+    if (!snap) {
+        unread_++;
+        if (verbose_) fprintf(stderr, "threadleak: goroutines of pid %d not read: %s\n", pid, why_not.c_str());
+        return;
+    }
+    if (snap->unreadable) unread_++;
+    const std::string comm = process_comm(pid);
+    for (const Goroutine& g : snap->goroutines) {
+        const bool main = g.start_function.function && *g.start_function.function == "runtime.main";
+        if (!main && is_runtime_goroutine(g)) continue;
+        leaks_.push_back(goroutine_leak(*snap, g, comm));
+    }
+}
+
+}  // namespace threadleak
