@@ -132,6 +132,9 @@ struct Shape {
   int BlockLine() const { return MarkerLine(Path(), "BLOCKS " + name); }
 };
 
+/// gtest names a failing parameter by this, not by its bytes.
+void PrintTo(const Shape &shape, std::ostream *os) { *os << shape.name; }
+
 // Verified by SIGQUIT tracebacks of build/fixtures/go/go_leaks SHAPE (Go 1.19.8):
 //   recv: goids 18,19,20 [chan receive], closure -> runtime.chanrecv1
 //   send: 2 [chan send] -> runtime.chansend1
