@@ -241,6 +241,36 @@ $(BUILD)/fixtures/boost_three_static: $(TESTFW)/boost_three.cpp $(TESTFW)/three_
 	$(Q)mkdir -p $(@D)
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++20 $(FIXTURE_CFLAGS) -o $@ $< $(GTEST_A_DIR)/libboost_unit_test_framework.a
+# Go fixtures (tests/integration/goroutine_test.cpp): one module, tests/fixtures/go/.
+# go_leaks (one program, the shape is argv[1]) in four builds: plain, stripped
+# (-s -w: no .symtab, no DWARF; .gopclntab stays), PIE, and cgo (CGO_ENABLED=1,
+# which adds cgo.go); all but the cgo build with CGO_ENABLED=0. go_test_leak.test is
+# a `go test -c` binary. go builds as root on a fresh machine: caches under build/
+# (GOCACHE and GOPATH must be absolute), no VCS stamping.
+GO          ?= go
+GO_SRC      := tests/fixtures/go
+GO_OUT      := $(BUILD)/fixtures/go
+GO_ENV      := GOCACHE=$(abspath $(GO_OUT))/go-cache GOPATH=$(abspath $(GO_OUT))/go-path GOFLAGS=-buildvcs=false
+GO_LEAKS_SRCS := $(GO_SRC)/go.mod $(wildcard $(GO_SRC)/go_leaks/*.go)
+GO_FIXTURES := $(GO_OUT)/go_leaks $(GO_OUT)/go_leaks_stripped $(GO_OUT)/go_leaks_pie \
+               $(GO_OUT)/go_leaks_cgo $(GO_OUT)/go_test_leak.test
+FIXTURES    += $(GO_FIXTURES)
+go_build = $(Q)mkdir -p $(GO_OUT) && cd $(GO_SRC) && $(GO_ENV) CGO_ENABLED=$(1) $(GO) build $(2) -o $(abspath $@) ./go_leaks
+$(GO_OUT)/go_leaks: $(GO_LEAKS_SRCS)
+	$(call msg,GO,$@)
+	$(call go_build,0,)
+$(GO_OUT)/go_leaks_stripped: $(GO_LEAKS_SRCS)
+	$(call msg,GO,$@)
+	$(call go_build,0,-ldflags='-s -w')
+$(GO_OUT)/go_leaks_pie: $(GO_LEAKS_SRCS)
+	$(call msg,GO,$@)
+	$(call go_build,0,-buildmode=pie)
+$(GO_OUT)/go_leaks_cgo: $(GO_LEAKS_SRCS)
+	$(call msg,GO,$@)
+	$(call go_build,1,)
+$(GO_OUT)/go_test_leak.test: $(GO_SRC)/go.mod $(wildcard $(GO_SRC)/go_test_leak/*.go)
+	$(call msg,GO-TEST,$@)
+	$(Q)mkdir -p $(GO_OUT) && cd $(GO_SRC) && $(GO_ENV) CGO_ENABLED=0 $(GO) test -c -o $(abspath $@) ./go_test_leak
 # hostile_symbols: its functions are renamed after linking to names no compiler
 # writes (markup, ';', a newline, U+202E, bytes that are not UTF-8).
 $(BUILD)/fixtures/hostile_symbols: tests/fixtures/hostile_symbols.c tests/fixtures/hostile_symbols.sh
