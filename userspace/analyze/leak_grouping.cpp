@@ -73,7 +73,10 @@ LeakGroup make_group(std::vector<LeakedThread>& members) {
     static_cast<LeakFindings&>(g) = std::move(members.front());
     for (size_t i = 0; i < members.size(); i++) {
         const LeakedThread& t = members[i];
-        g.threads.push_back(t.thread);
+        // An entry of goroutines is one member per goid (the first's findings were moved into g).
+        const LeakFindings& findings = i == 0 ? static_cast<const LeakFindings&>(g) : t;
+        for (size_t n = findings.goroutine ? findings.goroutine->goids.size() : 1; n > 0; n--)
+            g.threads.push_back(t.thread);
         if (g.goroutine && t.goroutine && i > 0) {
             GoroutineFacts& f = *g.goroutine;
             f.goids.insert(f.goids.end(), t.goroutine->goids.begin(), t.goroutine->goids.end());
@@ -94,12 +97,15 @@ LeakGroup make_group(std::vector<LeakedThread>& members) {
 }  // namespace
 
 std::vector<LeakGroup> group_leaks(std::vector<LeakedThread> threads) {
-    std::sort(threads.begin(), threads.end(),
-              [](const LeakedThread& a, const LeakedThread& b) { return a.thread.tid < b.thread.tid; });
+    // Sorted by index: a LeakedThread is large, and moving each once is enough.
+    std::vector<size_t> order(threads.size());
+    for (size_t i = 0; i < order.size(); i++) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return threads[a].thread.tid < threads[b].thread.tid; });
     std::map<GroupKey, std::vector<LeakedThread>> by_key;
-    for (auto& t : threads) {
-        GroupKey k = key_of(t);
-        by_key[std::move(k)].push_back(std::move(t));
+    for (size_t i : order) {
+        GroupKey k = key_of(threads[i]);
+        by_key[std::move(k)].push_back(std::move(threads[i]));
     }
 
     std::vector<LeakGroup> groups;

@@ -123,14 +123,14 @@ size_t SiteCensus::goroutine_site_of(int pid, const Frame& go_statement) {
     return sites_.size() - 1;
 }
 
-void SiteCensus::goroutines_seen(int pid, uint64_t time_ns, const std::vector<std::pair<uint64_t, Frame>>& goroutines) {
+void SiteCensus::goroutines_seen(int pid, uint64_t time_ns, const std::vector<std::pair<uint64_t, const Frame*>>& goroutines) {
     // Those of the process's first snapshot existed at attach: alive, not created.
     const bool first = go_processes_.insert(pid).second;
     std::set<uint64_t> now;
     for (const auto& [goid, go_statement] : goroutines) {
         now.insert(goid);
         if (goroutines_.count({pid, goid})) continue;
-        const size_t site = goroutine_site_of(pid, go_statement);
+        const size_t site = goroutine_site_of(pid, *go_statement);
         goroutines_.emplace(std::make_pair(pid, goid),
                             ThreadEntry{site, first ? std::nullopt : std::optional<uint64_t>(time_ns)});
         sites_[site].info.alive++;

@@ -43,7 +43,7 @@ public:
     /// were created (or, in the process's first snapshot, existed at attach),
     /// goids seen before and gone now exited. A goroutine's site is its `go`
     /// statement, known even for those older than the attach.
-    void goroutines_seen(int pid, uint64_t time_ns, const std::vector<std::pair<uint64_t, Frame>>& goroutines);
+    void goroutines_seen(int pid, uint64_t time_ns, const std::vector<std::pair<uint64_t, const Frame*>>& goroutines);
     /// Process `pid` ended: its goroutines are gone with it (not counted as exits).
     void goroutines_gone(int pid);
 

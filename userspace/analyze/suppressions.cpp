@@ -213,12 +213,14 @@ bool rule_matches(const SuppressionRule& rule, const LeakedThread& thread) {
 
 std::vector<SuppressedCount> apply_suppressions(const std::vector<SuppressionRule>& rules,
                                                 std::vector<LeakedThread>& threads) {
-    std::vector<size_t> counts(rules.size(), 0);
+    std::vector<size_t> counts(rules.size(), 0), goroutines(rules.size(), 0);
     std::erase_if(threads, [&](const LeakedThread& t) {
         if (!is_leak(t.kind)) return false;
         for (size_t i = 0; i < rules.size(); ++i) {
             if (rule_matches(rules[i], t)) {
-                counts[i]++;
+                // An entry of goroutines stands for all of its goids.
+                if (t.goroutine) goroutines[i] += t.goroutine->goids.size();
+                else counts[i]++;
                 return true;
             }
         }
@@ -226,8 +228,11 @@ std::vector<SuppressedCount> apply_suppressions(const std::vector<SuppressionRul
     });
     std::vector<SuppressedCount> result;
     for (size_t i = 0; i < rules.size(); ++i)
-        if (counts[i] > 0 || rules[i].source != "default")
-            result.push_back({rule_text(rules[i]), rules[i].source, counts[i]});
+        if (counts[i] > 0 || goroutines[i] > 0 || rules[i].source != "default") {
+            SuppressedCount c{rule_text(rules[i]), rules[i].source, counts[i]};
+            c.goroutines = goroutines[i];
+            result.push_back(std::move(c));
+        }
     return result;
 }
 

@@ -279,6 +279,7 @@ public:
         for (const auto& s : r.suppressed) {
             json entry = {{"rule", s.rule}, {"source", s.source}, {"count", s.count}};
             if (s.timers) entry["timers"] = s.timers;  // timer sites it silenced (count is threads)
+            if (s.goroutines) entry["goroutines"] = s.goroutines;
             j["suppressed"].push_back(std::move(entry));
         }
         if (attach) {

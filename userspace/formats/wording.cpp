@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <vector>
 
 namespace threadleak {
 
@@ -13,9 +14,13 @@ std::string plural(uint64_t n, const char* one, const char* many) {
 }
 
 std::string suppressed_what(const SuppressedCount& s) {
-    if (s.timers == 0) return plural(s.count, "thread", "threads");
-    const std::string timers = plural(s.timers, "timer site", "timer sites");
-    return s.count == 0 ? timers : plural(s.count, "thread", "threads") + " and " + timers;
+    std::vector<std::string> parts;
+    if (s.count || (!s.timers && !s.goroutines)) parts.push_back(plural(s.count, "thread", "threads"));
+    if (s.goroutines) parts.push_back(plural(s.goroutines, "goroutine", "goroutines"));
+    if (s.timers) parts.push_back(plural(s.timers, "timer site", "timer sites"));
+    std::string out;
+    for (size_t i = 0; i < parts.size(); i++) out += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+    return out;
 }
 
 std::string short_duration(uint64_t ns) {

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <span>
 
 #include "capture/proc_maps_line.h"
 #include "capture/process_memory.h"
@@ -28,7 +29,7 @@ uint64_t monotonic_ns() {
 }
 
 template <typename T>
-T field(const std::vector<uint8_t>& g, uint64_t offset) {
+T field(std::span<const uint8_t> g, uint64_t offset) {
     T v{};
     if (offset + sizeof(T) <= g.size()) memcpy(&v, g.data() + offset, sizeof(T));
     return v;
@@ -202,73 +203,96 @@ std::optional<GoroutineSnapshot> GoroutineReader::read(int pid, std::string* why
     }
 
     const uint64_t g_size = std::max<uint64_t>(off.g_size, off.startpc + 8);
-    std::vector<std::vector<uint8_t>> gs(gptrs.size(), std::vector<uint8_t>(g_size));
-    std::vector<MemoryRead> reads;
-    reads.reserve(gptrs.size());
-    for (size_t i = 0; i < gptrs.size(); i++) reads.push_back({gptrs[i], g_size, gs[i].data()});
-    mem.read_many(reads);
-    snap.time_ns = monotonic_ns();
+    // Stacks by their pcs, frames by their pc: identical ones are symbolized
+    // and stored once (100,000 leaked goroutines are mostly a few stacks).
+    std::map<std::vector<uint64_t>, std::shared_ptr<const Stack>> stacks;
+    std::unordered_map<uint64_t, std::shared_ptr<const Frame>> go_statements, starts;
+    const auto shared_frame = [&](std::unordered_map<uint64_t, std::shared_ptr<const Frame>>& by_pc, uint64_t pc,
+                                  bool return_address) {
+        auto [it, added] = by_pc.try_emplace(pc);
+        if (added) it->second = std::make_shared<const Frame>(frame_at(*l, snap.exe, *bias, pc, return_address));
+        return it->second;
+    };
+    const auto shared_stack = [&](std::vector<uint64_t> pcs) {
+        auto [it, added] = stacks.try_emplace(std::move(pcs));
+        if (added) {
+            Stack frames;
+            for (uint64_t pc : it->first) {
+                Frame f = frame_at(*l, snap.exe, *bias, pc, true);
+                if (f.function && *f.function == "runtime.goexit") break;
+                frames.push_back(std::move(f));
+            }
+            it->second = std::make_shared<const Stack>(std::move(frames));
+        }
+        return it->second;
+    };
 
+    // In chunks, so that memory stays bounded by the goroutines kept, not by
+    // the bytes read (a g is ~400 bytes, its stack's frames up to 64 KiB).
+    constexpr size_t kChunk = 4096;
     struct Pending {
         Goroutine g;
-        uint64_t sp = 0, bp = 0, hi = 0, gopc = 0, startpc = 0;
+        uint64_t sp = 0, bp = 0, gopc = 0, startpc = 0;
         std::vector<uint8_t> stack;
     };
-    std::vector<Pending> live;
-    for (size_t i = 0; i < gptrs.size(); i++) {
-        if (gptrs[i] == 0) continue;
-        if (!reads[i].ok) {
-            snap.unreadable++;
-            continue;
-        }
-        const std::vector<uint8_t>& g = gs[i];
-        const auto status = static_cast<GoStatus>(field<uint32_t>(g, off.atomicstatus) & ~kGscan);
-        if (status == GoStatus::Dead || status == GoStatus::Idle) continue;
-        Pending p;
-        p.g.g = gptrs[i];
-        p.g.goid = field<uint64_t>(g, off.goid);
-        p.g.status = status;
-        p.g.wait_reason_index = field<uint8_t>(g, off.waitreason);
-        if (status == GoStatus::Waiting && p.g.wait_reason_index < reasons.size())
-            p.g.wait_reason = reasons[p.g.wait_reason_index];
-        p.g.waitsince_ns = field<int64_t>(g, off.waitsince);
-        if (off.parent_goid) p.g.parent_goid = field<uint64_t>(g, off.parent_goid);
-        p.g.sched_pc = field<uint64_t>(g, off.sched_pc);
-        p.sp = field<uint64_t>(g, off.sched_sp);
-        p.bp = field<uint64_t>(g, off.sched_bp);
-        p.hi = field<uint64_t>(g, 8);  // g.stack.hi: `stack` is g's first field in every release
-        const uint64_t lo = field<uint64_t>(g, 0);
-        p.gopc = field<uint64_t>(g, off.gopc);
-        p.startpc = field<uint64_t>(g, off.startpc);
-        // A running goroutine's saved frame is stale: only its identity is read.
-        if (status != GoStatus::Running && p.sp >= lo && p.sp < p.hi)
-            p.stack.resize(std::min(p.hi - p.sp, kMaxStackRead));
-        live.push_back(std::move(p));
-    }
-    reads.clear();
-    for (Pending& p : live)
-        if (!p.stack.empty()) reads.push_back({p.sp, p.stack.size(), p.stack.data()});
-    mem.read_many(reads);
-    size_t r = 0;
-    for (Pending& p : live) {
-        if (p.stack.empty()) continue;
-        if (!reads[r++].ok) p.stack.clear();
-    }
-
-    for (Pending& p : live) {
-        Goroutine& g = p.g;
-        g.created_by = frame_at(*l, snap.exe, *bias, p.gopc, true);
-        g.start_function = frame_at(*l, snap.exe, *bias, p.startpc, false);
-        if (g.status != GoStatus::Running && g.sched_pc) {
-            g.frames.push_back(frame_at(*l, snap.exe, *bias, g.sched_pc, true));
-            for (uint64_t ret : walk_frames(p.stack, p.sp, p.bp)) {
-                Frame f = frame_at(*l, snap.exe, *bias, ret, true);
-                if (f.function && *f.function == "runtime.goexit") break;
-                g.frames.push_back(std::move(f));
+    std::vector<uint8_t> gs(std::min(gptrs.size(), kChunk) * g_size);
+    std::vector<MemoryRead> reads;
+    std::vector<Pending> chunk;
+    snap.goroutines.reserve(gptrs.size());
+    for (size_t begin = 0; begin < gptrs.size(); begin += kChunk) {
+        const size_t n = std::min(kChunk, gptrs.size() - begin);
+        reads.clear();
+        for (size_t i = 0; i < n; i++) reads.push_back({gptrs[begin + i], g_size, gs.data() + i * g_size});
+        mem.read_many(reads);
+        chunk.clear();
+        for (size_t i = 0; i < n; i++) {
+            if (gptrs[begin + i] == 0) continue;
+            if (!reads[i].ok) {
+                snap.unreadable++;
+                continue;
             }
+            const std::span<const uint8_t> g(gs.data() + i * g_size, g_size);
+            const auto status = static_cast<GoStatus>(field<uint32_t>(g, off.atomicstatus) & ~kGscan);
+            if (status == GoStatus::Dead || status == GoStatus::Idle) continue;
+            Pending p;
+            p.g.g = gptrs[begin + i];
+            p.g.goid = field<uint64_t>(g, off.goid);
+            p.g.status = status;
+            p.g.wait_reason_index = field<uint8_t>(g, off.waitreason);
+            if (status == GoStatus::Waiting && p.g.wait_reason_index < reasons.size())
+                p.g.wait_reason = reasons[p.g.wait_reason_index];
+            p.g.waitsince_ns = field<int64_t>(g, off.waitsince);
+            if (off.parent_goid) p.g.parent_goid = field<uint64_t>(g, off.parent_goid);
+            p.g.sched_pc = field<uint64_t>(g, off.sched_pc);
+            p.sp = field<uint64_t>(g, off.sched_sp);
+            p.bp = field<uint64_t>(g, off.sched_bp);
+            const uint64_t lo = field<uint64_t>(g, 0), hi = field<uint64_t>(g, 8);  // g.stack: g's first field
+            p.gopc = field<uint64_t>(g, off.gopc);
+            p.startpc = field<uint64_t>(g, off.startpc);
+            // A running goroutine's saved frame is stale: only its identity is read.
+            if (status != GoStatus::Running && p.g.sched_pc && p.sp >= lo && p.sp < hi)
+                p.stack.resize(std::min(hi - p.sp, kMaxStackRead));
+            chunk.push_back(std::move(p));
         }
-        snap.goroutines.push_back(std::move(g));
+        reads.clear();
+        for (Pending& p : chunk)
+            if (!p.stack.empty()) reads.push_back({p.sp, p.stack.size(), p.stack.data()});
+        mem.read_many(reads);
+        size_t r = 0;
+        for (Pending& p : chunk) {
+            if (!p.stack.empty() && !reads[r++].ok) p.stack.clear();
+            Goroutine& g = p.g;
+            g.created_by = shared_frame(go_statements, p.gopc, true);
+            g.start_function = shared_frame(starts, p.startpc, false);
+            if (g.status != GoStatus::Running && g.sched_pc) {
+                std::vector<uint64_t> pcs = {g.sched_pc};
+                for (uint64_t ret : walk_frames(p.stack, p.sp, p.bp)) pcs.push_back(ret);
+                g.frames = shared_stack(std::move(pcs));
+            }
+            snap.goroutines.push_back(std::move(g));
+        }
     }
+    snap.time_ns = monotonic_ns();
     return snap;
 }
 

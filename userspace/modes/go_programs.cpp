@@ -88,11 +88,11 @@ void GoPrograms::snapshot_watched(SiteCensus& census) {
             ++it;
             continue;
         }
-        std::vector<std::pair<uint64_t, Frame>> seen;
+        std::vector<std::pair<uint64_t, const Frame*>> seen;
         std::map<uint64_t, SeenWait> waits;
         for (const Goroutine& g : snap->goroutines) {
             if (is_runtime_goroutine(g)) continue;
-            seen.emplace_back(g.goid, g.created_by);
+            seen.emplace_back(g.goid, g.created_by.get());
             if (g.status != GoStatus::Waiting) continue;
             SeenWait now{g.wait_reason_index, g.sched_pc, snap->time_ns};
             auto old = w.waits.find(g.goid);
@@ -128,19 +128,13 @@ bool GoPrograms::is_parked(int pid, uint64_t goid) const {
 }
 
 std::vector<LeakedThread> GoPrograms::parked_leaks(const std::function<bool(int)>& reported) const {
-    std::vector<LeakedThread> out;
+    GoroutineFolder folder;
     for (const auto& [pid, w] : watched_) {
         if (!w.latest || !reported(pid)) continue;
-        for (const Goroutine& g : w.latest->goroutines) {
-            if (!w.parked.count(g.goid)) continue;
-            const uint64_t waited = waited_ns(w, g);
-            LeakedThread t = goroutine_leak(*w.latest, g, w.comm);
-            t.goroutine->waiting_ns = waited;
-            t.goroutine->waiting_exact = false;
-            out.push_back(std::move(t));
-        }
+        for (const Goroutine& g : w.latest->goroutines)
+            if (w.parked.count(g.goid)) folder.add(*w.latest, g, w.comm, waited_ns(w, g));
     }
-    return out;
+    return folder.take();
 }
 
 void GoPrograms::read_hung(int pid) {
@@ -154,11 +148,13 @@ void GoPrograms::read_hung(int pid) {
     }
     if (snap->unreadable) unread_++;
     const std::string comm = process_comm(pid);
+    GoroutineFolder folder;
     for (const Goroutine& g : snap->goroutines) {
-        const bool main = g.start_function.function && *g.start_function.function == "runtime.main";
+        const bool main = g.start_function->function && *g.start_function->function == "runtime.main";
         if (!main && is_runtime_goroutine(g)) continue;
-        leaks_.push_back(goroutine_leak(*snap, g, comm));
+        folder.add(*snap, g, comm);
     }
+    for (LeakedThread& t : folder.take()) leaks_.push_back(std::move(t));
 }
 
 }  // namespace threadleak

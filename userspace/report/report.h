@@ -135,6 +135,9 @@ struct GoroutineFacts {
     Stack frames;                       ///< innermost first, runtime frames included
 };
 
+/// A leak entry of goroutines (LeakFindings::goroutine) stands for all of its
+/// goids; each thread identity of a LeakGroup for one goroutine.
+
 /// What a leaked thread was found doing: the part that the members of a group share.
 struct LeakFindings {
     LeakKind kind = LeakKind::Unjoined;
@@ -304,6 +307,7 @@ struct SuppressedCount {
     std::string source;                 ///< "default", "flag" or "FILE:LINE"
     size_t count = 0;                   ///< threads
     size_t timers = 0;                  ///< timerfd sites (Report::timers entries)
+    size_t goroutines = 0;              ///< goroutines
 };
 
 struct Report {

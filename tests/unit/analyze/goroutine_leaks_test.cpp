@@ -33,9 +33,9 @@ Goroutine goroutine(uint64_t goid, const std::string& start, const std::string& 
     g.g = 0xc000000000 + goid * 0x1000;
     g.status = reason.empty() ? GoStatus::Runnable : GoStatus::Waiting;
     g.wait_reason = reason;
-    g.start_function = go_frame(start, "/src/app/main.go", 10, 0x100);
-    g.created_by = go_frame("main.main", "/src/app/main.go", 20, 0x200);
-    g.frames = std::move(frames);
+    g.start_function = std::make_shared<const Frame>(go_frame(start, "/src/app/main.go", 10, 0x100));
+    g.created_by = std::make_shared<const Frame>(go_frame("main.main", "/src/app/main.go", 20, 0x200));
+    g.frames = std::make_shared<const Stack>(std::move(frames));
     return g;
 }
 
