@@ -14,6 +14,9 @@ constexpr uint32_t kMagic116 = 0xfffffffa;
 constexpr uint32_t kMagic118 = 0xfffffff0;
 constexpr uint32_t kMagic120 = 0xfffffff1;
 
+constexpr unsigned kPcdataInlTreeIndex = 2;
+constexpr unsigned kFuncdataInlTree = 3;
+
 bool known_magic(uint32_t m) { return m == kMagic116 || m == kMagic118 || m == kMagic120; }
 
 uint32_t load_u32(const uint8_t* p) {
@@ -39,10 +42,12 @@ std::unique_ptr<GoSymbols> GoSymbols::open(const std::string& path, std::string*
 
 std::unique_ptr<GoSymbols> GoSymbols::from_image(const ElfImage& image, std::string* why_not) {
     std::span<const uint8_t> bytes;
+    uint64_t vaddr = 0;
     // Internal linking names it .gopclntab, PIE .data.rel.ro.gopclntab.
     for (const char* name : {".gopclntab", ".data.rel.ro.gopclntab"}) {
         if (const ElfSection* s = image.section(name)) {
             bytes = image.section_bytes(*s);
+            vaddr = s->addr;
             break;
         }
     }
@@ -55,13 +60,74 @@ std::unique_ptr<GoSymbols> GoSymbols::from_image(const ElfImage& image, std::str
             for (size_t off = 0; off + 64 <= all.size(); off += 8) {
                 if (!plausible_header(all.data() + off, all.size() - off)) continue;
                 auto probe = from_bytes({all.begin() + static_cast<ptrdiff_t>(off), all.end()}, nullptr);
-                if (probe) return probe;
+                if (probe) {
+                    probe->find_funcdata(image, seg.vaddr + off);
+                    return probe;
+                }
             }
         }
         if (why_not) *why_not = "no .gopclntab (not a Go 1.16+ program)";
         return nullptr;
     }
-    return from_bytes({bytes.begin(), bytes.end()}, why_not);
+    auto syms = from_bytes({bytes.begin(), bytes.end()}, why_not);
+    if (syms) syms->find_funcdata(image, vaddr);
+    return syms;
+}
+
+void GoSymbols::find_funcdata(const ElfImage& image, uint64_t pclntab_vaddr) {
+    auto take = [&](uint64_t from, uint64_t gofunc, const char* how) {
+        const ElfSegment* seg = image.segment_of(from);
+        if (!seg || from >= seg->vaddr + seg->filesz) return false;
+        uint64_t end = seg->vaddr + seg->filesz;
+        // go:func.* precedes the table in the same segment: stop there.
+        if (pclntab_vaddr > from && pclntab_vaddr < end) end = pclntab_vaddr;
+        std::span<const uint8_t> b = image.bytes_at(from, end - from);
+        if (b.empty()) return false;
+        set_funcdata(from, {b.begin(), b.end()}, gofunc);
+        funcdata_from_ = how;
+        return true;
+    };
+    if (format_ == Format::go116) {
+        // Absolute addresses: the segment of the first inline tree found holds them all
+        // (go.func.* is one symbol; .symtab names its start when present).
+        if (auto sym = image.symbol("go.func.*"); sym && take(sym->value, 0, "absolute")) return;
+        for (size_t i = 0; i < nfunc_; ++i) {
+            if (auto v = funcdata_vaddr(funcdata_ + func_off(i), kFuncdataInlTree)) {
+                if (const ElfSegment* seg = image.segment_of(*v)) take(seg->vaddr, 0, "absolute");
+                return;
+            }
+        }
+        return;
+    }
+    // Go 1.18+: funcdata are offsets from moduledata.gofunc, the go:func.* symbol.
+    for (const char* name : {"go:func.*", "go.func.*"}) {
+        if (auto sym = image.symbol(name); sym && take(sym->value, sym->value, ".symtab")) return;
+    }
+    // Stripped: runtime.firstmoduledata starts with the table's own address, then the
+    // funcnametab slice; ftab; and moduledata.text is pcHeader.textStart.
+    const uint64_t gofunc_off = format_ == Format::go118 ? 304 : 320;  // 1.20 adds covctrs, ecovctrs
+    for (const ElfSegment& seg : image.loads()) {
+        if (seg.flags & PF_X) continue;
+        std::span<const uint8_t> all = image.bytes_at(seg.vaddr, seg.filesz);
+        auto at = [&](size_t off) {
+            uint64_t v = 0;
+            if (off + 8 <= all.size()) std::memcpy(&v, all.data() + off, 8);
+            return v;
+        };
+        for (size_t off = 0; off + gofunc_off + 8 <= all.size(); off += 8) {
+            if (at(off) != pclntab_vaddr || at(off + 8) != pclntab_vaddr + funcname_) continue;
+            if (at(off + 128) != pclntab_vaddr + funcdata_ || at(off + 136) != nfunc_ + 1) continue;
+            if (at(off + 176) != text_start_) continue;
+            if (take(at(off + gofunc_off), at(off + gofunc_off), "moduledata")) return;
+        }
+    }
+}
+
+void GoSymbols::set_funcdata(uint64_t vaddr, std::vector<uint8_t> bytes, uint64_t gofunc) {
+    fdata_ = std::move(bytes);
+    fdata_vaddr_ = vaddr;
+    gofunc_ = gofunc;
+    funcdata_from_ = fdata_.empty() ? "" : "set";
 }
 
 std::unique_ptr<GoSymbols> GoSymbols::from_bytes(std::vector<uint8_t> bytes, std::string* why_not) {
@@ -180,21 +246,93 @@ std::optional<int32_t> GoSymbols::pcvalue(uint32_t off, uint64_t entry, uint64_t
     }
 }
 
-std::optional<GoFunc> GoSymbols::lookup(uint64_t pc) const {
-    auto row = find_row(pc);
-    if (!row) return std::nullopt;
-    uint64_t f = funcdata_ + func_off(*row);
+// _func after its entry (uintptr in 1.16/1.17, uint32 entryoff in 1.18+), at e:
+// nameoff +0, args +4, deferreturn +8, pcsp +12, pcfile +16, pcln +20, npcdata +24,
+// cuOffset +28, [1.20+: startLine +32], funcID, flag, pad, nfuncdata (uint8 each);
+// then npcdata uint32 pcdata offsets; then nfuncdata funcdata: uint32 offsets from
+// moduledata.gofunc (1.18+, ~0 = none) or uintptr addresses 8-aligned (1.16/1.17).
+void GoSymbols::fill(uint64_t f, uint64_t entry, uint64_t pc, GoFunc* out) const {
     uint64_t e = format_ == Format::go116 ? ptrsize_ : 4;  // _func.entry's size
-    GoFunc out;
-    out.entry = func_entry(*row);
-    out.name = std::string(cstring(funcname_ + static_cast<int32_t>(u32(f + e))));
-    if (auto line = pcvalue(u32(f + e + 20), out.entry, pc)) out.line = *line;
-    if (auto fileno = pcvalue(u32(f + e + 16), out.entry, pc); fileno && *fileno >= 0) {
+    out->entry = entry;
+    out->name = std::string(cstring(funcname_ + static_cast<int32_t>(u32(f + e))));
+    if (auto line = pcvalue(u32(f + e + 20), entry, pc)) out->line = *line;
+    if (auto fileno = pcvalue(u32(f + e + 16), entry, pc); fileno && *fileno >= 0) {
         // The file number indexes this function's compilation unit in the cu table.
         uint32_t cu = u32(f + e + 28);
         uint32_t name_off = u32(cu_ + 4 * (uint64_t{cu} + static_cast<uint32_t>(*fileno)));
-        if (name_off != 0xffffffffu) out.file = std::string(cstring(filetab_ + name_off));
+        if (name_off != 0xffffffffu) out->file = std::string(cstring(filetab_ + name_off));
     }
+}
+
+std::optional<GoFunc> GoSymbols::lookup(uint64_t pc) const {
+    auto row = find_row(pc);
+    if (!row) return std::nullopt;
+    GoFunc out;
+    fill(funcdata_ + func_off(*row), func_entry(*row), pc, &out);
+    return out;
+}
+
+int32_t GoSymbols::inline_index(uint64_t f, uint64_t entry, uint64_t pc) const {
+    uint64_t e = format_ == Format::go116 ? ptrsize_ : 4;
+    if (u32(f + e + 24) <= kPcdataInlTreeIndex) return -1;  // npcdata
+    uint64_t fixed = e + (format_ == Format::go120 ? 40 : 36);
+    return pcvalue(u32(f + fixed + 4 * kPcdataInlTreeIndex), entry, pc).value_or(-1);
+}
+
+std::optional<uint64_t> GoSymbols::funcdata_vaddr(uint64_t f, unsigned i) const {
+    uint64_t e = format_ == Format::go116 ? ptrsize_ : 4;
+    uint64_t fixed = e + (format_ == Format::go120 ? 40 : 36);
+    if (fixed > data_.size() || f > data_.size() - fixed) return std::nullopt;
+    unsigned nfuncdata = data_[f + fixed - 1];
+    if (i >= nfuncdata) return std::nullopt;
+    uint64_t p = fixed + 4 * uint64_t{u32(f + e + 24)};  // past the pcdata offsets
+    if (format_ == Format::go116) {
+        p = (p + 7) & ~uint64_t{7};  // _func is 8-aligned
+        uint64_t v = word(f + p + 8 * i);
+        if (v == 0) return std::nullopt;
+        return v;
+    }
+    if (f + p + 4 * (i + 1) > data_.size()) return std::nullopt;
+    uint32_t off = u32(f + p + 4 * i);
+    if (off == 0xffffffffu || fdata_.empty()) return std::nullopt;
+    return gofunc_ + off;
+}
+
+std::optional<uint32_t> GoSymbols::fdata_u32(uint64_t vaddr) const {
+    if (vaddr < fdata_vaddr_ || vaddr - fdata_vaddr_ > fdata_.size() || fdata_.size() - (vaddr - fdata_vaddr_) < 4)
+        return std::nullopt;
+    return load_u32(fdata_.data() + (vaddr - fdata_vaddr_));
+}
+
+std::vector<GoFunc> GoSymbols::lookup_inlined(uint64_t pc) const {
+    std::vector<GoFunc> out;
+    auto row = find_row(pc);
+    if (!row) return out;
+    const uint64_t f = funcdata_ + func_off(*row), entry = func_entry(*row);
+    int32_t idx = inline_index(f, entry, pc);
+    std::optional<uint64_t> tree;
+    if (idx >= 0) tree = funcdata_vaddr(f, kFuncdataInlTree);
+    // inlinedCall: 1.16-1.19 {parent int16, funcID uint8, _, file, line, func_ (name
+    // offset), parentPc: int32} = 20 bytes; 1.20+ {funcID uint8, _ [3]byte, nameOff,
+    // parentPc, startLine: int32} = 16 bytes.
+    const uint64_t size = format_ == Format::go120 ? 16 : 20;
+    const uint64_t name_at = format_ == Format::go120 ? 4 : 12, parent_pc_at = format_ == Format::go120 ? 8 : 16;
+    for (int depth = 0; tree && idx >= 0 && depth < 256; ++depth) {
+        uint64_t call = *tree + size * static_cast<uint64_t>(idx);
+        auto name_off = fdata_u32(call + name_at), parent_pc = fdata_u32(call + parent_pc_at);
+        if (!name_off || !parent_pc) break;
+        GoFunc g;
+        fill(f, entry, pc, &g);  // file:line of pc: inside the inlined body
+        g.name = std::string(cstring(funcname_ + static_cast<int32_t>(*name_off)));
+        g.inlined = true;
+        out.push_back(std::move(g));
+        // Continue from an instruction whose position is the call site.
+        pc = entry + static_cast<int32_t>(*parent_pc);
+        idx = inline_index(f, entry, pc);
+    }
+    GoFunc outer;
+    fill(f, entry, pc, &outer);
+    out.push_back(std::move(outer));
     return out;
 }
 

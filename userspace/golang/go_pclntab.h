@@ -23,6 +23,7 @@ struct GoFunc {
     uint64_t entry = 0;  ///< link-time vaddr
     std::string file;    ///< "/tmp/x/main.go"
     int line = 0;        ///< line of the pc asked for
+    bool inlined = false;  ///< a call the compiler inlined into the function at `entry`
 };
 
 /// .gopclntab of one binary, loaded once (owns a copy of its bytes).
@@ -39,6 +40,27 @@ public:
     /// return address, the caller passes pc - 1 (the call instruction). An inlined
     /// call's pc gives the outer function's name with the inlined body's file:line.
     std::optional<GoFunc> lookup(uint64_t pc) const;
+    /// Every frame at link-time `pc`, innermost first: each inlined call (its
+    /// function's name, the file:line of `pc` within it), then the function that
+    /// holds the code, at the file:line of the call site of the outermost inlined
+    /// call. One element when nothing is inlined at `pc`; empty when no function
+    /// holds it. (Like lookup(), pass pc - 1 for a return address.)
+    /// GoFunc.entry is the holding function's entry in every element. Without the
+    /// inline trees (from_bytes with no set_funcdata) this is {lookup(pc)}.
+    /// Inlined wrappers are not elided (Go's traceback hides some).
+    std::vector<GoFunc> lookup_inlined(uint64_t pc) const;
+    /// Whether lookup_inlined can expand inlined calls: the bytes holding the
+    /// functions' inline trees (go:func.*, outside .gopclntab) are known.
+    bool has_inline_trees() const { return !fdata_.empty(); }
+    /// Gives a table from from_bytes those bytes: `bytes` is the memory at
+    /// link-time `vaddr` and must hold the inline trees; `gofunc` is
+    /// runtime.firstmoduledata.gofunc (the base of the funcdata offsets of Go
+    /// 1.18+; unused for 1.16/1.17, whose funcdata are absolute addresses).
+    void set_funcdata(uint64_t vaddr, std::vector<uint8_t> bytes, uint64_t gofunc);
+    /// Where the funcdata base came from: ".symtab", "moduledata" (found by the
+    /// table's address in the data), "absolute" (1.16/1.17), "set" or "" (none).
+    std::string_view funcdata_from() const { return funcdata_from_; }
+
     /// Entry vaddr of a function by exact name ("runtime.allgadd"), from the func table.
     std::optional<uint64_t> entry_of(const std::string& name) const;
     /// [entry, end) of the function holding pc: the bytes an instruction scan may read.
@@ -60,6 +82,15 @@ private:
     std::optional<size_t> find_row(uint64_t pc) const;
     /// Value of the pcvalue table at pctab+off for pc in a function starting at entry.
     std::optional<int32_t> pcvalue(uint32_t off, uint64_t entry, uint64_t pc) const;
+    /// Name of the function whose _func is at f, and file:line of pc in it.
+    void fill(uint64_t f, uint64_t entry, uint64_t pc, GoFunc* out) const;
+    /// _PCDATA_InlTreeIndex at pc (-1: not in an inlined call).
+    int32_t inline_index(uint64_t f, uint64_t entry, uint64_t pc) const;
+    /// Link-time vaddr of funcdata slot i of the _func at f (nullopt: none or unknown).
+    std::optional<uint64_t> funcdata_vaddr(uint64_t f, unsigned i) const;
+    std::optional<uint32_t> fdata_u32(uint64_t vaddr) const;
+    /// from_image: locate the inline trees' bytes (the table sits at link-time pclntab_vaddr).
+    void find_funcdata(const ElfImage& image, uint64_t pclntab_vaddr);
 
     std::vector<uint8_t> data_;
     Format format_ = Format::go118;
@@ -67,6 +98,10 @@ private:
     size_t nfunc_ = 0;
     uint64_t text_start_ = 0;
     uint64_t funcname_ = 0, cu_ = 0, filetab_ = 0, pctab_ = 0, funcdata_ = 0;
+    // The inline trees' bytes: fdata_ is the memory at link-time fdata_vaddr_.
+    std::vector<uint8_t> fdata_;
+    uint64_t fdata_vaddr_ = 0, gofunc_ = 0;
+    std::string funcdata_from_;
 };
 
 }  // namespace threadleak

@@ -27,22 +27,6 @@ using threadleak::read_go_binary;
 using go_fixture::go_nm;
 using go_fixture::run;
 
-/// Rewrites a copy of `from` without section headers (what sstrip leaves).
-bool drop_section_headers(const std::string& from, const std::string& to) {
-    std::ifstream in(from, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.size() < sizeof(Elf64_Ehdr)) return false;
-    Elf64_Ehdr eh;
-    std::memcpy(&eh, bytes.data(), sizeof eh);
-    eh.e_shoff = 0;
-    eh.e_shnum = 0;
-    eh.e_shstrndx = 0;
-    std::memcpy(bytes.data(), &eh, sizeof eh);
-    std::ofstream out(to, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    return static_cast<bool>(out);
-}
-
 class GoBinaryTest : public testing::Test {
 protected:
     static void SetUpTestSuite() {
@@ -58,7 +42,7 @@ protected:
         build_errors_ += go_fixture::go_build("cgo", "", "hello_cgo.go");
         for (const char* name : {"plain", "pie", "cgo"})
             run("strip -o '" + bin(std::string(name) + "_strip1") + "' '" + bin(name) + "' 2>&1");
-        if (!drop_section_headers(bin("stripped"), bin("noshdr"))) build_errors_ += "noshdr: copy failed\n";
+        if (!go_fixture::drop_section_headers(bin("stripped"), bin("noshdr"))) build_errors_ += "noshdr: copy failed\n";
 
         std::istringstream v(run("go version"));  // "go version go1.19.8 linux/amd64"
         std::string w1, w2;

@@ -2,8 +2,13 @@
 // build/fixtures/go_reader/, and asking the toolchain for expected values.
 #pragma once
 
+#include <elf.h>
+
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -47,6 +52,22 @@ inline std::string go_build(const std::string& name, const std::string& flags, c
                               "' " + src + " 2>&1",
                           &st);
     return st == 0 ? "" : name + ": " + log;
+}
+
+/// Rewrites a copy of `from` without section headers (what sstrip leaves).
+inline bool drop_section_headers(const std::string& from, const std::string& to) {
+    std::ifstream in(from, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.size() < sizeof(Elf64_Ehdr)) return false;
+    Elf64_Ehdr eh;
+    std::memcpy(&eh, bytes.data(), sizeof eh);
+    eh.e_shoff = 0;
+    eh.e_shnum = 0;
+    eh.e_shstrndx = 0;
+    std::memcpy(bytes.data(), &eh, sizeof eh);
+    std::ofstream out(to, std::ios::binary | std::ios::trunc);
+    out << bytes;
+    return static_cast<bool>(out);
 }
 
 struct NmSymbol {
