@@ -1,5 +1,7 @@
 #include "analyze/test_attribution.h"
 
+#include <string_view>
+
 #include "capture/test_probe_sites.h"
 
 namespace threadleak {
@@ -76,6 +78,37 @@ std::optional<std::string> test_of(const PendingLeak& leak, const Stack& created
     if (leak.test) return leak.test;
     if (auto name = test_from_frames(created_by)) return name;
     if (leak.test_ordinal) return "test #" + std::to_string(*leak.test_ordinal);
+    return std::nullopt;
+}
+
+namespace {
+
+/// "Test", "TestLeaks", "Test_x": Go's testing runs a function as a test when its
+/// name is the prefix alone or the prefix then a character that is not lowercase.
+bool is_go_test_name(std::string_view name) {
+    for (std::string_view prefix : {"Test", "Benchmark", "Example", "Fuzz"}) {
+        if (!name.starts_with(prefix)) continue;
+        if (name.size() == prefix.size()) return true;
+        const char next = name[prefix.size()];
+        return !(next >= 'a' && next <= 'z');
+    }
+    return false;
+}
+
+}  // namespace
+
+std::optional<std::string> go_test_from_frames(const Stack& created_by) {
+    for (const Frame& f : created_by) {
+        if (!f.function) continue;
+        // "path/to/pkg.TestLeaks.func1.2": the package ends at the first '.' after the last '/'.
+        std::string_view name = *f.function;
+        const size_t slash = name.rfind('/');
+        const size_t dot = name.find('.', slash == std::string_view::npos ? 0 : slash);
+        if (dot == std::string_view::npos) continue;
+        name.remove_prefix(dot + 1);
+        const std::string_view function = name.substr(0, name.find('.'));
+        if (is_go_test_name(function)) return std::string(function);
+    }
     return std::nullopt;
 }
 

@@ -18,6 +18,13 @@ namespace threadleak {
 /// "suite::name::test_method()" or "suite::name_invoker()" -> "suite/name".
 std::optional<std::string> test_from_frames(const Stack& created_by);
 
+/// A goroutine's test, from the function holding its `go` statement, as Go's
+/// `testing` names it: "pkg.TestLeaks.func1" -> "TestLeaks" (Test, Benchmark,
+/// Example, Fuzz functions); nullopt when that function is no test's. (A go
+/// statement in a helper the test calls names no test: Go before 1.21 does
+/// not keep a goroutine's parent.)
+std::optional<std::string> go_test_from_frames(const Stack& created_by);
+
 /// The probe's name, else the frames', else "test #N" when it was created
 /// during the Nth test of its process and nothing named that test; nullopt
 /// when it was created outside every test.

@@ -130,27 +130,36 @@ const GoBinary* GoroutineReader::binary_of(int pid, std::string* why_not) {
     return l ? &*l->binary : nullptr;
 }
 
-Frame GoroutineReader::frame_at(Loaded& l, const std::string& module, uint64_t bias, uint64_t pc,
-                                bool return_address) {
+std::vector<Frame> GoroutineReader::frames_at(Loaded& l, const std::string& module, uint64_t bias, uint64_t pc,
+                                              bool return_address) {
     const uint64_t link_pc = pc - bias;
     // A return address's line is its call's: look up the byte before it.
     const uint64_t lookup_pc = return_address ? link_pc - 1 : link_pc;
     auto it = l.frames.find(lookup_pc);
     if (it == l.frames.end()) {
-        Frame f;
-        f.module = module;
-        f.offset = link_pc;
-        if (auto fn = l.symbols->lookup(lookup_pc)) {
-            f.function = fn->name;
-            f.function_offset = link_pc - fn->entry;
-            if (!fn->file.empty()) f.file = fn->file;
-            if (fn->line > 0) f.line = fn->line;
+        std::vector<Frame> levels;
+        // Inlined calls first, as Go's tracebacks print them; all at one address.
+        for (const GoFunc& fn : l.symbols->lookup_inlined(lookup_pc)) {
+            Frame f;
+            f.module = module;
+            f.offset = link_pc;
+            f.function = fn.name;
+            f.function_offset = link_pc - fn.entry;
+            if (!fn.file.empty()) f.file = fn.file;
+            if (fn.line > 0) f.line = fn.line;
+            levels.push_back(std::move(f));
         }
-        it = l.frames.emplace(lookup_pc, std::move(f)).first;
+        if (levels.empty()) {  // no function holds it
+            Frame f;
+            f.module = module;
+            f.offset = link_pc;
+            levels.push_back(std::move(f));
+        }
+        it = l.frames.emplace(lookup_pc, std::move(levels)).first;
     }
-    Frame f = it->second;
-    f.address = pc;
-    return f;
+    std::vector<Frame> out = it->second;
+    for (Frame& f : out) f.address = pc;
+    return out;
 }
 
 std::optional<GoroutineSnapshot> GoroutineReader::read(int pid, std::string* why_not) {
@@ -210,7 +219,8 @@ std::optional<GoroutineSnapshot> GoroutineReader::read(int pid, std::string* why
     const auto shared_frame = [&](std::unordered_map<uint64_t, std::shared_ptr<const Frame>>& by_pc, uint64_t pc,
                                   bool return_address) {
         auto [it, added] = by_pc.try_emplace(pc);
-        if (added) it->second = std::make_shared<const Frame>(frame_at(*l, snap.exe, *bias, pc, return_address));
+        // The innermost level: the function whose code holds the go statement.
+        if (added) it->second = std::make_shared<const Frame>(frames_at(*l, snap.exe, *bias, pc, return_address).front());
         return it->second;
     };
     const auto shared_stack = [&](std::vector<uint64_t> pcs) {
@@ -218,9 +228,9 @@ std::optional<GoroutineSnapshot> GoroutineReader::read(int pid, std::string* why
         if (added) {
             Stack frames;
             for (uint64_t pc : it->first) {
-                Frame f = frame_at(*l, snap.exe, *bias, pc, true);
-                if (f.function && *f.function == "runtime.goexit") break;
-                frames.push_back(std::move(f));
+                std::vector<Frame> levels = frames_at(*l, snap.exe, *bias, pc, true);
+                if (levels.back().function && *levels.back().function == "runtime.goexit") break;
+                for (Frame& f : levels) frames.push_back(std::move(f));
             }
             it->second = std::make_shared<const Stack>(std::move(frames));
         }

@@ -15,6 +15,7 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "golang/go_binary.h"
 #include "golang/go_pclntab.h"
@@ -37,10 +38,12 @@ private:
         std::unique_ptr<GoSymbols> symbols;
         std::string why_not;
         std::string goroot_src;
-        std::unordered_map<uint64_t, Frame> frames;  ///< by link-time pc looked up: goroutines share most
+        std::unordered_map<uint64_t, std::vector<Frame>> frames;  ///< by link-time pc looked up: goroutines share most
     };
     Loaded* load(int pid, std::string* why_not);
-    Frame frame_at(Loaded& l, const std::string& module, uint64_t bias, uint64_t pc, bool return_address);
+    /// The frames at `pc`, inlined calls first (one unless code is inlined there).
+    std::vector<Frame> frames_at(Loaded& l, const std::string& module, uint64_t bias, uint64_t pc,
+                                 bool return_address);
 
     std::map<std::pair<dev_t, ino_t>, Loaded> files_;
 };

@@ -13,6 +13,7 @@
 
 #include "analyze/leak_resolver.h"
 #include "analyze/report_pipeline.h"
+#include "analyze/test_attribution.h"
 #include "capture/libc_paths.h"
 #include "capture/pipe_holders.h"
 #include "capture/trace_events.h"
@@ -99,7 +100,8 @@ int run_mode(const RunOptions& opt) {
         }
     });
 
-    if (opt.per_test) attach_test_probes(session, test_probes.sites, exe, opt.verbose);
+    // A Go test binary's tests are named from its goroutines' go statements.
+    if (opt.per_test && !is_go_binary(exe)) attach_test_probes(session, test_probes.sites, exe, opt.verbose);
     session.attach_timer_probes(libc_paths({}));  // the host's C library: the command's, most likely
     go.emplace(session, opt.verbose);
     go->probe_executable(exe);  // before it runs: even a program that exits at once is read
@@ -191,7 +193,10 @@ int run_mode(const RunOptions& opt) {
     ReportOptions report_options{opt.suppressions, [&] { return forwarding.stop_requested(); }, opt.per_test};
     report_options.pipe_holders = pipe_holders;
     health.goroutines_unread = go->unread();
-    Report report = build_report(tracker, std::move(info), health, report_options, go->take_leaks(), {});
+    std::vector<LeakedThread> goroutines = go->take_leaks();
+    if (opt.per_test)
+        for (LeakedThread& t : goroutines) t.test = go_test_from_frames(t.created_by);
+    Report report = build_report(tracker, std::move(info), health, report_options, std::move(goroutines), {});
     if (opt.verbose)
         fprintf(stderr,
                 "threadleak: %llu records dropped (ring buffer full), %llu processes not followed "
