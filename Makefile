@@ -363,16 +363,22 @@ $(BUILD)/bench_getppid: tools/bench_getppid.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 BENCH_WAKES := $(BUILD)/bench_pingpong $(BUILD)/bench_pingpong_tsan $(BUILD)/bench_getppid
+# Goroutine churn (scripts/bench-go.sh): what reading goroutines costs a Go program.
+$(BUILD)/bench_go_churn: tools/bench_go_churn/main.go
+	$(Q)mkdir -p $(GO_OUT) && $(GO_ENV) CGO_ENABLED=0 $(GO) build -o $(abspath $@) $<
+BENCH_WAKES += $(BUILD)/bench_go_churn
 $(BUILD)/run_measured: tools/run_measured.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 bench: $(BUILD)/bench $(BUILD)/threadleak $(BUILD)/bench_workload $(BUILD)/run_measured $(BUILD)/fixtures/fork_many_leakers \
-       $(BUILD)/fixtures/attach/parked_before_attach $(BUILD)/fixtures/attach/churn $(BENCH_WAKES)
+       $(BUILD)/fixtures/attach/parked_before_attach $(BUILD)/fixtures/attach/churn $(BENCH_WAKES) \
+       $(GO_OUT)/go_leaks
 	$(Q)$(BUILD)/bench
 	$(Q)bash scripts/bench-overhead.sh
 	$(Q)bash scripts/bench-many-processes.sh
 	$(Q)bash scripts/bench-attach.sh
 	$(Q)bash scripts/bench-wakes.sh
+	$(Q)bash scripts/bench-go.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 
@@ -38,7 +39,9 @@ void GoPrograms::on_exec(const ExecEvent& e) {
 
 void GoPrograms::on_exit(const GoExitEvent& e) {
     std::string why_not;
+    const auto began = std::chrono::steady_clock::now();
     std::optional<GoroutineSnapshot> snap = reader_.read(e.pid, &why_not);
+    const double read_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
     const std::string comm = process_comm(e.pid);
     // Let it go as soon as it is read: it is a program on its way out.
     if (e.stopped) kill(e.pid, SIGCONT);
@@ -49,8 +52,9 @@ void GoPrograms::on_exit(const GoExitEvent& e) {
     }
     if (snap->unreadable) unread_++;
     if (verbose_)
-        fprintf(stderr, "threadleak: pid %d (%s): %zu goroutines read at exit, %llu unreadable\n", e.pid,
-                snap->go_version.c_str(), snap->goroutines.size(), static_cast<unsigned long long>(snap->unreadable));
+        fprintf(stderr, "threadleak: pid %d (%s): %zu goroutines read at exit in %.1f ms, %llu unreadable\n", e.pid,
+                snap->go_version.c_str(), snap->goroutines.size(), read_ms,
+                static_cast<unsigned long long>(snap->unreadable));
     for (LeakedThread& t : goroutines_alive_at_exit(*snap, comm, e.g)) leaks_.push_back(std::move(t));
     if (watched_.erase(e.pid)) exited_.push_back(e.pid);  // its exit report has them now
 }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <stdexcept>
 #include <vector>
 
@@ -67,6 +68,15 @@ void attach_test_probes(BpfSession& session, const std::vector<TestProbeSite>& s
     else if (verbose)
         fprintf(stderr, "threadleak: --per-test: %zu test probe sites (%s in %s ...)\n", attached,
                 sites.front().function.c_str(), sites.front().file.c_str());
+}
+
+/// "123456 kB": threadleak's own peak resident set (VmHWM), not its children's
+/// (wait4's ru_maxrss counts the traced command's too).
+std::string own_peak_rss() {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmHWM:", 0) == 0) return line.substr(line.find_first_not_of(" \t", 6));
+    return "unknown";
 }
 
 }  // namespace
@@ -207,6 +217,7 @@ int run_mode(const RunOptions& opt) {
                 static_cast<unsigned long long>(health.stack_copy_failures),
                 static_cast<unsigned long long>(health.unreadable_maps));
     outputs.write(report);
+    if (opt.verbose) fprintf(stderr, "threadleak: own peak RSS %s\n", own_peak_rss().c_str());
 
     if (timed_out) return exit_code::kTimedOut;
     // The user stopped us: say so like a shell would, whatever was found.

@@ -64,3 +64,20 @@ TEST(BoostTestName, OnlyPlainScopedInvokers) {
     EXPECT_EQ(boost_test_name("x_invoker(int)"), "");
     EXPECT_EQ(boost_test_name("_invoker()"), "");
 }
+
+TEST(GoTestName, TheGoStatementsFunctionNamesTheTest) {
+    EXPECT_EQ(go_test_from_frames(frames({"example.com/m/pkg.TestLeaks"})), "TestLeaks");
+    EXPECT_EQ(go_test_from_frames(frames({"example.com/m/pkg.TestLeaks.func1.2"})), "TestLeaks");
+    EXPECT_EQ(go_test_from_frames(frames({"pkg.BenchmarkPool"})), "BenchmarkPool");
+    EXPECT_EQ(go_test_from_frames(frames({"pkg.Test"})), "Test");
+    EXPECT_EQ(go_test_from_frames(frames({"pkg.Test_underscore"})), "Test_underscore");
+    EXPECT_EQ(go_test_from_frames(frames({"pkg.FuzzParse.func3"})), "FuzzParse");
+}
+
+TEST(GoTestName, HelpersAndLowercaseAreNoTests) {
+    EXPECT_EQ(go_test_from_frames(frames({"pkg.Testify"})), std::nullopt);  // Go runs no such test
+    EXPECT_EQ(go_test_from_frames(frames({"pkg.startWorkers"})), std::nullopt);
+    EXPECT_EQ(go_test_from_frames(frames({"github.com/x/Testy.v2/pkg.helper"})), std::nullopt);
+    EXPECT_EQ(go_test_from_frames(frames({nullptr})), std::nullopt);
+    EXPECT_EQ(go_test_from_frames({}), std::nullopt);
+}
