@@ -382,6 +382,28 @@ TEST_F(GoroutineTest, NegativesReportNoGoroutines) {
   }
 }
 
+// A goroutine inside a blocking read(2) is [syscall], not waiting: before Go 1.21
+// the runtime saves no frame pointer for it, so its stack is walked by frame
+// sizes (pcsp), as Go's traceback does. Its frames reach the user's closure.
+TEST_F(GoroutineTest, GoroutineInASyscallHasItsWholeStack) {
+  const RunResult run = RunGo("go_leaks", {"rawsyscall"});
+  ASSERT_TRUE(run.report.is_object()) << run.Describe();
+  EXPECT_EQ(run.exit_code, kLeakExitCode) << run.Describe();
+  const std::vector<json> groups = GoroutineGroups(run.report);
+  ASSERT_EQ(groups.size(), 1u) << run.Describe();
+  const json &g = groups[0];
+  EXPECT_EQ(GetString(g, "/goroutine/status"), "syscall") << g.dump(2);
+  EXPECT_EQ(GetString(g, "/goroutine/wait_reason"), "") << g.dump(2);
+  EXPECT_EQ(Creator(g), "main.leakRawSyscall") << g.dump(2);
+  const int block_line = MarkerLine("go_leaks/rawsyscall.go", "BLOCKS rawsyscall");
+  EXPECT_EQ(GetString(g, "/goroutine/blocked_frame/function"), "main.leakRawSyscall.func1") << g.dump(2);
+  EXPECT_EQ(GetInt(g, "/goroutine/blocked_frame/line"), block_line) << g.dump(2);
+  const json frames = Get(g, "/goroutine/frames");
+  ASSERT_TRUE(frames.is_array() && frames.size() >= 3) << g.dump(2);
+  EXPECT_EQ(FunctionOf(frames[0]), "syscall.Syscall") << g.dump(2);
+  EXPECT_TRUE(FramesHave(frames, "syscall.Read", -1)) << g.dump(2);
+}
+
 // The default text report (stderr) and a text file (-o x.txt) name the wait
 // reason and the function holding the go statement.
 TEST_F(GoroutineTest, TextReportNamesWaitReasonAndCreator) {

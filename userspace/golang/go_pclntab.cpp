@@ -272,6 +272,14 @@ std::optional<GoFunc> GoSymbols::lookup(uint64_t pc) const {
     return out;
 }
 
+std::optional<int32_t> GoSymbols::frame_size(uint64_t pc) const {
+    auto row = find_row(pc);
+    if (!row) return std::nullopt;
+    const uint64_t f = funcdata_ + func_off(*row);
+    const uint64_t e = format_ == Format::go116 ? ptrsize_ : 4;
+    return pcvalue(u32(f + e + 12), func_entry(*row), pc);  // _func.pcsp
+}
+
 int32_t GoSymbols::inline_index(uint64_t f, uint64_t entry, uint64_t pc) const {
     uint64_t e = format_ == Format::go116 ? ptrsize_ : 4;
     if (u32(f + e + 24) <= kPcdataInlTreeIndex) return -1;  // npcdata

@@ -61,6 +61,11 @@ public:
     /// table's address in the data), "absolute" (1.16/1.17), "set" or "" (none).
     std::string_view funcdata_from() const { return funcdata_from_; }
 
+    /// How far the stack pointer is below its value at the function's entry
+    /// while at link-time `pc` (the pcsp table): the return address is then at
+    /// sp + frame_size, the caller's sp at sp + frame_size + 8. This is how Go's
+    /// own traceback walks stacks; it needs no frame pointer. nullopt if unknown.
+    std::optional<int32_t> frame_size(uint64_t pc) const;
     /// Entry vaddr of a function by exact name ("runtime.allgadd"), from the func table.
     std::optional<uint64_t> entry_of(const std::string& name) const;
     /// [entry, end) of the function holding pc: the bytes an instruction scan may read.

@@ -71,8 +71,9 @@ std::string goroot_src_of(const GoSymbols& symbols) {
 }
 
 /// Return addresses from the frame-pointer chain of a goroutine's saved
-/// frame `bp`, within its stack bytes `stack` (which start at `sp`).
-std::vector<uint64_t> walk_frames(const std::vector<uint8_t>& stack, uint64_t sp, uint64_t bp) {
+/// frame `bp`, within its stack bytes `stack` (which start at `sp`): for
+/// frames whose size the pcsp table does not give.
+std::vector<uint64_t> walk_frame_pointers(const std::vector<uint8_t>& stack, uint64_t sp, uint64_t bp) {
     std::vector<uint64_t> rets;
     const uint64_t end = sp + stack.size();
     while (rets.size() < kMaxFrames && bp >= sp && bp + 16 <= end && bp % 8 == 0) {
@@ -88,6 +89,34 @@ std::vector<uint64_t> walk_frames(const std::vector<uint8_t>& stack, uint64_t sp
 }
 
 }  // namespace
+
+std::vector<uint64_t> GoroutineReader::walk_stack(Loaded& l, uint64_t bias, const std::vector<uint8_t>& stack,
+                                                  uint64_t sp, uint64_t pc, uint64_t bp) {
+    // As Go's traceback does: each frame's size from the pcsp table at its pc
+    // (a return address: the call's byte, pc - 1), the return address above it.
+    // Frame pointers are not needed (a goroutine in a syscall has none saved
+    // before Go 1.21); they are the fallback when a size is unknown.
+    std::vector<uint64_t> rets;
+    const uint64_t start = sp, end = sp + stack.size();
+    while (rets.size() < kMaxFrames) {
+        const uint64_t link_pc = pc - bias - 1;
+        auto it = l.frame_sizes.find(link_pc);
+        if (it == l.frame_sizes.end()) it = l.frame_sizes.emplace(link_pc, l.symbols->frame_size(link_pc)).first;
+        if (!it->second || *it->second < 0) {
+            if (rets.empty()) return walk_frame_pointers(stack, start, bp);
+            break;
+        }
+        const uint64_t at = sp + static_cast<uint64_t>(*it->second);
+        if (at < start || at + 8 > end) break;
+        uint64_t ret = 0;
+        memcpy(&ret, stack.data() + (at - start), 8);
+        if (ret == 0) break;
+        rets.push_back(ret);
+        sp = at + 8;
+        pc = ret;
+    }
+    return rets;
+}
 
 std::string to_string(GoStatus s) {
     switch (s) {
@@ -296,7 +325,7 @@ std::optional<GoroutineSnapshot> GoroutineReader::read(int pid, std::string* why
             g.start_function = shared_frame(starts, p.startpc, false);
             if (g.status != GoStatus::Running && g.sched_pc) {
                 std::vector<uint64_t> pcs = {g.sched_pc};
-                for (uint64_t ret : walk_frames(p.stack, p.sp, p.bp)) pcs.push_back(ret);
+                for (uint64_t ret : walk_stack(*l, *bias, p.stack, p.sp, g.sched_pc, p.bp)) pcs.push_back(ret);
                 g.frames = shared_stack(std::move(pcs));
             }
             snap.goroutines.push_back(std::move(g));

@@ -39,8 +39,13 @@ private:
         std::string why_not;
         std::string goroot_src;
         std::unordered_map<uint64_t, std::vector<Frame>> frames;  ///< by link-time pc looked up: goroutines share most
+        std::unordered_map<uint64_t, std::optional<int32_t>> frame_sizes;  ///< pcsp by link-time pc
     };
     Loaded* load(int pid, std::string* why_not);
+    /// Return addresses of a goroutine's stack (bytes `stack` from `sp` up),
+    /// from its saved `pc` (and `bp`, the fallback).
+    std::vector<uint64_t> walk_stack(Loaded& l, uint64_t bias, const std::vector<uint8_t>& stack, uint64_t sp,
+                                     uint64_t pc, uint64_t bp);
     /// The frames at `pc`, inlined calls first (one unless code is inlined there).
     std::vector<Frame> frames_at(Loaded& l, const std::string& module, uint64_t bias, uint64_t pc,
                                  bool return_address);
