@@ -404,6 +404,28 @@ TEST_F(GoroutineTest, GoroutineInASyscallHasItsWholeStack) {
   EXPECT_TRUE(FramesHave(frames, "syscall.Read", -1)) << g.dump(2);
 }
 
+// --timeout: a Go program that does not end (main sleeps) is read while it is
+// stopped, before it is killed: its leaked goroutines, and its main goroutine,
+// which is part of the hang, not yet left at an exit (at_exit false).
+TEST_F(GoroutineTest, TimeoutReadsTheHungProgramsGoroutines) {
+  const RunResult run =
+      RunCommand({"env", "GO_LEAKS_HOLD=1", kGoOut + "go_leaks", "recv"}, {"--timeout", "2s"});
+  ASSERT_TRUE(run.report.is_object()) << run.Describe();
+  EXPECT_EQ(run.exit_code, 124) << run.Describe();
+  const std::vector<json> groups = GoroutineGroups(run.report);
+  ASSERT_EQ(groups.size(), 2u) << Summary(groups) << "\n" << run.Describe();
+  const std::vector<json> recv = CreatedIn(groups, "main.leakRecv");
+  ASSERT_EQ(recv.size(), 1u) << Summary(groups);
+  EXPECT_EQ(GetInt(recv[0], "/count"), 3);
+  EXPECT_EQ(GetString(recv[0], "/goroutine/wait_reason"), "chan receive");
+  EXPECT_FALSE(Get(recv[0], "/goroutine/at_exit").get<bool>());
+  bool main_listed = false;
+  for (const json &g : groups)
+    main_listed = main_listed || (GetString(g, "/goroutine/start_function/function") == "runtime.main" &&
+                                  GetString(g, "/goroutine/wait_reason") == "sleep");
+  EXPECT_TRUE(main_listed) << "the main goroutine, asleep, is part of the hang\n" << Summary(groups);
+}
+
 // The default text report (stderr) and a text file (-o x.txt) name the wait
 // reason and the function holding the go statement.
 TEST_F(GoroutineTest, TextReportNamesWaitReasonAndCreator) {

@@ -40,6 +40,14 @@ constexpr DefaultRule kDefaults[] = {
     // sysmon, the template thread. Go code never owns an OS thread to join.
     {"ignore-created-by runtime.newm",
      "Go: the runtime's Ms (idle workers parked in runtime.futex, sysmon) are never joined by design"},
+    // attach: Ms that existed before attach have no creation stack; they sit
+    // in the runtime's own wrappers (runtime.futex in stopm, runtime.epollwait
+    // in the netpoller, runtime.usleep in sysmon). Go code blocks goroutines,
+    // not threads, and reaches syscalls through the syscall package, so a
+    // thread whose top frame is in runtime.* is the runtime's. (Dots cannot be
+    // in a C or C++ function's name.)
+    {"ignore-top runtime.*",
+     "Go: the runtime's Ms parked in its scheduler, netpoller or sysmon (seen before attach too) are never joined"},
     // With cgo the runtime starts its Ms through _cgo_sys_thread_start
     // (runtime/cgo), called on the system stack where unwinding may not reach
     // runtime.newm. A C thread that cgo code starts itself stays reportable.

@@ -13,10 +13,12 @@ std::string goroutine_phrase(const LeakGroup& g, Mode mode) {
     const GoroutineFacts& f = *g.goroutine;
     std::string s = plural(f.goids.size(), "goroutine", "goroutines") + " of pid " + std::to_string(first.pid) +
                     " (" + first.exe + ") ";
-    if (mode == Mode::Attach)
+    if (f.at_exit)
+        s += "never ended: " + goroutine_state_text(f) + " when the process exited";
+    else if (mode == Mode::Attach)
         s += "parked in " + goroutine_state_text(f);
     else
-        s += "never ended: " + goroutine_state_text(f) + " when the process exited";
+        s += "still there when the --timeout expired: " + goroutine_state_text(f);
     if (f.waiting_ns)
         s += std::string(f.waiting_exact ? ", for " : ", for at least ") + whole_duration(*f.waiting_ns);
     return s;

@@ -12,7 +12,8 @@ namespace threadleak {
 std::string goroutine_state_text(const GoroutineFacts& g);
 
 /// "3 goroutines of pid 42 (/opt/app) never ended: [chan receive] when the
-/// process exited, for at least 2s" (attach: "parked in [chan receive] for at least 12s").
+/// process exited, for at least 2s"; read live: (attach) "parked in [chan receive],
+/// for at least 12s", (run) "still there when the --timeout expired: [select]".
 std::string goroutine_phrase(const LeakGroup& g, Mode mode);
 
 /// "main.leakRecv.func1 (/src/recv.go:12)": a frame as Go prints it; "?" when unknown.

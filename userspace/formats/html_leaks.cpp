@@ -85,8 +85,10 @@ std::string kind_html(const LeakGroup& g, Mode mode) {
     case LeakKind::Busy: return "never joined: running user code when its process exited";
     case LeakKind::Ticking: return "never joined: ticking (woken by a timer again and again) when its process exited";
     case LeakKind::Goroutine:
-        return mode == Mode::Attach ? "goroutine parked in the same wait for at least the threshold"
-                                    : "goroutine that never ended: still there when its process exited";
+        if (g.goroutine && !g.goroutine->at_exit)
+            return mode == Mode::Attach ? "goroutine parked in the same wait for at least the threshold"
+                                        : "goroutine still there when the --timeout expired";
+        return "goroutine that never ended: still there when its process exited";
     }
     return "";
 }

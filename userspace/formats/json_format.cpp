@@ -135,6 +135,7 @@ json goroutine_json(const GoroutineFacts& g) {
     j["wait_reason"] = g.wait_reason;
     j["waiting_ns"] = or_null(g.waiting_ns);
     j["waiting_exact"] = g.waiting_exact;
+    j["at_exit"] = g.at_exit;
     j["start_function"] = frame_json(g.start_function);
     j["blocked_frame"] = g.blocked_frame ? frame_json(*g.blocked_frame) : json(nullptr);
     j["frames"] = stack_json(g.frames);

@@ -98,8 +98,13 @@ std::string text_attach_status(const SessionInfo& s) {
 }
 
 std::string text_attach_verdict(const Report& r) {
-    uint64_t parked = 0, other = 0;
-    for (const LeakGroup& g : r.leaks) (g.kind == LeakKind::Parked ? parked : other) += g.threads.size();
+    uint64_t parked = 0, other = 0, parked_goroutines = 0, goroutines_at_exit = 0;
+    for (const LeakGroup& g : r.leaks) {
+        if (g.goroutine)
+            (g.goroutine->at_exit ? goroutines_at_exit : parked_goroutines) += g.goroutine->goids.size();
+        else
+            (g.kind == LeakKind::Parked ? parked : other) += g.threads.size();
+    }
     const bool too_early = !r.sites.empty() && std::all_of(r.sites.begin(), r.sites.end(), [](const CreationSite& s) {
         return s.verdict == SiteVerdict::TooEarly;
     });
@@ -120,6 +125,10 @@ std::string text_attach_verdict(const Report& r) {
     if (other)
         text += ", " + plural(other, "thread never joined when its process exited",
                               "threads never joined when their process exited");
+    if (parked_goroutines) text += ", " + plural(parked_goroutines, "parked goroutine", "parked goroutines");
+    if (goroutines_at_exit)
+        text += ", " + plural(goroutines_at_exit, "goroutine left when its process exited",
+                              "goroutines left when their process exited");
     return text;
 }
 

@@ -138,7 +138,9 @@ std::vector<LeakedThread> GoPrograms::parked_leaks(const std::function<bool(int)
         for (const Goroutine& g : w.latest->goroutines)
             if (w.parked.count(g.goid)) folder.add(*w.latest, g, w.comm, waited_ns(w, g));
     }
-    return folder.take();
+    std::vector<LeakedThread> out = folder.take();
+    for (LeakedThread& t : out) t.goroutine->at_exit = false;
+    return out;
 }
 
 void GoPrograms::read_hung(int pid) {
@@ -158,7 +160,10 @@ void GoPrograms::read_hung(int pid) {
         if (!main && is_runtime_goroutine(g)) continue;
         folder.add(*snap, g, comm);
     }
-    for (LeakedThread& t : folder.take()) leaks_.push_back(std::move(t));
+    for (LeakedThread& t : folder.take()) {
+        t.goroutine->at_exit = false;  // read at the --timeout, alive
+        leaks_.push_back(std::move(t));
+    }
 }
 
 }  // namespace threadleak

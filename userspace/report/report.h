@@ -131,6 +131,9 @@ struct GoroutineFacts {
     std::optional<uint64_t> waiting_ns; ///< how long it has waited, when known (the group's longest)
     bool waiting_exact = false;         ///< false: waiting_ns is a lower bound
     Frame start_function;               ///< the function the `go` statement started
+    /// True: still there when its process exited. False: read in a live
+    /// process (attach: parked for at least --threshold; run: at --timeout).
+    bool at_exit = true;
     std::optional<Frame> blocked_frame; ///< the innermost frame outside the Go runtime and standard library
     Stack frames;                       ///< innermost first, runtime frames included
 };

@@ -252,6 +252,7 @@ LeakGroup leaked_goroutines(const std::string& go_function, const std::string& f
     // A wait reason is read from the target's memory: the attach one is hostile.
     f.wait_reason = mode == Mode::Attach ? "chan receive\x1b]0;owned\x07</code>" : "chan receive";
     f.waiting_ns = mode == Mode::Attach ? 42 * 1'000'000'000ull : 2'500'000'000ull;
+    f.at_exit = mode == Mode::Run;  // attach: parked in a live process
     f.start_function = frame("main.startWorkers.func1", kGoService, 0x9a200, "/src/gosvc/workers.go", 43);
     f.frames = {frame("runtime.gopark", kGoService, 0x3b2f6, "/usr/lib/go-1.19/src/runtime/proc.go", 363),
                 frame("runtime.chanrecv", kGoService, 0x86d1c, "/usr/lib/go-1.19/src/runtime/chan.go", 583),
