@@ -49,9 +49,7 @@ void SiteCensus::name_process(int pid, const std::string& comm, const std::strin
         }
 }
 
-size_t SiteCensus::site_of(int pid, bool before_attach, const Stack& frames) {
-    const std::string key =
-        std::to_string(pid) + (before_attach ? "|before" : "|" + site_key(frames));
+size_t SiteCensus::find_or_add_site(const std::string& key, int pid, const std::function<void(CreationSite&)>& fill) {
     auto it = by_key_.find(key);
     if (it != by_key_.end()) return it->second;
     Site s;
@@ -60,12 +58,20 @@ size_t SiteCensus::site_of(int pid, bool before_attach, const Stack& frames) {
         s.info.comm = n->second.first;
         s.info.exe = n->second.second;
     }
-    s.info.created_before_attach = before_attach;
-    s.info.created_by = frames;
-    s.info.label = before_attach ? "created before attach" : site_label(frames);
+    fill(s.info);
     sites_.push_back(std::move(s));
     by_key_.emplace(key, sites_.size() - 1);
     return sites_.size() - 1;
+}
+
+size_t SiteCensus::site_of(int pid, bool before_attach, const Stack& frames) {
+    const std::string key =
+        std::to_string(pid) + (before_attach ? "|before" : "|" + site_key(frames));
+    return find_or_add_site(key, pid, [&](CreationSite& site) {
+        site.created_before_attach = before_attach;
+        site.created_by = frames;
+        site.label = before_attach ? "created before attach" : site_label(frames);
+    });
 }
 
 void SiteCensus::thread_existed(int pid, int tid) {
@@ -106,21 +112,11 @@ void SiteCensus::thread_exited(int pid, int tid, uint64_t time_ns) {
 size_t SiteCensus::goroutine_site_of(int pid, const Frame& go_statement) {
     char offset[24];
     snprintf(offset, sizeof offset, "+%llx", static_cast<unsigned long long>(go_statement.offset));
-    const std::string key = std::to_string(pid) + "|go|" + go_statement.module + offset;
-    auto it = by_key_.find(key);
-    if (it != by_key_.end()) return it->second;
-    Site s;
-    s.info.pid = pid;
-    if (auto n = names_.find(pid); n != names_.end()) {
-        s.info.comm = n->second.first;
-        s.info.exe = n->second.second;
-    }
-    s.info.goroutines = true;
-    s.info.created_by = {go_statement};
-    s.info.label = "go " + site_label(s.info.created_by);
-    sites_.push_back(std::move(s));
-    by_key_.emplace(key, sites_.size() - 1);
-    return sites_.size() - 1;
+    return find_or_add_site(std::to_string(pid) + "|go|" + go_statement.module + offset, pid, [&](CreationSite& site) {
+        site.goroutines = true;
+        site.created_by = {go_statement};
+        site.label = "go " + site_label(site.created_by);
+    });
 }
 
 void SiteCensus::goroutines_seen(int pid, uint64_t time_ns, const std::vector<std::pair<uint64_t, const Frame*>>& goroutines) {

@@ -78,6 +78,8 @@ private:
         size_t site = 0;
         std::optional<uint64_t> created_ns;  ///< nullopt: alive at attach
     };
+    /// The site keyed `key`, made (and filled by `fill`) the first time.
+    size_t find_or_add_site(const std::string& key, int pid, const std::function<void(CreationSite&)>& fill);
     size_t site_of(int pid, bool before_attach, const Stack& frames);
     size_t goroutine_site_of(int pid, const Frame& go_statement);
     void ended(ThreadEntry entry, uint64_t time_ns);

@@ -256,5 +256,60 @@ TEST(SiteCensus, RealCreationStackIsUnwoundToItsSite) {
     EXPECT_EQ(sites[1].created, 1u);
 }
 
+Frame go_statement(const std::string& function, uint64_t offset) {
+    Frame f;
+    f.module = "/srv/gosvc";
+    f.offset = offset;
+    f.function = function;
+    f.file = "/src/gosvc/server.go";
+    f.line = 26;
+    return f;
+}
+
+TEST(SiteCensus, GoroutinesBySnapshotsAreSitesOfTheirGoStatement) {
+    SiteCensus c(rule(), kStart);
+    c.name_process(50, "gosvc", "/srv/gosvc");
+    const Frame handler = go_statement("main.handleRequest", 0x100), pool = go_statement("main.startPool", 0x200);
+    // The first snapshot: alive at attach (not created), yet with their site known.
+    c.goroutines_seen(50, at(0), {{6, &pool}, {7, &pool}, {10, &handler}});
+    c.add_point(at(0), kNoneParked, [](int, uint64_t goid) { return goid == 6 || goid == 7; });
+    // Then 2 more from the handler, and goid 10 ended.
+    c.goroutines_seen(50, at(2), {{6, &pool}, {7, &pool}, {11, &handler}, {12, &handler}});
+    c.add_point(at(2), kNoneParked, [](int, uint64_t) { return false; });
+    std::vector<CreationSite> sites = c.sites();
+    ASSERT_EQ(sites.size(), 2u);
+    auto site = [&](const std::string& label) {
+        auto it = std::find_if(sites.begin(), sites.end(), [&](const CreationSite& s) { return s.label == label; });
+        EXPECT_NE(it, sites.end()) << label;
+        return it == sites.end() ? CreationSite{} : *it;
+    };
+    const CreationSite h = site("go main.handleRequest (server.go:26)");
+    EXPECT_TRUE(h.goroutines);
+    EXPECT_FALSE(h.created_before_attach);
+    EXPECT_EQ(h.created, 2u);  // goid 10 existed at attach
+    EXPECT_EQ(h.exited, 0u);   // ... so its end has no lifetime and is no exit of the observation
+    EXPECT_EQ(h.alive, 2u);
+    ASSERT_EQ(h.series.size(), 2u);
+    EXPECT_EQ(h.series[0].alive, 1u);
+    const CreationSite p = site("go main.startPool (server.go:26)");
+    EXPECT_EQ(p.alive, 2u);
+    ASSERT_EQ(p.series.size(), 2u);
+    EXPECT_EQ(p.series[0].parked, 2u);
+    // A goroutine created during the observation that ends has a lifetime.
+    c.goroutines_seen(50, at(5), {{6, &pool}, {7, &pool}, {12, &handler}});
+    sites = c.sites();
+    const CreationSite h2 = site("go main.handleRequest (server.go:26)");
+    EXPECT_EQ(h2.exited, 1u);
+    ASSERT_TRUE(h2.lifetime_ns);
+    EXPECT_EQ(h2.lifetime_ns->max_ns, 3 * kSec);
+    // The process ended: its goroutines are no longer alive, and the pool's
+    // site (all there at attach, now gone) has nothing left to say.
+    c.goroutines_gone(50);
+    sites = c.sites();
+    ASSERT_EQ(sites.size(), 1u);
+    EXPECT_EQ(sites[0].label, "go main.handleRequest (server.go:26)");
+    EXPECT_EQ(sites[0].alive, 0u);
+}
+
 }  // namespace
 }  // namespace threadleak
