@@ -426,6 +426,23 @@ TEST_F(GoroutineTest, TimeoutReadsTheHungProgramsGoroutines) {
   EXPECT_TRUE(main_listed) << "the main goroutine, asleep, is part of the hang\n" << Summary(groups);
 }
 
+// A program that runs a while is read while it runs (once a second, never
+// stopped): a goroutine found in the same wait at exit has waited at least
+// since the first read that saw it there.
+TEST_F(GoroutineTest, ReadsWhileItRunsGiveHowLongAtLeast) {
+  const RunResult run = RunCommand({"env", "GO_LEAKS_HOLD=2500ms", kGoOut + "go_leaks", "recv"});
+  ASSERT_TRUE(run.report.is_object()) << run.Describe();
+  EXPECT_EQ(run.exit_code, kLeakExitCode) << run.Describe();
+  const std::vector<json> groups = GoroutineGroups(run.report);
+  ASSERT_EQ(groups.size(), 1u) << Summary(groups);
+  const json waiting = Get(groups[0], "/goroutine/waiting_ns");
+  ASSERT_TRUE(waiting.is_number()) << groups[0].dump(2);
+  EXPECT_GE(waiting.get<int64_t>(), 1'000'000'000) << "seen parked by the read at ~0.3 s and later";
+  EXPECT_LT(waiting.get<int64_t>(), 3'000'000'000) << "no longer than the program ran";
+  EXPECT_FALSE(Get(groups[0], "/goroutine/waiting_exact").get<bool>());
+  EXPECT_TRUE(Get(groups[0], "/goroutine/at_exit").get<bool>());
+}
+
 // The default text report (stderr) and a text file (-o x.txt) name the wait
 // reason and the function holding the go statement.
 TEST_F(GoroutineTest, TextReportNamesWaitReasonAndCreator) {

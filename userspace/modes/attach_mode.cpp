@@ -196,7 +196,7 @@ int attach_mode(const AttachOptions& opt) {
         const uint64_t now = monotonic_ns();
         const auto alive = obs.census().alive_threads();
         parked.scan(alive, session.sleep_samples(), now);
-        go.snapshot_watched(obs.census());
+        go.snapshot_watched(&obs.census());
         obs.census().add_point(
             now, [&](int pid, int tid) { return parked.is_parked(pid, tid); },
             [&](int pid, uint64_t goid) { return go.is_parked(pid, goid); });

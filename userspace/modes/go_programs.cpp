@@ -32,11 +32,6 @@ void GoPrograms::probe(const std::string& path, const std::string& shown_as) {
 
 void GoPrograms::probe_executable(const std::string& path) { probe(path, path); }
 
-void GoPrograms::on_exec(const ExecEvent& e) {
-    // Through /proc: the file the process runs, whatever its mount namespace.
-    probe("/proc/" + std::to_string(e.pid) + "/exe", e.filename);
-}
-
 void GoPrograms::on_exit(const GoExitEvent& e) {
     std::string why_not;
     const auto began = std::chrono::steady_clock::now();
@@ -55,8 +50,21 @@ void GoPrograms::on_exit(const GoExitEvent& e) {
         fprintf(stderr, "threadleak: pid %d (%s): %zu goroutines read at exit in %.1f ms, %llu unreadable\n", e.pid,
                 snap->go_version.c_str(), snap->goroutines.size(), read_ms,
                 static_cast<unsigned long long>(snap->unreadable));
-    for (LeakedThread& t : goroutines_alive_at_exit(*snap, comm, e.g)) leaks_.push_back(std::move(t));
-    if (watched_.erase(e.pid)) exited_.push_back(e.pid);  // its exit report has them now
+    auto w = watched_.find(e.pid);
+    if (w == watched_.end()) {
+        for (LeakedThread& t : goroutines_alive_at_exit(*snap, comm, e.g)) leaks_.push_back(std::move(t));
+        return;
+    }
+    // Read while it ran: a goroutine seen in this same wait then has waited at least since.
+    GoroutineFolder folder;
+    for (const Goroutine& g : snap->goroutines) {
+        if (is_runtime_goroutine(g) || g.g == e.g) continue;
+        const uint64_t waited = waited_ns(w->second, g, snap->time_ns);
+        folder.add(*snap, g, comm, waited ? std::optional<uint64_t>(waited) : std::nullopt);
+    }
+    for (LeakedThread& t : folder.take()) leaks_.push_back(std::move(t));
+    watched_.erase(w);
+    exited_.push_back(e.pid);  // its exit report has them now
 }
 
 bool GoPrograms::watch(int pid) {
@@ -72,8 +80,9 @@ bool GoPrograms::watch(int pid) {
     return true;
 }
 
-void GoPrograms::snapshot_watched(SiteCensus& census) {
-    for (int pid : exited_) census.goroutines_gone(pid);
+void GoPrograms::snapshot_watched(SiteCensus* census) {
+    if (census)
+        for (int pid : exited_) census->goroutines_gone(pid);
     exited_.clear();
     for (auto it = watched_.begin(); it != watched_.end();) {
         const int pid = it->first;
@@ -83,7 +92,7 @@ void GoPrograms::snapshot_watched(SiteCensus& census) {
         if (!snap) {
             // Gone (its exit was reported through the probe), or unreadable now.
             if (kill(pid, 0) != 0) {
-                census.goroutines_gone(pid);
+                if (census) census->goroutines_gone(pid);
                 it = watched_.erase(it);
                 continue;
             }
@@ -104,24 +113,25 @@ void GoPrograms::snapshot_watched(SiteCensus& census) {
                 now.since_ns = old->second.since_ns;
             waits.emplace(g.goid, now);
         }
-        census.goroutines_seen(pid, snap->time_ns, seen);
+        if (census) census->goroutines_seen(pid, snap->time_ns, seen);
         w.waits = std::move(waits);
         w.latest = std::move(snap);
         w.parked.clear();
         for (const Goroutine& g : w.latest->goroutines)
-            if (g.status == GoStatus::Waiting && !is_runtime_goroutine(g) && waited_ns(w, g) >= threshold_ns_)
+            if (g.status == GoStatus::Waiting && !is_runtime_goroutine(g) && waited_ns(w, g, w.latest->time_ns) >= threshold_ns_)
                 w.parked.insert(g.goid);
         ++it;
     }
 }
 
-uint64_t GoPrograms::waited_ns(const Watched& w, const Goroutine& g) const {
-    auto it = w.waits.find(g.goid);
-    if (it == w.waits.end() || !w.latest) return 0;
-    const uint64_t now = w.latest->time_ns;
-    uint64_t waited = now - std::min(now, it->second.since_ns);
+uint64_t GoPrograms::waited_ns(const Watched& w, const Goroutine& g, uint64_t now) const {
+    uint64_t waited = 0;
+    // Seen in this same wait (same reason, same place) by an earlier read.
+    if (auto it = w.waits.find(g.goid); it != w.waits.end() && g.status == GoStatus::Waiting &&
+                                        it->second.reason == g.wait_reason_index && it->second.pc == g.sched_pc)
+        waited = now - std::min(now, it->second.since_ns);
     // The runtime's own stamp, set by a GC after the wait began, may reach further back.
-    if (g.waitsince_ns > 0 && static_cast<uint64_t>(g.waitsince_ns) < now)
+    if (g.status == GoStatus::Waiting && g.waitsince_ns > 0 && static_cast<uint64_t>(g.waitsince_ns) < now)
         waited = std::max(waited, now - static_cast<uint64_t>(g.waitsince_ns));
     return waited;
 }
@@ -136,7 +146,7 @@ std::vector<LeakedThread> GoPrograms::parked_leaks(const std::function<bool(int)
     for (const auto& [pid, w] : watched_) {
         if (!w.latest || !reported(pid)) continue;
         for (const Goroutine& g : w.latest->goroutines)
-            if (w.parked.count(g.goid)) folder.add(*w.latest, g, w.comm, waited_ns(w, g));
+            if (w.parked.count(g.goid)) folder.add(*w.latest, g, w.comm, waited_ns(w, g, w.latest->time_ns));
     }
     std::vector<LeakedThread> out = folder.take();
     for (LeakedThread& t : out) t.goroutine->at_exit = false;
@@ -154,11 +164,13 @@ void GoPrograms::read_hung(int pid) {
     }
     if (snap->unreadable) unread_++;
     const std::string comm = process_comm(pid);
+    auto w = watched_.find(pid);
     GoroutineFolder folder;
     for (const Goroutine& g : snap->goroutines) {
         const bool main = g.start_function->function && *g.start_function->function == "runtime.main";
         if (!main && is_runtime_goroutine(g)) continue;
-        folder.add(*snap, g, comm);
+        const uint64_t waited = w == watched_.end() ? 0 : waited_ns(w->second, g, snap->time_ns);
+        folder.add(*snap, g, comm, waited ? std::optional<uint64_t>(waited) : std::nullopt);
     }
     for (LeakedThread& t : folder.take()) {
         t.goroutine->at_exit = false;  // read at the --timeout, alive

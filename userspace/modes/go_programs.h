@@ -25,9 +25,6 @@ public:
     GoPrograms(BpfSession& session, int verbose) : session_(session), verbose_(verbose) {}
     /// Probes executable `path` if it is a Go program (before it runs: no race).
     void probe_executable(const std::string& path);
-    /// A traced process exec'd: probes its executable if it is a Go program.
-    /// (A program that exits before the probe is in place is missed.)
-    void on_exec(const ExecEvent& e);
     /// Reads the goroutines of the stopped process, then sends it SIGCONT.
     void on_exit(const GoExitEvent& e);
     /// --timeout: the goroutines of stopped process `pid`, if it runs Go, as
@@ -36,11 +33,15 @@ public:
     /// The goroutines left at each Go process's exit, one entry each.
     std::vector<LeakedThread> take_leaks() { return std::move(leaks_); }
 
-    // attach: the live Go processes are read at every point, never stopped.
-    /// Follows `pid` if it runs Go (probed for its exit too). True if it does.
+    /// Follows `pid` if it runs Go: its executable is probed for its exit, and
+    /// snapshot_watched() reads it. Called for each process at attach and at
+    /// each exec (a program that exits before the probe is in place is missed).
+    /// True if it runs Go.
     bool watch(int pid);
-    /// Reads every followed process now; feeds `census` their goroutines.
-    void snapshot_watched(SiteCensus& census);
+    /// Reads every followed process now (never stopping it); feeds `census`
+    /// (attach; null in run) their goroutines. Also how run learns how long
+    /// the goroutines it finds at exit have waited.
+    void snapshot_watched(SiteCensus* census);
     /// In the same wait (same reason, same place) for at least `threshold`,
     /// as far as the snapshots (and the runtime's own waitsince) tell.
     bool is_parked(int pid, uint64_t goid) const;
@@ -67,7 +68,8 @@ private:
         std::map<uint64_t, SeenWait> waits;  ///< goid -> its current wait
         std::set<uint64_t> parked;           ///< goids parked at the latest snapshot
     };
-    uint64_t waited_ns(const Watched& w, const Goroutine& g) const;
+    /// How long `g` has waited at `now`, as far as the reads (and g.waitsince) tell; 0: unknown.
+    uint64_t waited_ns(const Watched& w, const Goroutine& g, uint64_t now) const;
     std::map<int, Watched> watched_;
     std::vector<int> exited_;  ///< watched processes whose exit was read: the census forgets them next
     uint64_t threshold_ns_ = 0;

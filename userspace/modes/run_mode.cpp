@@ -95,7 +95,7 @@ int run_mode(const RunOptions& opt) {
     BpfSession session(opt.bpf, [&](std::span<const uint8_t> record) {
         std::string error;
         if (auto event = decode_event(record, &error)) {
-            if (auto* exec = std::get_if<ExecEvent>(&*event)) go->on_exec(*exec);
+            if (auto* exec = std::get_if<ExecEvent>(&*event)) go->watch(exec->pid);
             if (auto* exit = std::get_if<GoExitEvent>(&*event)) go->on_exit(*exit);
             // Boost.Test's probe sees what it runs: a case's invoker names the case.
             if (auto* test = std::get_if<TestEvent>(&*event);
@@ -147,9 +147,17 @@ int run_mode(const RunOptions& opt) {
     // everything it started has too (drained first: a process it forked
     // just before exiting must be known), or when Ctrl-C or SIGTERM came:
     // what still runs is then reported and killed like without the flag.
+    // Go programs are read once a second while they run (never stopped): a
+    // goroutine found in the same wait at exit has waited at least since then.
+    // The first read soon after start: a goroutine that parks early is then seen early.
+    auto next_go_read = TraceLoop::Clock::now() + std::chrono::milliseconds(300);
     auto done = [&] {
         kill_all_on_second_signal();
         if (opt.per_test) settle.poll();
+        if (const auto now = TraceLoop::Clock::now(); now >= next_go_read) {
+            go->snapshot_watched(nullptr);
+            next_go_read = now + std::chrono::seconds(1);
+        }
         if (!child.poll_exit()) return false;
         if (!opt.wait_descendants || forwarding.received()) return true;
         forwarding.forward_to(0);  // reaped: its pgid may be reused by anyone
