@@ -443,6 +443,37 @@ TEST_F(GoroutineTest, ReadsWhileItRunsGiveHowLongAtLeast) {
   EXPECT_TRUE(Get(groups[0], "/goroutine/at_exit").get<bool>());
 }
 
+// A program that ends every goroutine reports nothing in every build: the
+// runtime's own threads are recognised also when the binary is stripped (their
+// frames named from .gopclntab).
+TEST_F(GoroutineTest, CleanProgramOfEveryBuildReportsNothing) {
+  for (const char *binary : {"go_leaks", "go_leaks_stripped", "go_leaks_pie", "go_leaks_cgo"}) {
+    const RunResult run = RunGo(binary, {"clean"});
+    ASSERT_TRUE(run.report.is_object()) << binary << "\n" << run.Describe();
+    EXPECT_EQ(run.exit_code, 0) << binary << "\n" << run.Describe();
+    EXPECT_TRUE(Get(run.report, "/leaks").empty()) << binary << "\n" << run.report.dump(2);
+  }
+}
+
+// `threadleak run --per-test -- go test ./pkg`: the go command, the compiler
+// and the linker run traced too; only the test binary's leak is reported (the
+// toolchain's own goroutines are a default suppression), named after its test,
+// though go test deletes the binary as soon as it exits.
+TEST_F(GoroutineTest, GoTestUnderRunReportsOnlyTheTestsLeak) {
+  const std::string out = (RepoRoot() / kGoOut).string();
+  const std::string go_test = "cd '" + (RepoRoot() / kGoSources).string() + "' && GOCACHE='" + out +
+                              "go-cache' GOPATH='" + out + "go-path' GOFLAGS=-buildvcs=false exec go test -count=1 "
+                              "./go_test_leak";
+  const RunResult run = RunCommand({"sh", "-c", go_test}, {"--per-test"});
+  ASSERT_TRUE(run.report.is_object()) << run.Describe();
+  EXPECT_EQ(run.exit_code, kLeakExitCode) << run.Describe();
+  const json leaks = Get(run.report, "/leaks");
+  ASSERT_EQ(leaks.size(), 1u) << run.report.dump(2);
+  EXPECT_EQ(GetString(leaks[0], "/kind"), "goroutine");
+  EXPECT_EQ(GetString(leaks[0], "/test"), "TestLeaks") << leaks[0].dump(2);
+  EXPECT_EQ(Creator(leaks[0]), "threadleakfixtures/go_test_leak.TestLeaks") << leaks[0].dump(2);
+}
+
 // The default text report (stderr) and a text file (-o x.txt) name the wait
 // reason and the function holding the go statement.
 TEST_F(GoroutineTest, TextReportNamesWaitReasonAndCreator) {

@@ -48,6 +48,11 @@ constexpr DefaultRule kDefaults[] = {
     // in a C or C++ function's name.)
     {"ignore-top runtime.*",
      "Go: the runtime's Ms parked in its scheduler, netpoller or sysmon (seen before attach too) are never joined"},
+    // `threadleak run -- go test ./...` traces the go command and the compiler,
+    // linker and vet it runs: their own goroutines (cmd/go's signal handler)
+    // live until they exit. Packages under cmd/ are the Go distribution's only.
+    {"ignore-created-by cmd/*",
+     "Go toolchain: the go command's and its tools' own goroutines (cmd/...) live until they exit"},
     // With cgo the runtime starts its Ms through _cgo_sys_thread_start
     // (runtime/cgo), called on the system stack where unwinding may not reach
     // runtime.newm. A C thread that cgo code starts itself stays reportable.

@@ -1,5 +1,6 @@
 #include "analyze/leak_resolver.h"
 
+#include "analyze/go_frame_names.h"
 #include "syscalls/syscall_decode.h"
 
 namespace threadleak {
@@ -23,7 +24,9 @@ ThreadState state_of(const CapturedStack& captured) {
 Stack resolve(const PendingStack& pending) {
     // ia32 registers and frames would be unwound as x86_64 ones: garbage.
     if (!pending.image || pending.stack.ia32) return {};
-    return pending.image->resolve_stack(pending.stack.snapshot);
+    Stack frames = pending.image->resolve_stack(pending.stack.snapshot);
+    name_go_frames(frames);  // stripped Go binaries: their own table names them
+    return frames;
 }
 
 LeakedThread resolve_leak(const PendingLeak& leak, bool with_stacks) {

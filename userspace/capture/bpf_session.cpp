@@ -253,8 +253,10 @@ bool BpfSession::attach_go_exit_probe(const std::string& path, uint64_t file_off
     // By file offset, not by name: stripped Go binaries have no .symtab.
     bpf_link* link = bpf_program__attach_uprobe(skel_->progs.on_go_exit, false, -1, path.c_str(), file_offset);
     if (!link) {
-        fprintf(stderr, "threadleak: cannot probe runtime.exit in %s: %s; its goroutines are not reported\n",
-                path.c_str(), strerror(errno));
+        // A process gone meanwhile (its /proc/PID/exe with it) is no failure to report.
+        if (errno != ENOENT || g_verbose)
+            fprintf(stderr, "threadleak: cannot probe runtime.exit in %s: %s; its goroutines are not reported\n",
+                    path.c_str(), strerror(errno));
         return false;
     }
     test_links_.push_back(link);

@@ -133,20 +133,25 @@ std::string to_string(GoStatus s) {
 }
 
 GoroutineReader::Loaded* GoroutineReader::load(int pid, std::string* why_not) {
+    // Through an open descriptor: the file stays readable even if the process
+    // exits meanwhile (a failure then says nothing about the file, and is not kept).
+    const int fd = open(proc_path(pid, "exe").c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st{};
-    if (stat(proc_path(pid, "exe").c_str(), &st) != 0) {
-        *why_not = "cannot read /proc/" + std::to_string(pid) + "/exe: " + strerror(errno);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        *why_not = "cannot open /proc/" + std::to_string(pid) + "/exe: " + strerror(errno);
+        if (fd >= 0) close(fd);
         return nullptr;
     }
     auto [it, added] = files_.try_emplace({st.st_dev, st.st_ino});
     Loaded& l = it->second;
     if (added) {
-        const std::string path = proc_path(pid, "exe");
+        const std::string path = "/proc/self/fd/" + std::to_string(fd);
         l.binary = read_go_binary(path, &l.why_not);
         if (l.binary) l.symbols = GoSymbols::open(path, &l.why_not);
         if (!l.symbols) l.binary.reset();
         if (l.symbols) l.goroot_src = goroot_src_of(*l.symbols);
     }
+    close(fd);
     if (!l.binary) {
         *why_not = l.why_not;
         return nullptr;
@@ -157,6 +162,11 @@ GoroutineReader::Loaded* GoroutineReader::load(int pid, std::string* why_not) {
 const GoBinary* GoroutineReader::binary_of(int pid, std::string* why_not) {
     Loaded* l = load(pid, why_not);
     return l ? &*l->binary : nullptr;
+}
+
+std::shared_ptr<const GoSymbols> GoroutineReader::symbols_of(int pid, std::string* why_not) {
+    Loaded* l = load(pid, why_not);
+    return l ? l->symbols : nullptr;
 }
 
 std::vector<Frame> GoroutineReader::frames_at(Loaded& l, const std::string& module, uint64_t bias, uint64_t pc,

@@ -28,6 +28,9 @@ public:
     /// The Go binary that process `pid` runs, read once per file; nullptr
     /// (with *why_not) when it is no Go program this reader can decode.
     const GoBinary* binary_of(int pid, std::string* why_not);
+    /// The .gopclntab of that binary (shared: other stages name frames with it
+    /// after the process and maybe its file are gone); null if none.
+    std::shared_ptr<const GoSymbols> symbols_of(int pid, std::string* why_not);
     /// Every goroutine of `pid` now. nullopt (with *why_not) when its
     /// executable is no readable Go program or its memory cannot be read.
     std::optional<GoroutineSnapshot> read(int pid, std::string* why_not);
@@ -35,7 +38,7 @@ public:
 private:
     struct Loaded {
         std::optional<GoBinary> binary;
-        std::unique_ptr<GoSymbols> symbols;
+        std::shared_ptr<const GoSymbols> symbols;
         std::string why_not;
         std::string goroot_src;
         std::unordered_map<uint64_t, std::vector<Frame>> frames;  ///< by link-time pc looked up: goroutines share most

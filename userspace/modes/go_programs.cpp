@@ -1,12 +1,14 @@
 #include "modes/go_programs.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 
+#include "analyze/go_frame_names.h"
 #include "analyze/goroutine_leaks.h"
 
 namespace threadleak {
@@ -71,12 +73,17 @@ bool GoPrograms::watch(int pid) {
     std::string why_not;
     if (!is_go_binary("/proc/" + std::to_string(pid) + "/exe")) return false;
     if (!reader_.binary_of(pid, &why_not)) {
+        if (kill(pid, 0) != 0) return false;  // it exited meanwhile: nothing to read
         fprintf(stderr, "threadleak: warning: pid %d is a Go program whose goroutines cannot be read: %s\n", pid,
                 why_not.c_str());
         return false;
     }
     probe("/proc/" + std::to_string(pid) + "/exe", "pid " + std::to_string(pid));
     watched_[pid].comm = process_comm(pid);
+    // Its threads' frames are named at the report: by then `go test` may have deleted the file.
+    char exe[4096];
+    const ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), exe, sizeof(exe) - 1);
+    if (n > 0) learn_go_module(std::string(exe, static_cast<size_t>(n)), reader_.symbols_of(pid, &why_not));
     return true;
 }
 

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "analyze/go_frame_names.h"
 #include "golang/elf_image.h"
 #include "golang/go_binary.h"
 #include "golang/go_pclntab.h"
@@ -274,4 +275,27 @@ TEST(GoOffsetsTable, RowsByMajorMinor) {
     EXPECT_FALSE(go_offsets_from_table("devel go1.24-abcdef", &row));
     EXPECT_EQ(threadleak::go_major_minor("go1.20"), std::make_pair(1, 20));
     EXPECT_FALSE(threadleak::go_major_minor("gox"));
+}
+
+// Thread frames of a stripped Go binary: the ELF symbolizer finds no symbol,
+// analyze/go_frame_names names them from .gopclntab (a return address at pc - 1).
+TEST_F(GoBinaryTest, StrippedFramesAreNamedFromPclntab) {
+    std::string why;
+    auto syms = GoSymbols::open(bin("stripped"), &why);
+    ASSERT_TRUE(syms) << why;
+    auto entry = syms->entry_of("main.someFunc");
+    ASSERT_TRUE(entry);
+    threadleak::Frame top, ret, other;
+    top.module = ret.module = bin("stripped");
+    top.offset = *entry;      // the innermost frame: its own pc
+    ret.offset = *entry + 1;  // a return address just past the entry: still main.someFunc at pc - 1
+    other.module = "/bin/true";
+    other.offset = 0x1000;
+    threadleak::Stack stack = {top, ret, other};
+    threadleak::name_go_frames(stack);
+    EXPECT_EQ(stack[0].function, "main.someFunc");
+    EXPECT_EQ(stack[1].function, "main.someFunc");
+    ASSERT_TRUE(stack[0].file);
+    EXPECT_TRUE(stack[0].file->ends_with("hello.go")) << *stack[0].file;
+    EXPECT_FALSE(stack[2].function) << "not a Go executable: left alone";
 }
