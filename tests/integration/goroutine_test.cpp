@@ -467,11 +467,17 @@ TEST_F(GoroutineTest, GoTestUnderRunReportsOnlyTheTestsLeak) {
   const RunResult run = RunCommand({"sh", "-c", go_test}, {"--per-test"});
   ASSERT_TRUE(run.report.is_object()) << run.Describe();
   EXPECT_EQ(run.exit_code, kLeakExitCode) << run.Describe();
-  const json leaks = Get(run.report, "/leaks");
+  const std::vector<json> leaks = GoroutineGroups(run.report);
   ASSERT_EQ(leaks.size(), 1u) << run.report.dump(2);
-  EXPECT_EQ(GetString(leaks[0], "/kind"), "goroutine");
   EXPECT_EQ(GetString(leaks[0], "/test"), "TestLeaks") << leaks[0].dump(2);
   EXPECT_EQ(Creator(leaks[0]), "threadleakfixtures/go_test_leak.TestLeaks") << leaks[0].dump(2);
+  // No thread leak either: the toolchain's runtime threads are recognised. On
+  // kernels without the BPF VMA iterator the maps of the compiler's short
+  // processes can be gone before they are read: the report then says so
+  // (health.unreadable_maps), and their unnamed threads are reported.
+  if (GetInt(run.report, "/health/unreadable_maps") == 0) {
+    EXPECT_EQ(Get(run.report, "/leaks").size(), 1u) << run.report.dump(2);
+  }
 }
 
 // The default text report (stderr) and a text file (-o x.txt) name the wait
